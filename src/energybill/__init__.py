@@ -1,0 +1,51 @@
+"""energybill: the full energy bill (kWh) and carbon footprint (kg CO2e) of a language-model project.
+
+    >>> import energybill
+    >>> project = energybill.load_project("examples/noor.toml")   # doctest: +SKIP
+    >>> bill = energybill.estimate(project)                        # doctest: +SKIP
+    >>> round(bill.totals.energy_kwh)                              # doctest: +SKIP
+    58994
+
+Map of the package, following the data flow (project → estimate → bill → report):
+
+- ``project``  — the typed project model and the TOML loader with one-line errors.
+- ``estimate`` — one pure function per item kind, the engine, provenance records.
+- ``bill``     — the Bill: items, phases, totals, shares; its JSON shape.
+- ``report``   — renderers (terminal table, Markdown, JSON) that only format a Bill.
+- ``cli``      — the ``energybill`` command.
+- ``units``    — every unit conversion, in one place.
+
+Importing this package touches no hardware, file or network, and imports nothing heavy:
+the public names below are loaded on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["Bill", "ProjectError", "__version__", "estimate", "load_project"]
+
+if TYPE_CHECKING:
+    from energybill.bill import Bill
+    from energybill.errors import ProjectError
+    from energybill.estimate.engine import estimate
+    from energybill.project.load import load_project
+
+_LAZY = {
+    "Bill": "energybill.bill",
+    "ProjectError": "energybill.errors",
+    "estimate": "energybill.estimate.engine",
+    "load_project": "energybill.project.load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names lazily so that ``import energybill`` stays instant."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'energybill' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,1 @@
+"""The ``energybill`` command (click). Each command imports what it needs when it runs."""

@@ -1,0 +1,108 @@
+"""``energybill``: the command line.
+
+Every command keeps its imports inside its body so that ``energybill --help`` and a plain bill
+start fast. Errors from bad input are printed as one line each on stderr, with exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from energybill import __version__
+from energybill.errors import EnergybillError
+
+FILE = click.argument("file", type=click.Path(path_type=Path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="energybill")
+def cli() -> None:
+    """The full energy bill (kWh) and carbon footprint (kg CO2e) of a language-model project.
+
+    Describe the project in a TOML file (storage, transfer, compute, training, inference,
+    travel, other; sites with PUE and grid carbon intensity), then bill it:
+
+    \b
+        energybill bill examples/noor.toml
+        energybill bill examples/noor.toml --format json
+        energybill validate my-project.toml
+    """
+
+
+@cli.command()
+@FILE
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="table: grouped by phase, for the terminal; json: every number with its provenance; "
+    "markdown: tables for a paper or a repository.",
+)
+def bill(file: Path, fmt: str) -> None:
+    """Print the bill of a project file: items, phases, totals and shares.
+
+    Training items show FLOP, PF-days and device-hours; inference items their economics
+    (J/token, tokens/hour, tokens per kg CO2e, tokens to equal training, daily footprint).
+    An inference item without a volume is shown but not added to the totals.
+
+    \b
+    Examples:
+        energybill bill examples/noor.toml
+        energybill bill examples/noor.toml --format json > noor.json
+        energybill bill examples/noor.toml --format markdown > BILL.md
+    """
+    from energybill.estimate.engine import estimate
+    from energybill.project.load import load_project
+
+    result = estimate(load_project(file))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        from energybill.report.markdown import render
+
+        click.echo(render(result), nl=False)
+    else:
+        from energybill.report.terminal import render as render_table
+
+        render_table(result, _console())
+
+
+@cli.command()
+@FILE
+def validate(file: Path) -> None:
+    """Check a project file without billing it: every problem on its own line, exit code 2.
+
+    \b
+    Examples:
+        energybill validate examples/noor.toml
+        energybill validate my-project.toml && energybill bill my-project.toml
+    """
+    from energybill.project.load import load_project
+
+    project = load_project(file)
+    count = len(project.items())
+    click.echo(f"{file}: valid — {count} items, {len(project.sites)} sites")
+
+
+def _console() -> object:
+    from rich.console import Console
+
+    # Piped output keeps a wide, fixed width so that tables do not wrap in files and CI logs.
+    return Console() if sys.stdout.isatty() else Console(width=120)
+
+
+def main() -> None:
+    """Entry point of the console script: energybill's own errors become lines on stderr, exit 2."""
+    try:
+        cli.main(prog_name="energybill")
+    except EnergybillError as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        sys.exit(exc.exit_code)

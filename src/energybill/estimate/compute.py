@@ -1,0 +1,52 @@
+"""CPU or GPU time: ``kWh = devices × (W + host W) × hours / 1000 × PUE``."""
+
+from __future__ import annotations
+
+from energybill.bill import ItemBill, Provenance
+from energybill.estimate.site import TALK, SiteContext, device_energy_kwh
+from energybill.project.model import Compute
+
+
+def estimate_compute(item: Compute, site: SiteContext) -> ItemBill:
+    """Bill device time: a CPU cluster (devices = nodes, W per node) or GPU-hours.
+
+    Source: the talk's Data processing slide (16 nodes × 350 W × 381 h, PUE 1.1) and R&D slide
+    (16,800 A100-hours, 400 W + 70 W of host, PUE 1.35).
+    """
+    device_hours = item.total_device_hours()
+    energy = device_energy_kwh(
+        device_hours, item.watts_per_device, item.host_watts_per_device, site.pue
+    )
+    energy_record = Provenance(
+        "energy_kwh",
+        "device_hours × (watts_per_device + host_watts_per_device) / 1000 × pue",
+        {
+            "device_hours": device_hours,
+            "watts_per_device": item.watts_per_device,
+            "host_watts_per_device": item.host_watts_per_device,
+            "pue": site.pue,
+        },
+        f"{TALK}, Data processing and R&D slides; PUE from {site.pue_source}",
+    )
+    records = [energy_record]
+    if item.device_hours is None:
+        records.insert(
+            0,
+            Provenance(
+                "details.device_hours",
+                "devices × hours",
+                {"devices": item.devices, "hours": item.hours},  # type: ignore[dict-item]
+                "project file",
+            ),
+        )
+    co2e, co2e_record = site.carbon(energy)
+    return ItemBill(
+        kind="compute",
+        name=item.name,
+        phase=item.phase,
+        site=site.name,
+        energy_kwh=energy,
+        co2e_kg=co2e,
+        details={"device_hours": device_hours},
+        provenance=(*records, co2e_record),
+    )

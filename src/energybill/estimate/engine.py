@@ -1,0 +1,63 @@
+"""Bill a whole project: each item through its kind's function, then phases and totals."""
+
+from __future__ import annotations
+
+from energybill.bill import Bill, ItemBill
+from energybill.estimate.compute import estimate_compute
+from energybill.estimate.inference import estimate_inference
+from energybill.estimate.other import estimate_other
+from energybill.estimate.site import SiteContext
+from energybill.estimate.storage import estimate_storage
+from energybill.estimate.training import estimate_training
+from energybill.estimate.transfer import estimate_transfer
+from energybill.estimate.travel import estimate_travel
+from energybill.project.model import (
+    AnyItem,
+    Compute,
+    Inference,
+    Other,
+    Project,
+    Storage,
+    Training,
+    Transfer,
+    Travel,
+)
+
+
+def estimate(project: Project) -> Bill:
+    """The bill of a validated project (see ``energybill.load_project``)."""
+    sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
+    items: list[ItemBill] = []
+    for _, item in project.items():
+        items.append(_estimate_item(item, sites, items))
+    return Bill.from_items(project.project.name, items)
+
+
+def _estimate_item(
+    item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]
+) -> ItemBill:
+    site = sites[item.site] if item.site is not None else None
+    match item:
+        case Storage():
+            return estimate_storage(item, site)  # type: ignore[arg-type]
+        case Transfer():
+            return estimate_transfer(item, site)  # type: ignore[arg-type]
+        case Compute():
+            return estimate_compute(item, site)  # type: ignore[arg-type]
+        case Training():
+            return estimate_training(item, site)  # type: ignore[arg-type]
+        case Inference():
+            return estimate_inference(item, site, _reference(item, earlier))  # type: ignore[arg-type]
+        case Travel():
+            return estimate_travel(item)
+        case Other():
+            return estimate_other(item, site)
+    raise TypeError(f"no estimator for {type(item).__name__}")
+
+
+def _reference(item: Inference, earlier: list[ItemBill]) -> ItemBill | None:
+    """The training item to compare serving with: the named one, else the most energy-hungry."""
+    training = [bill for bill in earlier if bill.kind == "training"]
+    if item.compare_with is not None:
+        return next(bill for bill in training if bill.name == item.compare_with)
+    return max(training, key=lambda bill: bill.energy_kwh or 0.0, default=None)

@@ -1,0 +1,203 @@
+"""Inference: joules per generated token from latency (or throughput) and power, then volume."""
+
+from __future__ import annotations
+
+from energybill.bill import ItemBill, Provenance
+from energybill.estimate.site import TALK, SiteContext
+from energybill.project.model import Inference
+from energybill.units import SECONDS_PER_HOUR, j_to_kwh, kwh_to_j
+
+# OpenAI's rule of thumb for English text: one token is about 3/4 of a word ("What are tokens and
+# how to count them?", OpenAI help centre, 2023). Used only when words are given without a ratio.
+DEFAULT_TOKENS_PER_WORD = 4.0 / 3.0
+
+
+def estimate_inference(
+    item: Inference, site: SiteContext, reference: ItemBill | None = None
+) -> ItemBill:
+    """Bill serving, and give its economics: J/token, tokens/hour, tokens per kg CO2e.
+
+    ``reference`` is the training item whose energy the serving is compared with. Source: the
+    talk's Inference slide (50 ms per token at batch size 1, 400 W + 70 W, PUE 1.1, 475 g/kWh).
+    """
+    records: list[Provenance] = []
+    rate = _tokens_per_second(item, records)
+    # J/token = W × PUE × s/token / batch (DESIGN.md, from the talk's Inference slide)
+    power_w = item.devices * (item.watts_per_device + item.host_watts_per_device)
+    joules_per_token = power_w * site.pue / rate
+    records.append(
+        Provenance(
+            "details.joules_per_token",
+            "devices × (watts_per_device + host_watts_per_device) × pue / tokens_per_second",
+            {
+                "devices": item.devices,
+                "watts_per_device": item.watts_per_device,
+                "host_watts_per_device": item.host_watts_per_device,
+                "pue": site.pue,
+                "tokens_per_second": rate,
+            },
+            f"{TALK}, Inference slide; PUE from {site.pue_source}",
+        )
+    )
+    kg_per_token = j_to_kwh(joules_per_token) * site.carbon_intensity_g_per_kwh / 1000.0
+    details: dict[str, float | str] = {
+        "tokens_per_second": rate,
+        "tokens_per_hour": rate * SECONDS_PER_HOUR,
+        "joules_per_token": joules_per_token,
+        "tokens_per_kg_co2e": 1.0 / kg_per_token if kg_per_token else float("inf"),
+    }
+    records.append(
+        Provenance(
+            "details.tokens_per_kg_co2e",
+            "3.6e6 / (joules_per_token × carbon_intensity_g_per_kwh / 1000)",
+            {
+                "joules_per_token": joules_per_token,
+                "carbon_intensity_g_per_kwh": site.carbon_intensity_g_per_kwh,
+            },
+            f"{TALK}, Inference slide; intensity from {site.intensity_source}",
+        )
+    )
+    if reference is not None and reference.energy_kwh is not None:
+        details["compare_with"] = reference.name
+        details["tokens_to_match_training"] = kwh_to_j(reference.energy_kwh) / joules_per_token
+        records.append(
+            Provenance(
+                "details.tokens_to_match_training",
+                "training energy_kwh × 3.6e6 / joules_per_token",
+                {"training_energy_kwh": reference.energy_kwh, "joules_per_token": joules_per_token},
+                f"{TALK}, Inference slide ('3 billion tokens ... to catch up with training'); "
+                f"training item '{reference.name}'",
+            )
+        )
+    daily_tokens = _daily_tokens(item, details, records)
+    if daily_tokens is not None:
+        _add_daily(details, records, daily_tokens, joules_per_token, site)
+    volume = _volume_tokens(item, details, records, daily_tokens)
+    if volume is None:
+        return ItemBill(
+            "inference", item.name, item.phase, site.name, None, None, details, tuple(records)
+        )
+    energy = j_to_kwh(volume * joules_per_token)
+    records.append(
+        Provenance(
+            "energy_kwh",
+            "tokens × joules_per_token / 3.6e6",
+            {"tokens": volume, "joules_per_token": joules_per_token},
+            "DESIGN.md, inference formula",
+        )
+    )
+    co2e, co2e_record = site.carbon(energy)
+    return ItemBill(
+        "inference",
+        item.name,
+        item.phase,
+        site.name,
+        energy,
+        co2e,
+        details,
+        (*records, co2e_record),
+    )
+
+
+def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
+    if item.tokens_per_second is not None:
+        return item.tokens_per_second
+    rate = item.batch_size / item.seconds_per_token  # type: ignore[operator]
+    records.append(
+        Provenance(
+            "details.tokens_per_second",
+            "batch_size / seconds_per_token",
+            {"batch_size": item.batch_size, "seconds_per_token": item.seconds_per_token},  # type: ignore[dict-item]
+            f"{TALK}, Inference slide (constant time per token, batch size 1)",
+        )
+    )
+    return rate
+
+
+def _tokens_per_word(
+    item: Inference, details: dict[str, float | str], records: list[Provenance]
+) -> float:
+    if item.tokens_per_word is not None:
+        ratio, source = item.tokens_per_word, "project file"
+    else:
+        ratio = DEFAULT_TOKENS_PER_WORD
+        source = "default: 4/3 tokens per word (OpenAI rule of thumb for English, 2023); set tokens_per_word"
+    details["tokens_per_word"] = ratio
+    records.append(
+        Provenance("details.tokens_per_word", "given", {"tokens_per_word": ratio}, source)
+    )
+    return ratio
+
+
+def _daily_tokens(
+    item: Inference, details: dict[str, float | str], records: list[Provenance]
+) -> float | None:
+    if item.tokens_per_day is not None:
+        return item.tokens_per_day
+    if item.words_per_day is None:
+        return None
+    ratio = _tokens_per_word(item, details, records)
+    daily = item.words_per_day * ratio
+    records.append(
+        Provenance(
+            "details.tokens_per_day",
+            "words_per_day × tokens_per_word",
+            {"words_per_day": item.words_per_day, "tokens_per_word": ratio},
+            "project file",
+        )
+    )
+    return daily
+
+
+def _add_daily(
+    details: dict[str, float | str],
+    records: list[Provenance],
+    daily_tokens: float,
+    joules_per_token: float,
+    site: SiteContext,
+) -> None:
+    daily_kwh = j_to_kwh(daily_tokens * joules_per_token)
+    daily_kg = daily_kwh * site.carbon_intensity_g_per_kwh / 1000.0
+    details.update(
+        tokens_per_day=daily_tokens, energy_kwh_per_day=daily_kwh, co2e_kg_per_day=daily_kg
+    )
+    records.append(
+        Provenance(
+            "details.co2e_kg_per_day",
+            "tokens_per_day × joules_per_token / 3.6e6 × carbon_intensity_g_per_kwh / 1000",
+            {
+                "tokens_per_day": daily_tokens,
+                "joules_per_token": joules_per_token,
+                "carbon_intensity_g_per_kwh": site.carbon_intensity_g_per_kwh,
+            },
+            f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')",
+        )
+    )
+    tokens_to_match = details.get("tokens_to_match_training")
+    if isinstance(tokens_to_match, float):
+        details["days_to_match_training"] = tokens_to_match / daily_tokens
+        records.append(
+            Provenance(
+                "details.days_to_match_training",
+                "tokens_to_match_training / tokens_per_day",
+                {"tokens_to_match_training": tokens_to_match, "tokens_per_day": daily_tokens},
+                f"{TALK}, findings ('inference can overtake the training cost in one or few days')",
+            )
+        )
+
+
+def _volume_tokens(
+    item: Inference, details: dict[str, float | str], records: list[Provenance], daily: float | None
+) -> float | None:
+    """Billed tokens: a total, words × ratio, or a daily rate × days; None for no volume."""
+    if item.tokens is not None:
+        volume = item.tokens
+    elif item.words is not None:
+        volume = item.words * _tokens_per_word(item, details, records)
+    elif daily is not None and item.days is not None:
+        volume = daily * item.days
+    else:
+        return None
+    details["tokens"] = volume
+    details["serving_hours"] = volume / (float(details["tokens_per_second"]) * SECONDS_PER_HOUR)
+    return volume

@@ -1,0 +1,74 @@
+"""A site as the estimate sees it: PUE and carbon intensity, each with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from energybill.bill import Provenance
+from energybill.project.model import Site
+from energybill.units import co2e_kg, wh_to_kwh
+
+TALK = "Debbah et al., 'Energy Bill of Extreme-scale Language Models' (talk on Noor)"
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """The numbers a site contributes to a bill, and their sources."""
+
+    name: str
+    pue: float
+    carbon_intensity_g_per_kwh: float
+    pue_source: str
+    intensity_source: str
+
+    @classmethod
+    def from_site(cls, name: str, site: Site) -> SiteContext:
+        """Build from a ``[sites.NAME]`` table; a PUE left out is 1.0 and says so."""
+        key = f"project file: sites.{name}"
+        if "pue" in site.model_fields_set:
+            pue_source = f"{key}.pue"
+        else:
+            pue_source = f"default: PUE 1.0 because sites.{name} gives none (no cooling counted)"
+        return cls(
+            name=name,
+            pue=site.pue,
+            carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,
+            pue_source=pue_source,
+            intensity_source=f"{key}.carbon_intensity_g_per_kwh",
+        )
+
+    def pue_applied(self, included: bool) -> float:
+        """The PUE to multiply by: 1 where the item's factor already includes the facility."""
+        return 1.0 if included else self.pue
+
+    def carbon(self, energy_kwh: float) -> tuple[float, Provenance]:
+        """CO2e of energy used here: ``kg = kWh × g/kWh / 1000`` (DESIGN.md, "CO2e")."""
+        value = co2e_kg(energy_kwh, self.carbon_intensity_g_per_kwh)
+        record = Provenance(
+            quantity="co2e_kg",
+            formula="energy_kwh × carbon_intensity_g_per_kwh / 1000",
+            inputs={
+                "energy_kwh": energy_kwh,
+                "carbon_intensity_g_per_kwh": self.carbon_intensity_g_per_kwh,
+            },
+            source=f"{TALK}: CO2e per kWh of the supply mix; intensity from {self.intensity_source}",
+        )
+        return value, record
+
+
+def device_energy_kwh(
+    device_hours: float, watts_per_device: float, host_watts_per_device: float, pue: float
+) -> float:
+    """``kWh = device-hours × (W + host W) / 1000 × PUE``.
+
+    The talk counts each A100 at 400 W plus 70 W of host CPU, times the data centre's PUE
+    (R&D, Training and Inference slides).
+    """
+    return wh_to_kwh(device_hours * (watts_per_device + host_watts_per_device)) * pue
+
+
+def pue_note(site: SiteContext, included: bool) -> str:
+    """Where the PUE input came from, for a provenance source."""
+    if included:
+        return "PUE: already inside the item's factor, so the site's PUE is not applied again"
+    return f"PUE from {site.pue_source}"

@@ -1,0 +1,51 @@
+"""Storage: ``kWh = TB × W/TB × hours / 1000`` (× PUE unless the factor includes it)."""
+
+from __future__ import annotations
+
+from energybill.bill import ItemBill, Provenance
+from energybill.estimate.site import TALK, SiteContext, pue_note
+from energybill.project.model import Storage
+from energybill.units import HOURS_PER_MONTH, wh_to_kwh
+
+
+def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
+    """Bill data kept on disk for a while.
+
+    Source: the talk's Storage slide (11.3 W per TB on Amazon S3, which holds a PUE of 1.6 and a
+    redundancy of 2, so ``pue_included = true`` for that factor).
+    """
+    if item.hours is not None:
+        hours, hours_record = item.hours, None
+    else:
+        hours = item.months * HOURS_PER_MONTH  # type: ignore[operator]
+        hours_record = Provenance(
+            "details.hours",
+            "months × 730",
+            {"months": item.months, "hours_per_month": HOURS_PER_MONTH},  # type: ignore[dict-item]
+            "DESIGN.md: a month is 730 h (365 × 24 / 12)",
+        )
+    pue = site.pue_applied(item.pue_included)
+    energy = wh_to_kwh(item.terabytes * item.watts_per_tb * hours) * pue
+    energy_record = Provenance(
+        "energy_kwh",
+        "terabytes × watts_per_tb × hours / 1000 × pue",
+        {
+            "terabytes": item.terabytes,
+            "watts_per_tb": item.watts_per_tb,
+            "hours": hours,
+            "pue": pue,
+        },
+        f"{TALK}, Storage slide; {pue_note(site, item.pue_included)}",
+    )
+    co2e, co2e_record = site.carbon(energy)
+    records = (hours_record, energy_record, co2e_record)
+    return ItemBill(
+        kind="storage",
+        name=item.name,
+        phase=item.phase,
+        site=site.name,
+        energy_kwh=energy,
+        co2e_kg=co2e,
+        details={"hours": hours, "terabyte_hours": item.terabytes * hours},
+        provenance=tuple(r for r in records if r is not None),
+    )

@@ -1,0 +1,84 @@
+"""Training: ``FLOP = 6·N·D``, PF-days, device-hours at an achieved throughput, then energy."""
+
+from __future__ import annotations
+
+from energybill.bill import ItemBill, Provenance
+from energybill.estimate.site import TALK, SiteContext, device_energy_kwh
+from energybill.project.model import Training
+from energybill.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, HOURS_PER_DAY, SECONDS_PER_HOUR
+
+
+def estimate_training(item: Training, site: SiteContext) -> ItemBill:
+    """Bill a training run from its parameters, tokens, throughput and power.
+
+    Source: the talk's Training slide and Table 1 (C = 6·N·D, 150B tokens, 100 TFLOP/s per A100,
+    400 W + 70 W of host); C = 6·N·D is Kaplan et al. 2020, "Scaling Laws for Neural Language
+    Models", §2.1 (forward + backward ≈ 6 FLOP per parameter per token).
+    """
+    # C = 6·N·D (Kaplan et al. 2020, §2.1)
+    flops = 6.0 * item.parameters * item.tokens
+    # PF-days: 1e15 FLOP/s for a day (Brown et al. 2020, Table D.1)
+    pf_days = flops / FLOP_PER_PF_DAY
+    # Device-hours at the achieved (not peak) throughput, as the talk's Table 1 does.
+    device_hours = flops / (item.tflops_per_device * FLOP_PER_TFLOP * SECONDS_PER_HOUR)
+    energy = device_energy_kwh(
+        device_hours, item.watts_per_device, item.host_watts_per_device, site.pue
+    )
+    co2e, co2e_record = site.carbon(energy)
+    details: dict[str, float | str] = {
+        "flops": flops,
+        "pf_days": pf_days,
+        "device_hours": device_hours,
+    }
+    records = [
+        Provenance(
+            "details.flops",
+            "6 × parameters × tokens",
+            {"parameters": item.parameters, "tokens": item.tokens},
+            "Kaplan et al. 2020, Scaling Laws for Neural Language Models, §2.1; talk, Training slide",
+        ),
+        Provenance(
+            "details.pf_days",
+            "flops / (1e15 × 86400)",
+            {"flops": flops},
+            "Brown et al. 2020 (GPT-3), Table D.1: petaFLOP/s-days",
+        ),
+        Provenance(
+            "details.device_hours",
+            "flops / (tflops_per_device × 1e12 × 3600)",
+            {"flops": flops, "tflops_per_device": item.tflops_per_device},
+            f"{TALK}, Table 1 (achieved throughput per device)",
+        ),
+        Provenance(
+            "energy_kwh",
+            "device_hours × (watts_per_device + host_watts_per_device) / 1000 × pue",
+            {
+                "device_hours": device_hours,
+                "watts_per_device": item.watts_per_device,
+                "host_watts_per_device": item.host_watts_per_device,
+                "pue": site.pue,
+            },
+            f"{TALK}, Training slide; PUE from {site.pue_source}",
+        ),
+    ]
+    if item.devices is not None:
+        days = device_hours / item.devices / HOURS_PER_DAY
+        details["wall_clock_days"] = days
+        records.append(
+            Provenance(
+                "details.wall_clock_days",
+                "device_hours / devices / 24",
+                {"device_hours": device_hours, "devices": item.devices},
+                "project file (devices); assumes perfect scaling across devices",
+            )
+        )
+    return ItemBill(
+        kind="training",
+        name=item.name,
+        phase=item.phase,
+        site=site.name,
+        energy_kwh=energy,
+        co2e_kg=co2e,
+        details=details,
+        provenance=(*records, co2e_record),
+    )

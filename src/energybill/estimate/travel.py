@@ -1,0 +1,57 @@
+"""Travel: ``kg = passenger-km × kg CO2e per passenger-km``, or a given total."""
+
+from __future__ import annotations
+
+from energybill.bill import ItemBill, Provenance
+from energybill.estimate.site import TALK
+from energybill.project.model import Travel
+
+_NO_KWH = Provenance(
+    "energy_kwh",
+    "0",
+    {},
+    "flights burn fuel, not grid electricity: they add CO2e but no kWh to the energy bill "
+    f"({TALK}, Summary: 59.14 MWh excludes flights)",
+)
+
+
+def estimate_travel(item: Travel) -> ItemBill:
+    """Bill trips: distance × legs × travellers × trips × factor, or an explicit ``co2e_kg``.
+
+    Source: the talk's Additional costs slide (3 round trips of four scientists Paris–Abu Dhabi,
+    6.4 t CO2e) and DESIGN.md's travel formula.
+    """
+    if item.co2e_kg is not None:
+        record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, "project file")
+        return ItemBill(
+            "travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (_NO_KWH, record)
+        )
+    legs = 2 if item.round_trip else 1
+    passenger_km = item.distance_km * legs * item.travelers * item.trips  # type: ignore[operator]
+    co2e = passenger_km * item.kg_co2e_per_passenger_km  # type: ignore[operator]
+    records = (
+        Provenance(
+            "details.passenger_km",
+            "distance_km × legs × travelers × trips",
+            {
+                "distance_km": item.distance_km,
+                "legs": legs,
+                "travelers": item.travelers,
+                "trips": item.trips,
+            },  # type: ignore[dict-item]
+            "project file (legs = 2 for a round trip)",
+        ),
+        _NO_KWH,
+        Provenance(
+            "co2e_kg",
+            "passenger_km × kg_co2e_per_passenger_km",
+            {
+                "passenger_km": passenger_km,
+                "kg_co2e_per_passenger_km": item.kg_co2e_per_passenger_km,
+            },  # type: ignore[dict-item]
+            "DESIGN.md travel formula; factor from the project file",
+        ),
+    )
+    return ItemBill(
+        "travel", item.name, item.phase, None, 0.0, co2e, {"passenger_km": passenger_km}, records
+    )

@@ -1,0 +1,257 @@
+"""The typed project model: the TOML contract of DESIGN.md, validated by pydantic.
+
+Numbers are in the unit their key names. Every item has a ``name``, a ``phase`` (defaulted by
+kind where obvious) and, where it uses electricity, a ``site``. Cross-references (unknown sites,
+duplicate names) are checked by ``energybill.project.load`` so that their errors carry key paths.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=1)]
+
+# Item kinds in billing order: it follows a project's life (data → experiments → training →
+# serving → everything else), and training items are billed before the inference items that
+# compare themselves with them.
+KINDS: tuple[str, ...] = (
+    "storage",
+    "transfer",
+    "compute",
+    "training",
+    "inference",
+    "travel",
+    "other",
+)
+
+
+class _Strict(BaseModel):
+    # strict: a quoted "150e9" is an error, not a silent conversion; TOML ints still pass as floats.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+def _exactly_one(model: BaseModel, *keys: str) -> None:
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) != 1:
+        shown = " or ".join(keys)
+        found = f" (found {' and '.join(given)})" if given else ""
+        raise ValueError(f"give exactly one of {shown}{found}")
+
+
+def _at_most_one(model: BaseModel, *keys: str) -> None:
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) > 1:
+        raise ValueError(f"give at most one of {', '.join(keys)} (found {' and '.join(given)})")
+
+
+class ProjectInfo(_Strict):
+    """``[project]``: the project's name and an optional description."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+
+
+class Site(_Strict):
+    """``[sites.NAME]``: a place where energy is used; its PUE and grid carbon intensity."""
+
+    pue: float = Field(default=1.0, ge=1.0)
+    carbon_intensity_g_per_kwh: NonNegative
+    description: str | None = None
+
+
+class Item(_Strict):
+    """Keys every item kind shares."""
+
+    kind: ClassVar[str]
+    uses_site: ClassVar[bool] = True
+    name: str = Field(min_length=1)
+    description: str | None = None
+    phase: str = Field(min_length=1)
+    site: str | None = None
+
+    @model_validator(mode="after")
+    def _site_given(self) -> Self:
+        if self.needs_site() and self.site is None:
+            raise ValueError(f'a {self.kind} item needs site = "<name of a [sites.*] table>"')
+        return self
+
+    def needs_site(self) -> bool:
+        """Whether this item uses electricity and therefore a site's PUE and intensity."""
+        return self.uses_site
+
+
+class Storage(Item):
+    """``[[storage]]``: ``kWh = TB × W/TB × hours / 1000`` (× PUE unless the factor includes it)."""
+
+    kind: ClassVar[str] = "storage"
+    phase: str = "storage"
+    terabytes: Positive
+    hours: Positive | None = None
+    months: Positive | None = None
+    watts_per_tb: Positive
+    pue_included: bool = False
+
+    @model_validator(mode="after")
+    def _duration(self) -> Self:
+        _exactly_one(self, "hours", "months")
+        return self
+
+
+class Transfer(Item):
+    """``[[transfer]]``: ``kWh = TB × copies × kWh/TB``.
+
+    ``pue_included`` defaults to true: published kWh/TB factors (the talk's 6.38) are network-wide
+    intensities that already cover the whole path, not the IT load of one data centre.
+    """
+
+    kind: ClassVar[str] = "transfer"
+    phase: str = "transfer"
+    terabytes: Positive
+    copies: Positive = 1.0
+    kwh_per_tb: Positive
+    pue_included: bool = True
+
+
+class Compute(Item):
+    """``[[compute]]``: CPU or GPU time, ``devices × (W + host W) × hours / 1000 × PUE``."""
+
+    kind: ClassVar[str] = "compute"
+    phase: str  # required: compute serves many phases (data processing, R&D, ...)
+    devices: Positive | None = None
+    hours: Positive | None = None
+    device_hours: Positive | None = None
+    watts_per_device: Positive
+    host_watts_per_device: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _time(self) -> Self:
+        pair = self.devices is not None and self.hours is not None
+        half = (self.devices is None) != (self.hours is None)
+        if half or pair == (self.device_hours is not None):
+            raise ValueError("give devices and hours, or device_hours (not both)")
+        return self
+
+    def total_device_hours(self) -> float:
+        """Device-hours, from ``device_hours`` or ``devices × hours``."""
+        if self.device_hours is not None:
+            return self.device_hours
+        return self.devices * self.hours  # type: ignore[operator]
+
+
+class Training(Item):
+    """``[[training]]``: ``FLOP = 6·N·D`` at an achieved throughput and a power per device."""
+
+    kind: ClassVar[str] = "training"
+    phase: str = "training"
+    parameters: Positive
+    tokens: Positive
+    tflops_per_device: Positive
+    watts_per_device: Positive
+    host_watts_per_device: NonNegative = 0.0
+    devices: Count | None = None  # only for the wall-clock duration in the details
+
+
+class Inference(Item):
+    """``[[inference]]``: serving, from latency (or throughput) and power per generated token.
+
+    Volume: ``tokens``; or ``words`` × ``tokens_per_word``; or ``tokens_per_day`` (or
+    ``words_per_day``) × ``days``. A per-day rate without ``days`` is shown as a daily footprint
+    but not billed; an item without any volume is a prospective estimate and adds nothing.
+    """
+
+    kind: ClassVar[str] = "inference"
+    phase: str = "inference"
+    seconds_per_token: Positive | None = None
+    batch_size: Count = 1
+    tokens_per_second: Positive | None = None
+    devices: Count = 1
+    watts_per_device: Positive
+    host_watts_per_device: NonNegative = 0.0
+    tokens: Positive | None = None
+    words: Positive | None = None
+    tokens_per_day: Positive | None = None
+    words_per_day: Positive | None = None
+    days: Positive | None = None
+    tokens_per_word: Positive | None = None
+    compare_with: str | None = None  # a training item's name; default: the largest one
+
+    @model_validator(mode="after")
+    def _rates(self) -> Self:
+        _exactly_one(self, "seconds_per_token", "tokens_per_second")
+        _at_most_one(self, "tokens", "words", "tokens_per_day", "words_per_day")
+        daily = self.tokens_per_day is not None or self.words_per_day is not None
+        if self.days is not None and not daily:
+            raise ValueError("days needs tokens_per_day or words_per_day")
+        if self.batch_size != 1 and self.seconds_per_token is None:
+            raise ValueError("batch_size goes with seconds_per_token, not tokens_per_second")
+        return self
+
+
+class Travel(Item):
+    """``[[travel]]``: ``kg = passenger-km × kg per passenger-km``, or a given ``co2e_kg``."""
+
+    kind: ClassVar[str] = "travel"
+    uses_site: ClassVar[bool] = False
+    phase: str = "travel"
+    distance_km: Positive | None = None
+    round_trip: bool = False
+    travelers: Count = 1
+    trips: Count = 1
+    kg_co2e_per_passenger_km: Positive | None = None
+    co2e_kg: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _method(self) -> Self:
+        if self.site is not None:
+            raise ValueError("travel burns fuel, not a site's electricity: remove site")
+        factor = self.distance_km is not None and self.kg_co2e_per_passenger_km is not None
+        half = (self.distance_km is None) != (self.kg_co2e_per_passenger_km is None)
+        if half or factor == (self.co2e_kg is not None):
+            raise ValueError("give distance_km and kg_co2e_per_passenger_km, or co2e_kg")
+        return self
+
+
+class Other(Item):
+    """``[[other]]``: a lump sum, ``energy_kwh`` at a site or ``co2e_kg`` directly."""
+
+    kind: ClassVar[str] = "other"
+    phase: str = "other"
+    energy_kwh: NonNegative | None = None
+    co2e_kg: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _amount(self) -> Self:
+        _exactly_one(self, "energy_kwh", "co2e_kg")
+        return self
+
+    def needs_site(self) -> bool:
+        return self.energy_kwh is not None
+
+
+AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other
+
+
+class Project(_Strict):
+    """A whole project file."""
+
+    project: ProjectInfo
+    sites: dict[str, Site] = Field(default_factory=dict)
+    storage: list[Storage] = Field(default_factory=list)
+    transfer: list[Transfer] = Field(default_factory=list)
+    compute: list[Compute] = Field(default_factory=list)
+    training: list[Training] = Field(default_factory=list)
+    inference: list[Inference] = Field(default_factory=list)
+    travel: list[Travel] = Field(default_factory=list)
+    other: list[Other] = Field(default_factory=list)
+
+    def items(self) -> list[tuple[str, AnyItem]]:
+        """Every item with its key path (``training[2]``), in billing order."""
+        return [
+            (f"{kind}[{index}]", item)
+            for kind in KINDS
+            for index, item in enumerate(getattr(self, kind))
+        ]

@@ -1,0 +1,75 @@
+"""The rows every renderer shows, built once from a Bill: phase groups, inference economics, defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from energybill.bill import Bill, ItemBill, PhaseTotal
+from energybill.report.numbers import amount, large
+
+
+@dataclass(frozen=True)
+class PhaseGroup:
+    """A phase with its totals and its billed items."""
+
+    name: str
+    total: PhaseTotal
+    items: tuple[ItemBill, ...]
+
+
+def phase_groups(bill: Bill) -> list[PhaseGroup]:
+    """Phases in bill order, each with its billed items."""
+    return [
+        PhaseGroup(name, total, tuple(i for i in bill.items if i.billed and i.phase == name))
+        for name, total in bill.phases.items()
+    ]
+
+
+def unbilled(bill: Bill) -> list[ItemBill]:
+    """Items that add nothing to the totals (prospective inference with no volume)."""
+    return [item for item in bill.items if not item.billed]
+
+
+def economics(item: ItemBill) -> list[tuple[str, str]]:
+    """Label/value lines of an inference item's economics."""
+    d = item.details
+    lines = [
+        ("throughput", f"{amount(_f(d['tokens_per_second']), 2)} tokens/s = {amount(_f(d['tokens_per_hour']), 0)} tokens/hour"),
+        ("energy per token", f"{amount(_f(d['joules_per_token']), 2)} J (PUE included)"),
+        ("carbon efficiency", f"{amount(_f(d['tokens_per_kg_co2e']), 0)} tokens per kg CO2e"),
+    ]
+    if "tokens_to_match_training" in d:
+        lines.append(
+            ("tokens to equal training", f"{large(_f(d['tokens_to_match_training']))} (training item '{d['compare_with']}')")
+        )
+    if "tokens_per_day" in d:
+        ratio = f" at {amount(_f(d['tokens_per_word']), 2)} tokens per word" if "tokens_per_word" in d else ""
+        lines.append(
+            (
+                "daily serving",
+                f"{large(_f(d['tokens_per_day']))} tokens/day{ratio} → {amount(_f(d['energy_kwh_per_day']), 0)} kWh, "
+                f"{amount(_f(d['co2e_kg_per_day']) / 1000, 1)} t CO2e per day",
+            )
+        )
+    if "days_to_match_training" in d:
+        lines.append(("days to equal training", f"{amount(_f(d['days_to_match_training']), 2)} days at that volume"))
+    if "tokens" in d:
+        lines.append(("billed volume", f"{large(_f(d['tokens']))} tokens"))
+    else:
+        lines.append(("billed volume", "none given: a prospective estimate, not in the totals"))
+    return lines
+
+
+def defaults_used(bill: Bill) -> list[str]:
+    """Every default the bill relied on, once each (provenance sources that start with 'default:')."""
+    seen: dict[str, None] = {}
+    for item in bill.items:
+        for record in item.provenance:
+            for part in record.source.split("; "):
+                if part.startswith("default:") or " from default:" in part:
+                    seen.setdefault(part.split("default:", 1)[1].strip(), None)
+    return list(seen)
+
+
+def _f(value: float | str) -> float:
+    return float(value)

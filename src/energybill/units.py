@@ -1,0 +1,49 @@
+"""Every unit conversion of energybill, in one place.
+
+Names carry their unit (``energy_kwh``, ``power_w``, ``co2e_kg``); anything that turns one unit
+into another calls a function or constant from here, so that a factor is never written twice.
+All functions are plain arithmetic and therefore work on floats and numpy arrays alike.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+Num = TypeVar("Num")  # float, or a numpy array (the formulas broadcast)
+
+J_PER_KWH = 3.6e6
+WH_PER_KWH = 1000.0
+G_PER_KG = 1000.0
+KG_PER_TONNE = 1000.0
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_DAY = 24.0
+# A month as 365 days × 24 h / 12 = 730 h (DESIGN.md: "months: 730 h each").
+HOURS_PER_MONTH = 730.0
+FLOP_PER_TFLOP = 1e12
+# One petaFLOP/s-day: 1e15 FLOP/s sustained for 86,400 s (Brown et al. 2020, Table D.1 unit).
+FLOP_PER_PF_DAY = 1e15 * 86400.0
+
+
+def wh_to_kwh(energy_wh: Num) -> Num:
+    """Watt-hours to kilowatt-hours."""
+    return energy_wh / WH_PER_KWH  # type: ignore[operator]
+
+
+def j_to_kwh(energy_j: Num) -> Num:
+    """Joules to kilowatt-hours."""
+    return energy_j / J_PER_KWH  # type: ignore[operator]
+
+
+def kwh_to_j(energy_kwh: Num) -> Num:
+    """Kilowatt-hours to joules."""
+    return energy_kwh * J_PER_KWH  # type: ignore[operator]
+
+
+def co2e_kg(energy_kwh: Num, intensity_g_per_kwh: Num) -> Num:
+    """Carbon of electricity: ``kg = kWh × g/kWh / 1000`` (DESIGN.md, "CO2e")."""
+    return energy_kwh * intensity_g_per_kwh / G_PER_KG  # type: ignore[operator]
+
+
+def months_to_hours(months: Num) -> Num:
+    """Months of 730 h to hours."""
+    return months * HOURS_PER_MONTH  # type: ignore[operator]
