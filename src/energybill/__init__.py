@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Bill", "ProjectError", "__version__", "estimate", "load_project"]
+__all__ = ["Bill", "Meter", "ProjectError", "__version__", "estimate", "load_project", "measure"]
 
 if TYPE_CHECKING:
     from energybill.bill import Bill
     from energybill.errors import ProjectError
     from energybill.estimate.engine import estimate
+    from energybill.measure import Meter, measure
     from energybill.project.load import load_project
 
 _LAZY = {
@@ -38,6 +39,8 @@ _LAZY = {
     "ProjectError": "energybill.errors",
     "estimate": "energybill.estimate.engine",
     "load_project": "energybill.project.load",
+    "measure": "energybill.measure",
+    "Meter": "energybill.measure",
 }
 
 

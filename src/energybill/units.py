@@ -47,3 +47,12 @@ def co2e_kg(energy_kwh: Num, intensity_g_per_kwh: Num) -> Num:
 def months_to_hours(months: Num) -> Num:
     """Months of 730 h to hours."""
     return months * HOURS_PER_MONTH  # type: ignore[operator]
+
+
+BYTES_PER_GB = 1e9
+MJ_PER_J = 1000.0  # millijoules (NVML energy) per joule
+
+
+def j_to_wh(energy_j: Num) -> Num:
+    """Joules to watt-hours."""
+    return energy_j / SECONDS_PER_HOUR  # type: ignore[operator]

@@ -1,0 +1,1 @@
+"""The ledger: measured runs in SQLite (WAL), with samples and per-interval checkpoints."""

@@ -1,0 +1,310 @@
+"""Measured runs in one SQLite file: runs, their devices, samples and per-interval checkpoints.
+
+- WAL mode with ``busy_timeout`` and short ``BEGIN IMMEDIATE`` transactions: several processes
+  (DDP ranks, a sweep) may write to one ledger at once; readers never block writers.
+- Every interval a run's samples, per-device energy, duration and checkpoint time are written in
+  one transaction, so a killed run keeps all but its last interval. A run still marked
+  ``running`` whose process is gone from this host is marked ``interrupted`` when the ledger is
+  next opened for reading.
+- ``meta.schema_version`` says which layout a file has; a newer one is refused, not misread.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from energybill.errors import EnergybillError
+from energybill.measure.backends.base import Device
+from energybill.measure.result import Measurement
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+STATUSES = ("running", "completed", "failed", "interrupted")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    project TEXT, item TEXT, site TEXT, command TEXT,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+    exit_code INTEGER,
+    interval_s REAL NOT NULL,
+    started_unix REAL NOT NULL,
+    checkpoint_unix REAL,
+    ended_unix REAL,
+    duration_s REAL NOT NULL DEFAULT 0,
+    energy_j REAL,              -- NULL: no device could be read (never a zero)
+    peak_power_w REAL,
+    notes TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_item ON runs (project, item);
+CREATE TABLE IF NOT EXISTS run_devices (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    device_id TEXT NOT NULL,
+    component TEXT NOT NULL,
+    method TEXT NOT NULL,
+    label TEXT NOT NULL,
+    source TEXT NOT NULL,
+    energy_j REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, device_id)
+);
+CREATE TABLE IF NOT EXISTS samples (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    seq INTEGER NOT NULL,
+    t_s REAL NOT NULL,          -- seconds since the run began
+    energy_j REAL,              -- cumulative, all devices
+    power_w REAL,               -- average over the interval that ends at t_s
+    PRIMARY KEY (run_id, seq)
+);
+"""
+
+
+class LedgerError(EnergybillError):
+    """A ledger that cannot be opened or a run that is not in it."""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run as the ledger holds it."""
+
+    id: str
+    name: str
+    project: str | None
+    item: str | None
+    site: str | None
+    command: str | None
+    host: str
+    pid: int
+    status: str
+    exit_code: int | None
+    interval_s: float
+    started_unix: float
+    checkpoint_unix: float | None
+    ended_unix: float | None
+    duration_s: float
+    energy_j: float | None
+    peak_power_w: float | None
+    notes: str
+
+    COLUMNS = (
+        "id name project item site command host pid status exit_code interval_s started_unix "
+        "checkpoint_unix ended_unix duration_s energy_j peak_power_w notes"
+    ).split()
+
+
+class Ledger:
+    """One SQLite ledger file; each method opens a short-lived connection (process- and fork-safe)."""
+
+    def __init__(self, path: str | Path, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise LedgerError(f"{self.path}: no such ledger (record a run with `energybill measure` first)")
+        self._ready = False
+
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection inside one transaction (``BEGIN IMMEDIATE`` when writing)."""
+        conn = self._open()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot open ledger ({exc})") from None
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not self._ready:
+            self._prepare(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable across a killed process
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise LedgerError(
+                    f"{self.path}: ledger schema {row[0]} is newer than this energybill "
+                    f"(schema {SCHEMA_VERSION}); upgrade energybill"
+                )
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.close()
+            raise LedgerError(f"{self.path}: not an energybill ledger ({exc})") from None
+        self._ready = True
+
+    # -- writing ----------------------------------------------------------------------------
+    def insert_run(self, row: dict[str, Any], devices: Sequence[Device]) -> None:
+        with self.connect(write=True) as conn:
+            keys = ", ".join(row)
+            conn.execute(f"INSERT INTO runs ({keys}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+            conn.executemany(
+                "INSERT INTO run_devices (run_id, device_id, component, method, label, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(row["id"], d.device_id, d.component, d.method, d.label, d.source) for d in devices],
+            )
+
+    def checkpoint(self, run_id: str, seq: int, result: Measurement, power_w: float | None, *,
+                   status: str = "running", exit_code: int | None = None, ended: bool = False) -> None:
+        """Write one interval: a sample, each device's energy, the run's duration and energy."""
+        now = time.time()
+        with self.connect(write=True) as conn:
+            status_now = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if status_now is None or status_now[0] != "running":
+                return  # finished (or marked interrupted) already: a late sampler tick changes nothing
+            conn.execute(
+                "INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?, ?)",
+                (run_id, seq, result.duration_s, result.energy_j, power_w),
+            )
+            conn.executemany(
+                "UPDATE run_devices SET energy_j = ? WHERE run_id = ? AND device_id = ?",
+                [(d.energy_j, run_id, d.device.device_id) for d in result.devices],
+            )
+            conn.execute(
+                "UPDATE runs SET duration_s = ?, energy_j = ?, peak_power_w = ?, checkpoint_unix = ?, "
+                "status = ?, exit_code = ?, ended_unix = ?, notes = ? WHERE id = ? AND status = 'running'",
+                (result.duration_s, result.energy_j, result.peak_power_w, now, status, exit_code,
+                 result.started_unix + result.duration_s if ended else None, "\n".join(result.notes), run_id),
+            )
+
+    def mark_interrupted(self) -> int:
+        """Mark this host's ``running`` runs whose process is gone as interrupted; returns how many."""
+        host = socket.gethostname()
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, pid, started_unix FROM runs WHERE status = 'running' AND host = ?", (host,)
+            ).fetchall()
+        dead = [r["id"] for r in rows if not _alive(r["pid"], r["started_unix"])]
+        if dead:
+            with self.connect(write=True) as conn:
+                conn.executemany(
+                    "UPDATE runs SET status = 'interrupted', ended_unix = checkpoint_unix "
+                    "WHERE id = ? AND status = 'running'",
+                    [(run_id,) for run_id in dead],
+                )
+        return len(dead)
+
+    # -- reading ----------------------------------------------------------------------------
+    def runs(self, project: str | None = None, item: str | None = None,
+             ids: Sequence[str] | None = None) -> list[RunRow]:
+        """Runs, oldest first, optionally those of one project item or with given ids."""
+        self.mark_interrupted()
+        where, args = [], []
+        for column, value in (("project", project), ("item", item)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if ids is not None:
+            where.append(f"id IN ({', '.join('?' * len(ids))})")
+            args.extend(ids)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        with self.connect() as conn:
+            rows = conn.execute(sql + " ORDER BY started_unix, id", args).fetchall()
+        return [RunRow(**{c: r[c] for c in RunRow.COLUMNS}) for r in rows]
+
+    def run(self, run_id: str) -> RunRow:
+        """The run with this id, or a unique id prefix."""
+        with self.connect() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM runs WHERE id LIKE ?", (run_id + "%",))]
+        if len(ids) != 1:
+            why = "no run" if not ids else f"{len(ids)} runs"
+            raise LedgerError(f"{self.path}: {why} with id {run_id!r} (see `energybill runs list`)")
+        return self.runs(ids=ids)[0]
+
+    def devices(self, run_id: str) -> list[dict[str, Any]]:
+        with self.connect() as conn:
+            rows = conn.execute("SELECT * FROM run_devices WHERE run_id = ? ORDER BY device_id", (run_id,))
+            return [dict(r) for r in rows]
+
+    def samples(self, run_id: str) -> list[dict[str, Any]]:
+        with self.connect() as conn:
+            rows = conn.execute("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
+            return [dict(r) for r in rows]
+
+
+def _alive(pid: int, started_unix: float) -> bool:
+    """Whether the process that started a run still runs (and is not a later one with its pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        import psutil
+
+        return bool(psutil.Process(pid).create_time() <= started_unix + 1.0)
+    except Exception:  # psutil missing or the process just ended: trust os.kill
+        return True
+
+
+class RunRecorder:
+    """Writes one run to a ledger: the row at the start, a checkpoint every interval, the end."""
+
+    def __init__(self, ledger: Ledger, run_id: str) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+        self.seq = 0
+        self._lock = threading.Lock()
+        self._last: tuple[float, float | None] = (0.0, 0.0)
+
+    @classmethod
+    def begin(cls, ledger: Ledger, name: str, interval_s: float, devices: Sequence[Device],
+              **tags: str | None) -> RunRecorder:
+        run_id = uuid.uuid4().hex[:12]
+        row: dict[str, Any] = {
+            "id": run_id, "name": name, **tags, "host": socket.gethostname(), "pid": os.getpid(),
+            "status": "running", "interval_s": interval_s, "started_unix": time.time(),
+        }
+        ledger.insert_run(row, devices)
+        return cls(ledger, run_id)
+
+    def _power_w(self, result: Measurement) -> float | None:
+        t0, e0 = self._last
+        energy_j = result.energy_j
+        self._last = (result.duration_s, energy_j)
+        if energy_j is None or e0 is None or result.duration_s <= t0:
+            return None
+        return (energy_j - e0) / (result.duration_s - t0)
+
+    def checkpoint(self, result: Measurement) -> None:
+        with self._lock:
+            self.seq += 1
+            self.ledger.checkpoint(self.run_id, self.seq, result, self._power_w(result))
+
+    def finish(self, result: Measurement, status: str, exit_code: int | None = None) -> None:
+        with self._lock:
+            self.seq += 1
+            self.ledger.checkpoint(self.run_id, self.seq, result, self._power_w(result),
+                                   status=status, exit_code=exit_code, ended=True)

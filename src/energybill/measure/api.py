@@ -1,0 +1,104 @@
+"""``energybill.measure``: a context manager and a decorator over one meter window.
+
+    with energybill.measure("finetune", ledger="noor.ledger.db", item="Noor 13B") as run:
+        train()
+    print(run.result.energy_kwh, run.result.methods())
+
+    @energybill.measure("eval")
+    def evaluate(): ...
+"""
+
+from __future__ import annotations
+
+import copy
+from contextlib import ContextDecorator
+from pathlib import Path
+from typing import Any
+
+from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
+from energybill.measure.result import Measurement
+
+
+class Run(ContextDecorator):
+    """One measured window; ``result`` holds its Measurement once the block has ended.
+
+    With ``ledger`` the run is recorded there, with a checkpoint every interval, so that a killed
+    process leaves it behind marked interrupted.
+    """
+
+    def __init__(
+        self,
+        name: str = "run",
+        *,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        ledger: str | Path | None = None,
+        project: str | None = None,
+        item: str | None = None,
+        site: str | None = None,
+        command: str | None = None,
+        meter: Meter | None = None,
+        **meter_options: Any,
+    ) -> None:
+        self.name = name
+        self.interval_s = interval_s
+        self.ledger_path = ledger
+        self.tags = {"project": project, "item": item, "site": site, "command": command}
+        self._meter = meter
+        self._own_meter = meter is None
+        self.meter_options = meter_options
+        self.result: Measurement | None = None
+        self.run_id: str | None = None
+        self._recorder: Any = None
+
+    def _recreate_cm(self) -> Run:  # a fresh window for each call of a decorated function
+        clone = copy.copy(self)
+        clone._meter = None if self._own_meter else self._meter
+        clone.result = None
+        return clone
+
+    @property
+    def meter(self) -> Meter:
+        if self._meter is None:
+            self._meter = Meter(interval_s=self.interval_s, on_sample=self._checkpoint, **self.meter_options)
+        return self._meter
+
+    def __enter__(self) -> Run:
+        meter = self.meter
+        meter.start()
+        if self.ledger_path is not None:
+            from energybill.ledger.store import Ledger, RunRecorder
+
+            self._recorder = RunRecorder.begin(
+                Ledger(self.ledger_path), self.name, meter.interval_s, devices=meter.devices, **self.tags
+            )
+            self.run_id = self._recorder.run_id
+        meter.begin(self.name)
+        return self
+
+    def _checkpoint(self, meter: Meter) -> None:
+        if self._recorder is not None and self.name in meter._windows:
+            self._recorder.checkpoint(meter.peek(self.name))
+
+    def finish(self, status: str | None = None, exit_code: int | None = None) -> Measurement:
+        """End the window, stop an own meter, record the result; returns the Measurement."""
+        self.result = self.meter.end(self.name)
+        if self._own_meter:
+            self.meter.stop()
+        if self._recorder is not None:
+            self._recorder.finish(self.result, status or "completed", exit_code)
+        return self.result
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.finish("failed" if exc_type is not None else "completed")
+
+    def __getattr__(self, name: str) -> Any:
+        # run.energy_kwh, run.duration_s, ... once the block has ended
+        result = self.__dict__.get("result")
+        if result is not None and not name.startswith("_"):
+            return getattr(result, name)
+        raise AttributeError(name)
+
+
+def measure(name: str = "run", **options: Any) -> Run:
+    """Measure a block (``with``) or every call of a function (decorator); see ``Run``."""
+    return Run(name, **options)

@@ -1,0 +1,1 @@
+"""Energy backends behind one interface (``base.Backend``): NVML, RAPL and the labelled model."""
