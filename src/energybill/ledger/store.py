@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +99,6 @@ class RunRow:
     peak_power_w: float | None
     notes: str
 
-    COLUMNS = (
-        "id name project item site command host pid status exit_code interval_s started_unix "
-        "checkpoint_unix ended_unix duration_s energy_j peak_power_w notes"
-    ).split()
 
 
 class Ledger:
@@ -168,7 +164,8 @@ class Ledger:
     def insert_run(self, row: dict[str, Any], devices: Sequence[Device]) -> None:
         with self.connect(write=True) as conn:
             keys = ", ".join(row)
-            conn.execute(f"INSERT INTO runs ({keys}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+            marks = ", ".join("?" * len(row))
+            conn.execute(f"INSERT INTO runs ({keys}) VALUES ({marks})", tuple(row.values()))
             conn.executemany(
                 "INSERT INTO run_devices (run_id, device_id, component, method, label, source) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -231,7 +228,7 @@ class Ledger:
         sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
         with self.connect() as conn:
             rows = conn.execute(sql + " ORDER BY started_unix, id", args).fetchall()
-        return [RunRow(**{c: r[c] for c in RunRow.COLUMNS}) for r in rows]
+        return [RunRow(**{f.name: r[f.name] for f in fields(RunRow)}) for r in rows]
 
     def run(self, run_id: str) -> RunRow:
         """The run with this id, or a unique id prefix."""

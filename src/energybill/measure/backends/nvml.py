@@ -28,7 +28,7 @@ _MW_PER_W = 1000.0
 POWER_INTERVAL_S = 0.1  # ≥ 10 Hz where power must be integrated
 
 
-class NotSupported(Exception):  # noqa: N818  (NVML's own name for it)
+class NotSupported(Exception):
     """The device does not offer this reading (no energy counter before Volta, some vGPUs)."""
 
 
