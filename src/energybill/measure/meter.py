@@ -203,7 +203,8 @@ class Meter:
             now_s = self.clock()
             energies = self._read(now_s)
             window = self._windows.pop(name)
-            _advance(window, now_s, sum(energies.values()))
+            # the last, partial interval counts towards the peak only if long enough to be meaningful
+            _advance(window, now_s, sum(energies.values()), min_s=self.sample_interval_s / 2)
             result = self._result(window, now_s, energies)
         self.edge_cpu_s += time.thread_time() - cpu0
         return result
@@ -228,10 +229,10 @@ class Meter:
         )
 
 
-def _advance(window: _Window, now_s: float, total_j: float) -> None:
+def _advance(window: _Window, now_s: float, total_j: float, min_s: float = 0.0) -> None:
     """Fold the interval since the window's last sample into its peak power."""
     elapsed_s = now_s - window.last_s
-    if elapsed_s > 0:
+    if elapsed_s > 0 and (elapsed_s >= min_s or window.peak_power_w is None):
         power_w = (total_j - window.last_total_j) / elapsed_s
         window.peak_power_w = power_w if window.peak_power_w is None else max(window.peak_power_w, power_w)
         window.last_s, window.last_total_j = now_s, total_j
