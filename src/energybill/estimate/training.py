@@ -21,9 +21,7 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
     pf_days = flops / FLOP_PER_PF_DAY
     # Device-hours at the achieved (not peak) throughput, as the talk's Table 1 does.
     device_hours = flops / (item.tflops_per_device * FLOP_PER_TFLOP * SECONDS_PER_HOUR)
-    energy = device_energy_kwh(
-        device_hours, item.watts_per_device, item.host_watts_per_device, site.pue
-    )
+    energy = device_energy_kwh(device_hours, item.watts_per_device, item.host_watts_per_device, site.pue)
     co2e, co2e_record = site.carbon(energy)
     details: dict[str, float | str] = {
         "flops": flops,
