@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import run_cli
 
 SITE = "[sites.hpc]\npue = 1.5\ncarbon_intensity_g_per_kwh = 600\n"
