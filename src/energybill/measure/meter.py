@@ -46,6 +46,7 @@ def open_backends(
     powercap_root: Path | str | None = None,
     nvml_source: Any = None,
     now_s: float = 0.0,
+    powercap_read: Callable[[Path], str] | None = None,
 ) -> tuple[list[tuple[Backend, list[Device]]], list[str]]:
     """The backend ladder: NVML for GPUs; RAPL for CPU and DRAM, else the labelled model.
 
@@ -58,7 +59,7 @@ def open_backends(
     started: list[tuple[Backend, list[Device]]] = []
     notes: list[str] = []
     gpu = NvmlBackend(nvml_source) if nvml_source is not None else NvmlBackend()
-    rapl = RaplBackend(powercap_root or DEFAULT_ROOT)
+    rapl = RaplBackend(powercap_root or DEFAULT_ROOT, powercap_read)
     for backend in (gpu, rapl):
         try:
             started.append((backend, backend.start(now_s)))
@@ -87,6 +88,7 @@ class Meter:
         cpu_tdp_w: float | None = None,
         powercap_root: Path | str | None = None,
         nvml_source: Any = None,
+        powercap_read: Callable[[Path], str] | None = None,
         on_sample: Callable[[Meter], None] | None = None,
         thread: bool = True,
     ) -> None:
@@ -95,7 +97,8 @@ class Meter:
         self.wall = wall
         self.on_sample = on_sample
         self._given = list(backends) if backends is not None else None
-        self._ladder = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root, "nvml_source": nvml_source}
+        self._ladder = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root,
+                        "nvml_source": nvml_source, "powercap_read": powercap_read}
         self._thread = thread
         self._lock = threading.RLock()
         self._windows: dict[str, _Window] = {}
