@@ -152,8 +152,8 @@ def test_sampler_survives_a_failing_tick() -> None:
 
 
 def test_sampler_schedules_on_the_injected_clock() -> None:
-    # A clock that jumps 1 s ahead at every reading: every grid point is already past, so the
-    # sampler skips the missed points instead of bunching ticks up, and keeps its interval.
+    # A clock that jumps 1 s ahead at every reading: the sampler waits by it, not by the real
+    # clock, so every grid point is already due and it ticks at once.
     fake = [0.0]
     ticks = threading.Event()
     count = [0]
