@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import shlex
-import signal
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from energybill.errors import EnergybillError, Problem, ProjectError
+
+if TYPE_CHECKING:
+    import subprocess
 
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
@@ -82,6 +82,9 @@ def _project_context(project_file: Path | None, item: str | None, site: str | No
 
 def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
          context: dict[str, Any], options: dict[str, Any]) -> int:
+    import shlex
+    import subprocess
+
     from energybill.measure.api import Run
 
     run = Run(name, interval_s=interval_s, ledger=ledger, project=context["project"], item=context["item"],
@@ -107,6 +110,7 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
 
 def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
     """Pass signals on to the command; a Ctrl-C the terminal already sent it is not sent twice."""
+    import signal
 
     def forward(signum: int, _frame: object) -> None:
         if signum == signal.SIGINT and _terminal_sent_it():
@@ -131,5 +135,7 @@ def _terminal_sent_it() -> bool:
 
 
 def _restore(previous: dict[int, Any]) -> None:
+    import signal
+
     for signum, handler in previous.items():
         signal.signal(signum, handler)
