@@ -108,7 +108,7 @@ class Ledger:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise LedgerError(f"{self.path}: no such ledger (record a run with `energybill measure` first)")
-        self._ready = False
+        self._ready = _key(self.path) in _PREPARED
 
     @contextmanager
     def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -134,6 +134,8 @@ class Ledger:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not self._ready:
             self._prepare(conn)
+        else:
+            self._check_version(conn)
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable across a killed process
         return conn
 
@@ -144,21 +146,27 @@ class Ledger:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
+            if not self._check_version(conn):
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise LedgerError(
-                    f"{self.path}: ledger schema {row[0]} is newer than this energybill "
-                    f"(schema {SCHEMA_VERSION}); upgrade energybill"
-                )
             conn.execute("COMMIT")
+            _PREPARED.add(_key(self.path))
         except sqlite3.DatabaseError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             conn.close()
             raise LedgerError(f"{self.path}: not an energybill ledger ({exc})") from None
         self._ready = True
+
+    def _check_version(self, conn: sqlite3.Connection) -> bool:
+        """False for a new file; raises for a schema newer than this code."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            conn.close()
+            raise LedgerError(
+                f"{self.path}: ledger schema {row[0]} is newer than this energybill "
+                f"(schema {SCHEMA_VERSION}); upgrade energybill"
+            )
+        return row is not None
 
     # -- writing ----------------------------------------------------------------------------
     def insert_run(self, row: dict[str, Any], devices: Sequence[Device]) -> None:
@@ -248,6 +256,17 @@ class Ledger:
         with self.connect() as conn:
             rows = conn.execute("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
             return [dict(r) for r in rows]
+
+
+_PREPARED: set[tuple[str, int, int]] = set()  # files this process has checked (path, device, inode)
+
+
+def _key(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (str(path), -1, -1)  # not created yet: never counts as prepared
+    return (str(path.resolve()), info.st_dev, info.st_ino)
 
 
 def _alive(pid: int, started_unix: float) -> bool:

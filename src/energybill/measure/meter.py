@@ -165,7 +165,7 @@ class Meter:
         for backend, devices in self.backends:
             try:
                 values = backend.read(now_s)
-            except (BackendUnavailable, OSError) as exc:  # keep the last good values, say why
+            except Exception as exc:  # NVML/sysfs errors mid-run: keep the last good values, say why
                 self.notes.append(f"{backend.name}: read failed at {now_s:.1f} s ({exc})")
                 continue
             for device in devices:

@@ -140,6 +140,28 @@ class TraceSource:
         pass
 
 
+def record_trace(source: NvmlSource, seconds: float, period_s: float = 0.02) -> dict[str, Any]:
+    """Record what NVML reports, in the format ``TraceSource`` replays (run it on a GPU machine).
+
+        python -c "import json; from energybill.measure.backends.nvml import *; \
+                   print(json.dumps(record_trace(PynvmlSource(), 12.0)))" > trace.json
+    """
+    import time
+
+    count = source.device_count()
+    devices = [{"uuid": source.uuid(i), "name": source.name(i), "samples": []} for i in range(count)]
+    start = time.monotonic()
+    while (now := time.monotonic() - start) < seconds:
+        for index, device in enumerate(devices):
+            try:
+                energy_mj: int | None = source.total_energy_mj(index)
+            except NotSupported:
+                energy_mj = None
+            device["samples"].append([round(now, 4), energy_mj, source.power_mw(index)])  # type: ignore[attr-defined]
+        time.sleep(period_s)
+    return {"recorded_with": "energybill record_trace", "devices": devices}
+
+
 def torch_sync() -> None:
     """Wait for queued CUDA work, if torch is loaded and has started CUDA (never imports torch)."""
     torch = sys.modules.get("torch")
