@@ -226,3 +226,24 @@ def test_process_tree_counts_a_child_process_cpu_time() -> None:
     assert after - before == pytest.approx(0.6, abs=0.25)
     assert tree.rss_bytes() > 0
     assert os.getpid() == tree.root.pid
+
+
+class Flaky(PowerProfile):
+    """Reads fine, then the hardware goes away (a driver reload, a sysfs permission change)."""
+
+    def read(self, now_s: float) -> dict[str, float]:
+        if now_s > 2.0:
+            raise OSError("No such device")
+        return super().read(now_s)
+
+
+def test_a_read_error_mid_run_keeps_the_last_good_values_and_says_so() -> None:
+    clock = FakeClock()
+    meter = Meter(backends=[Flaky(clock, [10.0] * 10)], clock=clock, thread=False)
+    meter.begin("w")
+    clock.t = 2.0
+    meter.tick()
+    clock.t = 5.0
+    result = meter.end("w")
+    assert result.energy_j == 20.0  # what was read up to 2 s; not extrapolated, not zeroed
+    assert any("read failed at 5.0 s (No such device)" in note for note in result.notes)

@@ -152,3 +152,15 @@ def test_counter_restart_counts_from_the_new_zero() -> None:
     clock.k = 20
     assert backend.read(2.0) == {"gpu:GPU-x": pytest.approx(100.0 + 4.0)}  # never negative
     assert "restarted" in backend.notes[0]
+
+
+def test_record_trace_writes_what_trace_source_replays() -> None:
+    from energybill.measure.backends.nvml import record_trace
+
+    recorded = record_trace(TraceSource(TRACE, lambda: 3.0), seconds=0.05, period_s=0.01)
+    assert [d["uuid"] for d in recorded["devices"]] == [d["uuid"] for d in TRACE["devices"]]
+    a100, p100 = recorded["devices"]
+    assert a100["samples"][0][1:] == [5_000_000_000 + 20 * 6_000 + 10 * 31_000, 310_000]
+    assert p100["samples"][0][1:] == [None, 100_000]
+    replayed = TraceSource(recorded, lambda: 0.0)
+    assert replayed.total_energy_mj(0) == a100["samples"][0][1]
