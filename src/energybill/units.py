@@ -47,3 +47,18 @@ def co2e_kg(energy_kwh: Num, intensity_g_per_kwh: Num) -> Num:
 def months_to_hours(months: Num) -> Num:
     """Months of 730 h to hours."""
     return months * HOURS_PER_MONTH  # type: ignore[operator]
+
+
+def kg_to_g(mass_kg: Num) -> Num:
+    """Kilograms to grams (a Hugging Face model card gives CO2e in grams)."""
+    return mass_kg * G_PER_KG  # type: ignore[operator]
+
+
+def kwh_to_mwh(energy_kwh: Num) -> Num:
+    """Kilowatt-hours to megawatt-hours."""
+    return energy_kwh / WH_PER_KWH  # type: ignore[operator]
+
+
+def kg_to_tonnes(mass_kg: Num) -> Num:
+    """Kilograms to tonnes."""
+    return mass_kg / KG_PER_TONNE  # type: ignore[operator]

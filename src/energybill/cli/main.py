@@ -106,3 +106,10 @@ def main() -> None:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
+
+
+from energybill.cli.plot import plot as _plot  # noqa: E402
+from energybill.cli.report import report as _report  # noqa: E402
+
+cli.add_command(_report)
+cli.add_command(_plot)

@@ -58,6 +58,8 @@ class SiteRow:
     intensity_source: str
     year: int | None
     items: int
+    provider: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,8 @@ def _site_rows(bill: Bill, project: Project) -> tuple[SiteRow, ...]:
                 # A site resolved from the catalog carries its data year; a hand-written one has none.
                 year=getattr(site, "year", None),
                 items=sum(1 for item in bill.items if item.site == name),
+                provider=getattr(site, "provider", None),
+                region=getattr(site, "region", None),
             )
         )
     return tuple(out)

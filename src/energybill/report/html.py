@@ -13,6 +13,7 @@ from typing import Any
 from energybill.bill import Provenance
 from energybill.report.data import ReportData
 from energybill.report.numbers import amount, share
+from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def render(data: ReportData) -> str:
 def _chart(data: ReportData, svg: Any, colors: dict[str, str], keys: tuple[str, str], title: str, unit: str) -> dict:
     key, share_key = keys
     slices = [svg.Slice(p.name, getattr(p, key), colors[p.name]) for p in data.phases]
-    total = data.energy_kwh / 1000 if key == "energy_kwh" else data.co2e_kg / 1000
+    total = kwh_to_mwh(data.energy_kwh) if key == "energy_kwh" else kg_to_tonnes(data.co2e_kg)
     center = f"{amount(total, 2)} {'MWh' if key == 'energy_kwh' else 't CO2e'}"
     chart = svg.donut(slices, title, unit, center=center)
     return {"key": key, "share": share_key, "title": title, "unit": unit, "svg": chart}
@@ -108,5 +109,5 @@ def _template() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(amount=amount, share=share, repr=repr, signed=_signed, input=_input, factor=_factor)
+    env.filters.update(mwh=kwh_to_mwh, tonnes=kg_to_tonnes, amount=amount, share=share, repr=repr, signed=_signed, input=_input, factor=_factor)
     return env.get_template("report.html.j2")
