@@ -52,6 +52,3 @@ def plot(file: Path, kind: str, out: Path) -> None:
     except OSError as exc:
         raise ReportError(f"{out}: cannot write the chart: {exc.strerror}") from None
     click.echo(f"wrote {out} ({kind})", err=True)
-
-
-

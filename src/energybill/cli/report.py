@@ -26,7 +26,8 @@ class ReportError(EnergybillError):
     default=None,
     help="html (default, or from --out's suffix: .html .md .json .csv): one self-contained page with "
     "charts; markdown: the same as tables, for a paper; model-card: the Hugging Face environmental-impact "
-    "section and the phase table; json: the bill's JSON plus the report's sections; csv: phases, items, total.",
+    "section and the phase table; json: the bill's JSON plus the report's sections; "
+    "csv: phases, items, total.",
 )
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option(

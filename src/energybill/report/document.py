@@ -32,7 +32,9 @@ def render(data: ReportData) -> str:
         "|---|--:|---|",
     ]
     out += [
-        f"| ≈ {amount(e.value)} {cell(e.unit)} | {factor(e.factor)} {cell(e.factor_unit)} | {cell(e.source)} |"
+        row(
+            f"≈ {amount(e.value)} {cell(e.unit)}", f"{factor(e.factor)} {cell(e.factor_unit)}", cell(e.source)
+        )
         for e in data.equivalents
     ]
     out += ["", "## Energy and CO2e by phase", "", *phase_table(data)]
@@ -40,6 +42,11 @@ def render(data: ReportData) -> str:
     for section in (_scenarios, _ranges, _measured, _recommendations, _sites, _economics, _provenance):
         out += section(data)
     return "\n".join(out) + "\n"
+
+
+def row(*cells: str) -> str:
+    """A Markdown table row of cells already escaped."""
+    return "| " + " | ".join(cells) + " |"
 
 
 def phase_table(data: ReportData) -> list[str]:
@@ -50,7 +57,15 @@ def phase_table(data: ReportData) -> list[str]:
         f"| {share(p.co2e_share)} |"
         for p in data.phases
     ]
-    out.append(f"| **Total** | **{amount(data.energy_kwh)}** | {share(1.0)} | **{amount(data.co2e_kg)}** | {share(1.0)} |")
+    out.append(
+        row(
+            "**Total**",
+            f"**{amount(data.energy_kwh)}**",
+            share(1.0),
+            f"**{amount(data.co2e_kg)}**",
+            share(1.0),
+        )
+    )
     return out
 
 
@@ -74,23 +89,39 @@ def _scenarios(data: ReportData) -> list[str]:
     if not data.scenarios:
         return []
     base = data.scenarios[0]
-    out = ["", "## Scenarios", "", "| Scenario | Energy (kWh) | CO2e (kg) | CO2e vs. baseline |", "|---|--:|--:|--:|"]
+    out = [
+        "",
+        "## Scenarios",
+        "",
+        "| Scenario | Energy (kWh) | CO2e (kg) | CO2e vs. baseline |",
+        "|---|--:|--:|--:|",
+    ]
     for n, s in enumerate(data.scenarios):
-        delta = "baseline" if n == 0 else f"{'+' if s.co2e_kg > base.co2e_kg else ''}{amount(s.co2e_kg - base.co2e_kg)}"
-        out.append(f"| {cell(s.name)}: {cell(s.description)} | {amount(s.energy_kwh)} | {amount(s.co2e_kg)} | {delta} |")
+        delta = (
+            "baseline"
+            if n == 0
+            else f"{'+' if s.co2e_kg > base.co2e_kg else ''}{amount(s.co2e_kg - base.co2e_kg)}"
+        )
+        out.append(
+            row(f"{cell(s.name)}: {cell(s.description)}", amount(s.energy_kwh), amount(s.co2e_kg), delta)
+        )
     return out
 
 
 def _ranges(data: ReportData) -> list[str]:
     if data.ranges is None:
         return []
-    out = ["", "## Uncertainty: p5–p95", "", f"{data.ranges.samples} samples; {cell(data.ranges.method)}.", ""]
+    out = [
+        "",
+        "## Uncertainty: p5–p95",
+        "",
+        f"{data.ranges.samples} samples; {cell(data.ranges.method)}.",
+        "",
+    ]
     out += ["| Quantity | p5 | p50 | p95 | Estimate |", "|---|--:|--:|--:|--:|"]
     for r in data.ranges.rows:
         unit = "kWh" if r.quantity == "energy_kwh" else "kg CO2e"
-        out.append(
-            f"| {cell(r.name)} ({unit}) | {amount(r.p5)} | {amount(r.p50)} | {amount(r.p95)} | {amount(r.estimate)} |"
-        )
+        out.append(row(f"{cell(r.name)} ({unit})", *(amount(v) for v in (r.p5, r.p50, r.p95, r.estimate))))
     return out
 
 
@@ -98,10 +129,18 @@ def _measured(data: ReportData) -> list[str]:
     if not data.measured:
         return []
     out = ["", "## Estimate vs. measured", ""]
-    out += ["| Item | Estimated (kWh) | Measured (kWh) | Measured / estimated | Method |", "|---|--:|--:|--:|---|"]
     out += [
-        f"| {cell(m.name)} | {amount(m.estimated_energy_kwh)} | {amount(m.measured_energy_kwh)} | {amount(m.ratio, 2)}× "
-        f"| {cell(m.method)} ({m.runs} run{'s' if m.runs != 1 else ''}) |"
+        "| Item | Estimated (kWh) | Measured (kWh) | Measured / estimated | Method |",
+        "|---|--:|--:|--:|---|",
+    ]
+    out += [
+        row(
+            cell(m.name),
+            amount(m.estimated_energy_kwh),
+            amount(m.measured_energy_kwh),
+            f"{amount(m.ratio, 2)}×",
+            f"{cell(m.method)} ({m.runs} run{'s' if m.runs != 1 else ''})",
+        )
         for m in data.measured
     ]
     return out
@@ -112,8 +151,8 @@ def _recommendations(data: ReportData) -> list[str]:
         return []
     out = ["", "## Recommendations", ""]
     out += [
-        f"{n}. **{cell(r.title)}** — saves {amount(r.saving_co2e_kg)} kg CO2e and {amount(r.saving_energy_kwh)} kWh. "
-        f"{cell(r.detail)}"
+        f"{n}. **{cell(r.title)}** — saves {amount(r.saving_co2e_kg)} kg CO2e and "
+        f"{amount(r.saving_energy_kwh)} kWh. {cell(r.detail)}"
         for n, r in enumerate(data.recommendations, start=1)
     ]
     return out
@@ -125,9 +164,8 @@ def _sites(data: ReportData) -> list[str]:
     for s in data.sites:
         name = f"**{cell(s.name)}**" + (f": {cell(s.description)}" if s.description else "")
         sources = f"PUE: {cell(s.pue_source)}; intensity: {cell(s.intensity_source)}"
-        out.append(
-            f"| {name} | {amount(s.pue, 2)} | {amount(s.carbon_intensity_g_per_kwh, 0)} | {s.year or '—'} | {sources} |"
-        )
+        intensity = amount(s.carbon_intensity_g_per_kwh, 0)
+        out.append(row(name, amount(s.pue, 2), intensity, str(s.year or "—"), sources))
     return out
 
 
@@ -141,7 +179,9 @@ def _economics(data: ReportData) -> list[str]:
 
 def _provenance(data: ReportData) -> list[str]:
     out = ["", "## Where each number comes from"]
-    rows = [(i.name, i.provenance) for i in data.ranked] + [(e.name, e.provenance) for e in data.economics if not e.billed]
+    rows = [(i.name, i.provenance) for i in data.ranked] + [
+        (e.name, e.provenance) for e in data.economics if not e.billed
+    ]
     for name, records in rows:
         out += ["", f"### {cell(name)}", "", "| Quantity | Formula | Inputs | Source |", "|---|---|---|---|"]
         out += [_provenance_row(p) for p in records]

@@ -38,11 +38,18 @@ def render(data: ReportData) -> str:
         charts=charts,
         phase_colors=phase_colors,
         item_bars={
-            i.name: svg.hbar(i.co2e_kg, largest_item, phase_colors[i.phase], f"{i.name}: {amount(i.co2e_kg)} kg CO2e")
+            i.name: svg.hbar(
+                i.co2e_kg, largest_item, phase_colors[i.phase], f"{i.name}: {amount(i.co2e_kg)} kg CO2e"
+            )
             for i in data.ranked
         },
         scenario_bars=[
-            svg.hbar(s.co2e_kg, largest_scenario, svg.PALETTE[0 if n == 0 else 2], f"{s.name}: {amount(s.co2e_kg)} kg CO2e")
+            svg.hbar(
+                s.co2e_kg,
+                largest_scenario,
+                svg.PALETTE[0 if n == 0 else 2],
+                f"{s.name}: {amount(s.co2e_kg)} kg CO2e",
+            )
             for n, s in enumerate(data.scenarios)
         ],
         range_whiskers=_whiskers(data, svg),
@@ -52,7 +59,9 @@ def render(data: ReportData) -> str:
     )
 
 
-def _chart(data: ReportData, svg: Any, colors: dict[str, str], keys: tuple[str, str], title: str, unit: str) -> dict:
+def _chart(
+    data: ReportData, svg: Any, colors: dict[str, str], keys: tuple[str, str], title: str, unit: str
+) -> dict:
     key, share_key = keys
     slices = [svg.Slice(p.name, getattr(p, key), colors[p.name]) for p in data.phases]
     total = kwh_to_mwh(data.energy_kwh) if key == "energy_kwh" else kg_to_tonnes(data.co2e_kg)
@@ -68,8 +77,20 @@ def _whiskers(data: ReportData, svg: Any) -> list[Any]:
     for quantity in ("energy_kwh", "co2e_kg"):
         rows = [r for r in data.ranges.rows if r.quantity == quantity]
         largest = max((max(r.p95, r.estimate) for r in rows), default=0.0)
-        out += [(r, svg.whisker(r.p5, r.p50, r.p95, r.estimate, largest, f"{r.name}: p5 {amount(r.p5)}, "
-                                f"p50 {amount(r.p50)}, p95 {amount(r.p95)}")) for r in rows]
+        out += [
+            (
+                r,
+                svg.whisker(
+                    r.p5,
+                    r.p50,
+                    r.p95,
+                    r.estimate,
+                    largest,
+                    f"{r.name}: p5 {amount(r.p5)}, p50 {amount(r.p50)}, p95 {amount(r.p95)}",
+                ),
+            )
+            for r in rows
+        ]
     order = {id(r): w for r, w in out}
     return [order[id(r)] for r in data.ranges.rows]
 
@@ -79,8 +100,18 @@ def _measured_bar(row: Any, svg: Any) -> Any:
 
     largest = max(row.estimated_energy_kwh, row.measured_energy_kwh)
     return Markup(
-        svg.hbar(row.estimated_energy_kwh, largest, svg.PALETTE[4], f"estimated {amount(row.estimated_energy_kwh)} kWh")
-        + svg.hbar(row.measured_energy_kwh, largest, svg.PALETTE[5], f"measured {amount(row.measured_energy_kwh)} kWh")
+        svg.hbar(
+            row.estimated_energy_kwh,
+            largest,
+            svg.PALETTE[4],
+            f"estimated {amount(row.estimated_energy_kwh)} kWh",
+        )
+        + svg.hbar(
+            row.measured_energy_kwh,
+            largest,
+            svg.PALETTE[5],
+            f"measured {amount(row.measured_energy_kwh)} kWh",
+        )
     )
 
 
@@ -109,5 +140,14 @@ def _template() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(mwh=kwh_to_mwh, tonnes=kg_to_tonnes, amount=amount, share=share, repr=repr, signed=_signed, input=_input, factor=_factor)
+    env.filters.update(
+        mwh=kwh_to_mwh,
+        tonnes=kg_to_tonnes,
+        amount=amount,
+        share=share,
+        repr=repr,
+        signed=_signed,
+        input=_input,
+        factor=_factor,
+    )
     return env.get_template("report.html.j2")

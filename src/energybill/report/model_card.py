@@ -31,7 +31,9 @@ def render(data: ReportData) -> str:
 
 
 def _bullets(data: ReportData, training: TrainingSummary | None) -> list[str]:
-    total = f"{amount(data.co2e_kg)} kg CO2e for the whole project ({amount(data.energy_kwh)} kWh; phases below)"
+    total = (
+        f"{amount(data.co2e_kg)} kg CO2e for the whole project ({amount(data.energy_kwh)} kWh; phases below)"
+    )
     if training is None:
         return ["- **Hardware Type:** no training item in the bill", f"- **Carbon Emitted:** {total}"]
     return [
@@ -39,8 +41,8 @@ def _bullets(data: ReportData, training: TrainingSummary | None) -> list[str]:
         f"- **Hours used:** {amount(training.device_hours, 0)} device-hours (training)",
         f"- **Cloud Provider:** {cell(_provider(training.sites))}",
         f"- **Compute Region:** {_regions(training.sites)}",
-        f"- **Carbon Emitted:** {amount(training.co2e_kg)} kg CO2e for training ({amount(training.energy_kwh)} kWh); "
-        f"{total}",
+        f"- **Carbon Emitted:** {amount(training.co2e_kg)} kg CO2e for training "
+        f"({amount(training.energy_kwh)} kWh); {total}",
     ]
 
 
@@ -56,7 +58,8 @@ def _provider(sites: tuple[SiteRow, ...]) -> str:
 
 def _regions(sites: tuple[SiteRow, ...]) -> str:
     return "; ".join(
-        f"{cell(s.region or s.name)} (PUE {amount(s.pue, 2)}, {amount(s.carbon_intensity_g_per_kwh, 0)} g CO2e/kWh)"
+        f"{cell(s.region or s.name)} (PUE {amount(s.pue, 2)}, "
+        f"{amount(s.carbon_intensity_g_per_kwh, 0)} g CO2e/kWh)"
         for s in sites
     )
 

@@ -40,7 +40,6 @@ def _phases(plt: Any, data: ReportData) -> Any:
         values = [getattr(p, key) for p in shown]
         ax.pie(
             values,
-            labels=[p.name for p in shown],
             colors=[palette[p.name] for p in shown],
             autopct=lambda pct: f"{pct:.0f} %" if pct >= 3 else "",
             pctdistance=0.78,
@@ -49,6 +48,11 @@ def _phases(plt: Any, data: ReportData) -> Any:
             wedgeprops={"width": 0.42, "edgecolor": "white"},
         )
         ax.set_title(title)
+    # One legend for both donuts: small slices' labels would overlap around the ring.
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=palette[p.name], label=p.name) for p in data.phases]
+    figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 7), frameon=False)
     figure.suptitle(f"{data.project} — energy bill and carbon footprint", fontweight="bold")
     return figure
 
@@ -75,7 +79,9 @@ def _scenarios(plt: Any, data: ReportData) -> Any:
         raise ReportError("--kind scenarios: scenarios are not available in this version")
     rows = list(reversed(data.scenarios))
     figure, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.4))
-    ax.barh([s.name for s in rows], [s.co2e_kg for s in rows], color=[PALETTE[2]] * (len(rows) - 1) + [PALETTE[0]])
+    ax.barh(
+        [s.name for s in rows], [s.co2e_kg for s in rows], color=[PALETTE[2]] * (len(rows) - 1) + [PALETTE[0]]
+    )
     for index, row in enumerate(rows):
         ax.text(row.co2e_kg, index, f" {row.co2e_kg:,.0f}", va="center", fontsize=8)
     ax.set_xlabel("kg CO2e")

@@ -48,7 +48,8 @@ def donut(slices: Sequence[Slice], label: str, unit: str, center: str = "", size
         fraction = s.value / total
         parts.append(
             f'<path d="{_arc(start, start + fraction)}" fill="none" stroke="{s.color}" stroke-width="36">'
-            f"<title>{escape(s.label)}: {amount(s.value)} {escape(unit)} ({fraction * 100:.1f} %)</title></path>"
+            f"<title>{escape(s.label)}: {amount(s.value)} {escape(unit)} "
+            f"({fraction * 100:.1f} %)</title></path>"
         )
         start += fraction
     if center:

@@ -48,15 +48,30 @@ def render_csv(data: ReportData) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for p in data.phases:
-        writer.writerow(_row("phase", "", p.name, p.name, "", "", p.energy_kwh, p.co2e_kg, p.energy_share, p.co2e_share))
+        writer.writerow(
+            _row("phase", "", p.name, p.name, "", "", p.energy_kwh, p.co2e_kg, p.energy_share, p.co2e_share)
+        )
     for i in data.ranked:
         writer.writerow(
-            _row("item", i.rank, i.phase, i.name, i.kind, i.site, i.energy_kwh, i.co2e_kg, i.energy_share, i.co2e_share)
+            _row(
+                "item",
+                i.rank,
+                i.phase,
+                i.name,
+                i.kind,
+                i.site,
+                i.energy_kwh,
+                i.co2e_kg,
+                i.energy_share,
+                i.co2e_share,
+            )
         )
     writer.writerow(_row("total", "", "", "Total", "", "", data.energy_kwh, data.co2e_kg, 1.0, 1.0))
     for item in data.bill.items:
         if not item.billed:
-            writer.writerow(_row("unbilled", "", item.phase, item.name, item.kind, item.site, None, None, None, None))
+            writer.writerow(
+                _row("unbilled", "", item.phase, item.name, item.kind, item.site, None, None, None, None)
+            )
     return buffer.getvalue()
 
 
