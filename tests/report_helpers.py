@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tests.conftest import EXAMPLES
+
 from energybill.estimate.engine import estimate
 from energybill.project.load import load_project
 from energybill.report.data import (
@@ -15,7 +17,6 @@ from energybill.report.data import (
     ScenarioRow,
     build_report,
 )
-from tests.conftest import EXAMPLES
 
 NOOR = EXAMPLES / "noor.toml"
 
@@ -44,6 +45,6 @@ def full_report() -> ReportData:
         ),
         measured=(MeasuredRow("Noor 13B", 22_912.5, 25_000.0, "NVML energy counter", 3),),
         recommendations=(
-            Recommendation("Train where the grid is clean", "Move noor-hpc to a 56 g/kWh grid.", 0.0, 21_371.0),
+            Recommendation("Train where the grid is clean", "Move noor-hpc to 56 g/kWh.", 0.0, 21_371.0),
         ),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.report_helpers import noor_report
 
 from energybill.report.data import MeasuredRow, RangeRow
-from tests.report_helpers import noor_report
 
 
 def test_totals_and_phases_are_the_bills() -> None:

@@ -44,6 +44,12 @@ def render(data: ReportData) -> str:
     return "\n".join(out) + "\n"
 
 
+def number(value: float | str) -> str:
+    """A provenance input as a reader redoes the sum: 10 significant digits (``32500``, ``1.17e+22``);
+    the JSON report keeps every digit."""
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
 def row(*cells: str) -> str:
     """A Markdown table row of cells already escaped."""
     return "| " + " | ".join(cells) + " |"
@@ -191,5 +197,5 @@ def _provenance(data: ReportData) -> list[str]:
 
 
 def _provenance_row(p: Provenance) -> str:
-    inputs = ", ".join(f"{k} = {v!r}" if isinstance(v, float) else f"{k} = {v}" for k, v in p.inputs.items())
+    inputs = ", ".join(f"{k} = {number(v)}" for k, v in p.inputs.items())
     return f"| {cell(p.quantity)} | `{cell(p.formula)}` | {cell(inputs)} | {cell(p.source)} |"

@@ -12,6 +12,7 @@ from typing import Any
 
 from energybill.bill import Provenance
 from energybill.report.data import ReportData
+from energybill.report.document import number
 from energybill.report.numbers import amount, share
 from energybill.units import kg_to_tonnes, kwh_to_mwh
 
@@ -124,11 +125,6 @@ def _factor(value: float) -> str:
     return f"{value:,.6g}"
 
 
-def _input(value: float | str) -> str:
-    """An input as written: floats in full (repr) so a reader can redo the sum."""
-    return repr(value) if isinstance(value, float) else str(value)
-
-
 @cache
 def _template() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -147,7 +143,7 @@ def _template() -> Any:
         share=share,
         repr=repr,
         signed=_signed,
-        input=_input,
+        input=number,
         factor=_factor,
     )
     return env.get_template("report.html.j2")
