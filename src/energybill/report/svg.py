@@ -54,7 +54,7 @@ def donut(slices: Sequence[Slice], label: str, unit: str, center: str = "", size
         start += fraction
     if center:
         parts.append(
-            f'<text x="100" y="106" text-anchor="middle" font-size="17" font-weight="600" '
+            f'<text x="100" y="106" text-anchor="middle" font-size="15" font-weight="600" '
             f'fill="#1b1f24">{escape(center)}</text>'
         )
     parts.append("</svg>")
