@@ -33,7 +33,7 @@ def plot(file: Path, kind: str, out: Path) -> None:
         energybill plot examples/noor.toml --out noor-phases.png
         energybill plot examples/noor.toml --kind items --out noor-items.svg
     """
-    from energybill.cli.report import ReportError
+    from energybill.report.errors import ReportError
 
     if out.suffix.lower() not in SUFFIXES:
         raise ReportError(f"--out {out}: give a file ending in {', '.join(SUFFIXES)}")

@@ -6,15 +6,11 @@ from pathlib import Path
 
 import click
 
-from energybill.errors import EnergybillError
+from energybill.report.errors import ReportError
 
 FORMATS = ("html", "markdown", "model-card", "json", "csv")
 # --out's suffix picks the format when --format is not given.
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv"}
-
-
-class ReportError(EnergybillError):
-    """A report that cannot be made as asked (one line, exit code 2)."""
 
 
 @click.command()

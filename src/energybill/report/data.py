@@ -7,7 +7,7 @@ section only when it holds something.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from energybill import __version__
 from energybill.bill import Bill, ItemBill, Provenance
@@ -165,7 +165,7 @@ class ReportData:
     ranges: Ranges | None = None
     measured: tuple[MeasuredRow, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
-    unbilled: tuple[str, ...] = field(default=())
+    unbilled: tuple[str, ...] = ()
 
 
 def build_report(

@@ -72,28 +72,23 @@ def _chart(
 
 
 def _whiskers(data: ReportData, svg: Any) -> list[Any]:
+    """One whisker per range row, energy rows scaled together and CO2e rows together."""
     if data.ranges is None:
         return []
-    out = []
-    for quantity in ("energy_kwh", "co2e_kg"):
-        rows = [r for r in data.ranges.rows if r.quantity == quantity]
-        largest = max((max(r.p95, r.estimate) for r in rows), default=0.0)
-        out += [
-            (
-                r,
-                svg.whisker(
-                    r.p5,
-                    r.p50,
-                    r.p95,
-                    r.estimate,
-                    largest,
-                    f"{r.name}: p5 {amount(r.p5)}, p50 {amount(r.p50)}, p95 {amount(r.p95)}",
-                ),
-            )
-            for r in rows
-        ]
-    order = {id(r): w for r, w in out}
-    return [order[id(r)] for r in data.ranges.rows]
+    largest: dict[str, float] = {}
+    for r in data.ranges.rows:
+        largest[r.quantity] = max(largest.get(r.quantity, 0.0), r.p95, r.estimate)
+    return [
+        svg.whisker(
+            r.p5,
+            r.p50,
+            r.p95,
+            r.estimate,
+            largest[r.quantity],
+            f"{r.name}: p5 {amount(r.p5)}, p50 {amount(r.p50)}, p95 {amount(r.p95)}",
+        )
+        for r in data.ranges.rows
+    ]
 
 
 def _measured_bar(row: Any, svg: Any) -> Any:

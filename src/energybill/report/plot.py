@@ -73,7 +73,7 @@ def _items(plt: Any, data: ReportData) -> Any:
 
 def _scenarios(plt: Any, data: ReportData) -> Any:
     """CO2e of the baseline and each scenario."""
-    from energybill.cli.report import ReportError
+    from energybill.report.errors import ReportError
 
     if not data.scenarios:
         raise ReportError("--kind scenarios: scenarios are not available in this version")
