@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import run_cli
-from tests.report_helpers import NOOR, noor_report
+from tests.report_helpers import NOOR, full_report, noor_report
 
 from energybill.report.numbers import amount
 
@@ -173,3 +173,21 @@ def _pixels(png: bytes) -> Any:
     import matplotlib.image
 
     return matplotlib.image.imread(io.BytesIO(png), format="png")
+
+
+def test_optional_sections_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    from energybill.report.html import render
+
+    out = tmp_path / "full.html"
+    out.write_text(render(full_report()), encoding="utf-8")
+    watched = Watched(browser)
+    page = watched.open(out)
+    assert watched.errors == [] and watched.requests == [out.as_uri()]
+    for section in ("#scenarios", "#ranges", "#measured", "#recommendations"):
+        assert page.locator(section).is_visible()
+    france = page.locator('#scenarios tr[data-scenario="train in France"]')
+    assert france.locator("td.num").all_inner_texts()[:2] == ["15,000.0", "-21,371.1"]
+    whisker = page.locator("#ranges svg.whisker").first.bounding_box()
+    assert whisker["width"] > 50 and whisker["height"] > 0
+    assert "1.09×" in page.locator('#measured tr[data-measured="Noor 13B"]').inner_text()
+    watched.context.close()

@@ -55,6 +55,7 @@ def render(data: ReportData) -> str:
         ],
         range_whiskers=_whiskers(data, svg),
         measured_bars=[_measured_bar(m, svg) for m in data.measured],
+        measured_colors=(svg.PALETTE[4], svg.PALETTE[5]),
         provenance=[_Provenance(i.name, i.provenance) for i in data.ranked]
         + [_Provenance(e.name, e.provenance) for e in data.economics if not e.billed],
     )
