@@ -156,3 +156,27 @@ def test_markdown_escapes_table_breakers(tmp_path: Path) -> None:
     assert "# a\\|b — energy bill" in result.stdout
     assert "| 1 | &lt;script&gt;x&lt;/script&gt; \\| y | other | s | 10.0 | 1.0 | 100.0 % |" in result.stdout
     assert "<script>" not in result.stdout
+
+
+def test_model_card_without_training(tmp_path: Path) -> None:
+    project = tmp_path / "p.toml"
+    project.write_text(
+        '[project]\nname = "tiny"\n[sites.s]\npue = 1.2\ncarbon_intensity_g_per_kwh = 50\n'
+        '[[compute]]\nname = "eval"\nphase = "evaluation"\nsite = "s"\n'
+        "device_hours = 10\nwatts_per_device = 300\n",
+        encoding="utf-8",
+    )
+    result = run_cli("report", str(project), "--format", "model-card")
+    assert result.returncode == 0, result.stderr
+    # 10 h × 300 W × 1.2 = 3.6 kWh; × 50 g/kWh = 0.18 kg = 180 g.
+    assert "- **Hardware Type:** no training item in the bill" in result.stdout
+    assert "- **Carbon Emitted:** 0.2 kg CO2e for the whole project (3.6 kWh; phases below)" in result.stdout
+    assert "  emissions: 180.0\n" in result.stdout
+    assert "| evaluation | 3.6 | 100.0 % | 0.2 | 100.0 % |" in result.stdout
+
+
+def test_html_goes_to_stdout_by_default() -> None:
+    result = run_cli("report", str(NOOR))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
+    assert "<script" not in result.stdout and "http-equiv=\"Content-Security-Policy\"" in result.stdout
