@@ -109,6 +109,9 @@ def test_phone_width_has_no_sideways_scroll(browser: Any, noor_html: Path) -> No
     watched = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2)
     page = watched.open(noor_html)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The bill and the ranking fit without scrolling sideways inside their boxes either.
+    for box in ("#phases .scroll", "#ranked .scroll"):
+        assert page.evaluate(f"(e => e.scrollWidth <= e.clientWidth)(document.querySelector('{box}'))"), box
     assert page.locator("#chart-co2e_kg svg").bounding_box()["width"] <= 390
     watched.context.close()
 
