@@ -180,6 +180,11 @@ def test_measured_runs_on_the_bill_beside_the_estimate(tmp_path: Path) -> None:
     assert bill["totals"]["energy_kwh"] == pytest.approx(estimated + only["energy_kwh"])
     table = energybill("bill", str(project))
     assert "Estimated and measured" in table.stdout and "only measured" in table.stdout
+    report = json.loads(energybill("report", str(project), "--format", "json").stdout)
+    rows = {row["name"]: row for row in report["report"]["measured"]}
+    assert rows["finetune"]["measured_energy_kwh"] == pytest.approx(measured)
+    assert rows["finetune"]["estimated_energy_kwh"] == pytest.approx(estimated)
+    assert (rows["tokenize"]["runs"], rows["tokenize"]["method"]) == (1, "modelled")
 
 
 def test_runs_listed_by_id_in_the_project_file(tmp_path: Path) -> None:

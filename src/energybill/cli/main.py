@@ -115,3 +115,9 @@ from energybill.cli.runs import runs as _runs_command  # noqa: E402
 
 cli.add_command(_measure_command)
 cli.add_command(_runs_command)
+
+from energybill.cli.plot import plot as _plot  # noqa: E402
+from energybill.cli.report import report as _report  # noqa: E402
+
+cli.add_command(_report)
+cli.add_command(_plot)

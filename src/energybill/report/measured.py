@@ -58,3 +58,20 @@ def _kwh(value: float | None) -> str:
     if value is None or abs(value) >= 1:
         return amount(value, 1)
     return f"{value:.4g}"
+
+
+def report_rows(bill: Bill) -> tuple[object, ...]:
+    """The measured rows of ``energybill report`` (``report.data.MeasuredRow``)."""
+    from energybill.report.data import MeasuredRow as ReportRow
+
+    return tuple(
+        ReportRow(
+            name=item.name,
+            estimated_energy_kwh=0.0 if item.kind == "measured" else (item.energy_kwh or 0.0),
+            measured_energy_kwh=float(item.details["measured_energy_kwh"]),
+            method=str(item.details["measured_methods"]),
+            runs=len(str(item.details["measured_runs"]).split(", ")),
+        )
+        for item in bill.items
+        if "measured_energy_kwh" in item.details
+    )
