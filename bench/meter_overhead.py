@@ -1,13 +1,15 @@
 """Overhead of measuring: one CPU-bound workload alone, under energybill's meter, under CodeCarbon.
 
     pip install -e '.[bench]'
-    python bench/meter_overhead.py [--rounds 7] [--seconds 3]
+    python bench/meter_overhead.py [--rounds 15] [--seconds 2]
 
 Each round runs the same pure-Python workload (a fixed number of iterations, about --seconds
 long) three times, in a rotating order: alone, inside ``energybill.measure()`` at its default
 interval, and inside CodeCarbon's ``OfflineEmissionsTracker`` (country FRA, no file written, its
 default 15 s interval; offline so that no network is needed). The table gives the median wall
-time of the workload, its slowdown ratio against running alone, the tracker's start+stop cost and
+time of the workload, its slowdown against running alone (ratio of medians; "paired", the median
+of each round's ratio to that round's run alone; "best", the ratio of the fastest runs, the
+least disturbed on a shared machine), the tracker's start+stop cost and
 the extra process CPU seconds against running alone (every tracker, its threads included), and
 the meter's own CPU seconds as it counts them (sampler thread and window edges, ``Meter.cpu_s``).
 Target: energybill's slowdown ≤ 1 % and below CodeCarbon's.
@@ -107,8 +109,8 @@ def one_run(
 def main() -> None:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     iterations = calibrate(args.seconds)
     contenders: list[Any] = [Alone(), Energybill()]
@@ -132,19 +134,25 @@ def main() -> None:
 def report(contenders: list[Any], times: dict[str, list[float]], edges: dict[str, list[float]],
            cpus: dict[str, list[float]], args: argparse.Namespace) -> None:
     alone = statistics.median(times["alone"])
+    alone_best = min(times["alone"])
     alone_cpu = statistics.median(cpus["alone"])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"workload: {args.seconds:g} s of pure Python, {args.rounds} interleaved rounds, "
           f"{os.cpu_count()} CPUs, load average {load}; medians")
-    print(f"{'':36} {'workload s':>10} {'slowdown':>9} {'start+stop s':>12} {'extra CPU s':>11} "
-          f"{'meter CPU s':>11}")
+    print(f"{'':36} {'workload s':>10} {'slowdown':>9} {'paired':>7} {'best':>7} {'start+stop s':>12} "
+          f"{'extra CPU s':>11} {'meter CPU s':>11}")
     for contender in contenders:
         wall = statistics.median(times[contender.name])
         ratio = wall / alone
         own = f"{statistics.median(contender.cpu_s):.4f}" if contender.cpu_s else "—"
         edge = statistics.median(edges[contender.name])
         extra = statistics.median(cpus[contender.name]) - alone_cpu
-        print(f"{contender.name:36} {wall:10.3f} {ratio:9.4f} {edge:12.3f} {extra:11.3f} {own:>11}")
+        # paired: the median of each round's ratio to that round's run alone (same load nearby);
+        # best: fastest run / fastest run alone (the runs least disturbed by other processes)
+        paired = statistics.median(t / a for t, a in zip(times[contender.name], times["alone"], strict=True))
+        best = min(times[contender.name]) / alone_best
+        print(f"{contender.name:36} {wall:10.3f} {ratio:9.4f} {paired:7.4f} {best:7.4f} {edge:12.3f} "
+              f"{extra:11.3f} {own:>11}")
 
 
 if __name__ == "__main__":
