@@ -21,6 +21,7 @@ import argparse
 import logging
 import os
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -90,20 +91,32 @@ class Alone:
         pass
 
 
+def other_threads_cpu_s() -> dict[int, float]:
+    """CPU seconds of every thread but the main one (the tracker's), from the kernel (10 ms ticks)."""
+    import psutil
+
+    main = threading.main_thread().native_id
+    return {t.id: t.user_time + t.system_time for t in psutil.Process().threads() if t.id != main}
+
+
 def one_run(
     tracker: Callable[[], AbstractContextManager[Any]], iterations: int
-) -> tuple[float, float, float]:
-    """(workload wall seconds, start + stop seconds of the tracker, process CPU seconds in all)."""
+) -> tuple[float, float, float, float]:
+    """(workload wall s, tracker start + stop s, process CPU s in all, tracker threads' CPU s while
+    the workload ran)."""
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     with tracker() as run:
+        threads0 = other_threads_cpu_s()
         t1 = time.perf_counter()
         workload(iterations)
         t2 = time.perf_counter()
+        threads1 = other_threads_cpu_s()
     t3 = time.perf_counter()
     cpu_s = time.process_time() - cpu0
     getattr(tracker, "after", lambda _run: None)(run)
-    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s
+    threads_s = sum(s - threads0.get(tid, 0.0) for tid, s in threads1.items())
+    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s, threads_s
 
 
 def main() -> None:
@@ -121,14 +134,20 @@ def main() -> None:
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
     edges: dict[str, list[float]] = {c.name: [] for c in contenders}
     cpus: dict[str, list[float]] = {c.name: [] for c in contenders}
+    threads: dict[str, list[float]] = {c.name: [] for c in contenders}
     for round_ in range(args.rounds):
         order = contenders[round_ % len(contenders):] + contenders[: round_ % len(contenders)]
         for contender in order:
-            wall, edge, cpu_s = one_run(contender, iterations)
+            wall, edge, cpu_s, threads_s = one_run(contender, iterations)
+            threads[contender.name].append(threads_s)
             times[contender.name].append(wall)
             edges[contender.name].append(edge)
             cpus[contender.name].append(cpu_s)
     report(contenders, times, edges, cpus, args)
+    print("\nCPU of the tracker's threads while the workload ran, summed over all rounds:")
+    for contender in contenders[1:]:
+        busy_s, total_s = sum(threads[contender.name]), sum(times[contender.name])
+        print(f"  {contender.name:36} {busy_s:.3f} s in {total_s:.1f} s = {busy_s / total_s * 100:.3f} %")
 
 
 def report(contenders: list[Any], times: dict[str, list[float]], edges: dict[str, list[float]],
