@@ -106,3 +106,7 @@ def main() -> None:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
+
+from energybill.cli.bench import bench  # noqa: E402  (registered last: its module imports nothing heavy)
+
+cli.add_command(bench)
