@@ -29,8 +29,19 @@ def estimate(project: Project) -> Bill:
     sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
     items: list[ItemBill] = []
     for _, item in project.items():
-        items.append(_estimate_item(item, sites, items))
+        items.append(_estimate_calibrated(item, sites, items))
     return Bill.from_items(project.project.name, items)
+
+
+def _estimate_calibrated(
+    item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]
+) -> ItemBill:
+    """Measured values from a calibration record (if the item names one) replace assumed ones."""
+    from energybill.estimate.calibration import annotate, apply_calibration
+
+    item, applied = apply_calibration(item)
+    bill = _estimate_item(item, sites, earlier)
+    return bill if applied is None else annotate(bill, applied)
 
 
 def _estimate_item(

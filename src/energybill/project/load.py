@@ -49,7 +49,12 @@ def load_project(path: str | Path) -> Project:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(file, [Problem("", f"invalid TOML: {exc}")]) from None
-    return parse_project(raw, file)
+    project = parse_project(raw, file)
+    if any(item.calibration for item in (*project.training, *project.inference)):
+        from energybill.estimate.calibration import resolve_calibrations
+
+        project = resolve_calibrations(project, Path(path).resolve().parent, file)
+    return project
 
 
 def parse_project(raw: dict[str, Any], file: str) -> Project:

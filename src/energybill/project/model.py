@@ -153,6 +153,8 @@ class Training(Item):
     watts_per_device: Positive
     host_watts_per_device: NonNegative = 0.0
     devices: Count | None = None  # only for the wall-clock duration in the details
+    # A record of `energybill bench train` (path or id): replaces tflops_per_device and watts_per_device.
+    calibration: str | None = Field(default=None, min_length=1)
 
 
 class Inference(Item):
@@ -178,6 +180,8 @@ class Inference(Item):
     days: Positive | None = None
     tokens_per_word: Positive | None = None
     compare_with: str | None = None  # a training item's name; default: the largest one
+    # A record of `energybill bench serve` (path or id): replaces seconds_per_token and watts_per_device.
+    calibration: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _rates(self) -> Self:
