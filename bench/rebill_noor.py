@@ -35,26 +35,34 @@ def calibrated_text(text: str, settings: dict[str, Path]) -> str:
 
 def table(before: Bill, after: Bill) -> str:
     """Markdown: each billed or calibrated item, then the serving economics and the totals."""
-    out = ["| item | assumed kWh | calibrated kWh | change | assumed t CO2e | calibrated t CO2e |",
-           "|---|--:|--:|--:|--:|--:|"]
+    out = [
+        "| item | assumed kWh | calibrated kWh | change | assumed t CO2e | calibrated t CO2e |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
     for old, new in zip(before.items, after.items, strict=True):
         if old.energy_kwh is None or new.energy_kwh is None:
             continue
         mark = " (calibrated)" if "calibration" in new.details else ""
-        out.append(f"| {old.name}{mark} | {old.energy_kwh:,.0f} | {new.energy_kwh:,.0f} | "
-                   f"{_change(old.energy_kwh, new.energy_kwh)} | {old.co2e_kg / 1000:,.2f} | "
-                   f"{new.co2e_kg / 1000:,.2f} |")
-    out.append(f"| **total** | {before.totals.energy_kwh:,.0f} | {after.totals.energy_kwh:,.0f} | "
-               f"{_change(before.totals.energy_kwh, after.totals.energy_kwh)} | "
-               f"{before.totals.co2e_kg / 1000:,.2f} | {after.totals.co2e_kg / 1000:,.2f} |")
+        out.append(
+            f"| {old.name}{mark} | {old.energy_kwh:,.0f} | {new.energy_kwh:,.0f} | "
+            f"{_change(old.energy_kwh, new.energy_kwh)} | {old.co2e_kg / 1000:,.2f} | "
+            f"{new.co2e_kg / 1000:,.2f} |"
+        )
+    out.append(
+        f"| **total** | {before.totals.energy_kwh:,.0f} | {after.totals.energy_kwh:,.0f} | "
+        f"{_change(before.totals.energy_kwh, after.totals.energy_kwh)} | "
+        f"{before.totals.co2e_kg / 1000:,.2f} | {after.totals.co2e_kg / 1000:,.2f} |"
+    )
     out += ["", "| serving item | quantity | assumed | calibrated |", "|---|---|--:|--:|"]
     for old, new in zip(before.items, after.items, strict=True):
         if old.kind != "inference":
             continue
         for key in ("joules_per_token", "tokens_per_hour", "tokens_to_match_training", "co2e_kg_per_day"):
             if key in old.details and key in new.details:
-                out.append(f"| {old.name} | {key} | {float(old.details[key]):,.4g} | "
-                           f"{float(new.details[key]):,.4g} |")
+                out.append(
+                    f"| {old.name} | {key} | {float(old.details[key]):,.4g} | "
+                    f"{float(new.details[key]):,.4g} |"
+                )
     return "\n".join(out) + "\n"
 
 

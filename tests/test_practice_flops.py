@@ -78,7 +78,7 @@ def test_one_layer_that_does_not_fit_is_a_clear_error() -> None:
 def test_custom_and_unknown_architectures() -> None:
     arch = get_arch("layers=3,d_model=96,heads=6,vocab=1000,context=64")
     assert (arch.n_layers, arch.d_model, arch.n_heads, arch.vocab_size, arch.context) == (3, 96, 6, 1000, 64)
-    with pytest.raises(EnergybillError, match="allowed: noor-1.3b"):
+    with pytest.raises(EnergybillError, match=r"allowed: noor-1\.3b"):
         get_arch("noor-175b")
     with pytest.raises(EnergybillError, match="does not split into 7 heads"):
         get_arch("layers=2,d_model=64,heads=7")

@@ -119,9 +119,10 @@ def train(
     from energybill.practice.arch import get_arch
     from energybill.practice.train import TrainConfig, run_train, train_record
 
+    arch_shape = get_arch(arch)  # checked before torch loads: a typo costs no import time
     _need_torch()
     config = TrainConfig(
-        get_arch(arch),
+        arch_shape,
         _device(device),
         steps,
         warmup,
@@ -194,11 +195,12 @@ def serve(
     from energybill.practice.arch import get_arch
     from energybill.practice.serve import ServeConfig, run_serve, serve_record
 
+    arch_shape, batch_sizes = get_arch(arch), _batches(batches)
     _need_torch()
     config = ServeConfig(
-        get_arch(arch),
+        arch_shape,
         _device(device),
-        _batches(batches),
+        batch_sizes,
         prompt,
         new_tokens,
         warmup,

@@ -83,8 +83,9 @@ def annotate(bill: ItemBill, applied: Applied) -> ItemBill:
     ]
     inputs: dict[str, float | str] = {**applied.measured, "record": applied.path}
     inputs.update({f"assumed_{key}": value for key, value in applied.assumed.items()})
-    records.insert(0, Provenance("details.calibration", "measured values replace assumed ones", inputs,
-                                 applied.source))
+    records.insert(
+        0, Provenance("details.calibration", "measured values replace assumed ones", inputs, applied.source)
+    )
     details = {**bill.details, "calibration": applied.record_id}
     return replace(bill, details=details, provenance=tuple(records))
 
@@ -106,14 +107,18 @@ def _measured(item: Training | Inference, path: Path) -> tuple[dict[str, float],
     )
     if isinstance(item, Training):
         if record.kind != "train" or record.tflops_6n_per_device is None:
-            raise ValueError(f"{path} is a {record.kind} record; a training item needs one from "
-                             "energybill bench train")
-        measured = {"tflops_per_device": record.tflops_6n_per_device,
-                    "watts_per_device": record.watts_per_device}
+            raise ValueError(
+                f"{path} is a {record.kind} record; a training item needs one from energybill bench train"
+            )
+        measured = {
+            "tflops_per_device": record.tflops_6n_per_device,
+            "watts_per_device": record.watts_per_device,
+        }
         return measured, source, record.id
     if record.kind != "serve":
-        raise ValueError(f"{path} is a {record.kind} record; an inference item needs one from "
-                         "energybill bench serve")
+        raise ValueError(
+            f"{path} is a {record.kind} record; an inference item needs one from energybill bench serve"
+        )
     row = record.row(item.batch_size)
     if row is None:
         sizes = ", ".join(str(r.batch_size) for r in record.rows)
