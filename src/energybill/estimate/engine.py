@@ -33,9 +33,7 @@ def estimate(project: Project) -> Bill:
     return Bill.from_items(project.project.name, items)
 
 
-def _estimate_calibrated(
-    item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]
-) -> ItemBill:
+def _estimate_calibrated(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
     """Measured values from a calibration record (if the item names one) replace assumed ones."""
     from energybill.estimate.calibration import annotate, apply_calibration
 
@@ -44,9 +42,7 @@ def _estimate_calibrated(
     return bill if applied is None else annotate(bill, applied)
 
 
-def _estimate_item(
-    item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]
-) -> ItemBill:
+def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
     site = sites[item.site] if item.site is not None else None
     match item:
         case Storage():
