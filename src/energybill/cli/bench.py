@@ -309,9 +309,19 @@ class _Bars:
         if not self.console.is_terminal:
             self.console.print(f"{label}: {total} step(s)")
         self.task = self.progress.add_task(label, total=total)
+        self.label, self.total, self.done, self.shown_at = label, total, 0, 0.0
 
     def advance(self) -> None:
+        import time
+
         self.progress.advance(self.task)
+        self.done += 1
+        # In a log (no terminal) the bar is drawn only at the end: print the first step, then
+        # a line at most every 10 s, so that a long run shows it is alive.
+        now = time.monotonic()
+        if not self.console.is_terminal and (self.done == 1 or now - self.shown_at >= 10):
+            self.console.print(f"{self.label}: {self.done}/{self.total}")
+            self.shown_at = now
 
     def note(self, text: str) -> None:
         self.console.print(f"[yellow]note:[/] {text}")
