@@ -139,7 +139,10 @@ def train(
         f"{micro_batch} × {config.sequence} tokens, {warmup} warm-up + {steps} timed steps"
     )
     with _Bars() as bars:
-        result = run_train(config, bars)
+        try:
+            result = run_train(config, bars)
+        except KeyboardInterrupt:  # while loading torch or building the model
+            result = None
     if result is None:
         _stop("interrupted before the first timed step: nothing was measured")
     from energybill.practice.report import print_train
@@ -215,7 +218,10 @@ def serve(
         f"{', '.join(map(str, config.batches))}, prompt {prompt}, {new_tokens} new tokens"
     )
     with _Bars() as bars:
-        result = run_serve(config, bars)
+        try:
+            result = run_serve(config, bars)
+        except KeyboardInterrupt:  # while loading torch or building the model
+            _stop("interrupted before any batch size was measured")
     if not result.rows:
         if result.interrupted:
             _stop("interrupted before any batch size was measured")

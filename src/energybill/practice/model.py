@@ -79,11 +79,13 @@ def _classes() -> dict[str, type]:
                 if p.dim() > 1:
                     nn.init.normal_(p, std=0.02)
 
-        def forward(self, idx: Any, caches: Any = None, pos: int = 0) -> Any:
+        def forward(self, idx: Any, caches: Any = None, pos: int = 0, last_only: bool = False) -> Any:
             positions = torch.arange(pos, pos + idx.shape[1], device=idx.device)
             x = self.wte(idx) + self.wpe(positions)
             for i, block in enumerate(self.blocks):
                 x = block(x, None if caches is None else caches[i], pos)
+            if last_only:  # serving needs the next token only, as inference engines compute it
+                x = x[:, -1:]
             return self.ln_f(x) @ self.wte.weight.T  # output head tied to the embedding
 
     return {"GPT": GPT}

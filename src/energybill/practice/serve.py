@@ -38,10 +38,11 @@ class ServeConfig:
 
 
 def serving_bytes(arch: Arch, batch: int, length: int, bytes_per_value: int) -> float:
-    """Weights plus the key/value cache (2 · layers · d_model values per token) plus logits."""
+    """Weights, the key/value cache (2 · layers · d_model values per token), a prefill's activations."""
     weights = bytes_per_value * flops.total_params(arch)
     kv_cache = bytes_per_value * 2 * arch.n_layers * arch.d_model * batch * length
-    return weights + kv_cache + 4 * arch.vocab_size * batch * length  # fp32 logits of a prefill
+    activations = 4 * bytes_per_value * arch.d_ff * batch * length  # a prefill's MLP, with slack
+    return weights + kv_cache + activations
 
 
 @dataclass
@@ -57,6 +58,8 @@ class ServeResult:
 
 def run_serve(config: ServeConfig, reporter: Reporter | None = None) -> ServeResult:
     """Measure every batch size that fits; Ctrl-C keeps the rows measured so far."""
+    import torch
+
     from energybill.practice.devices import describe_device
     from energybill.practice.model import build_model
 
@@ -77,7 +80,12 @@ def run_serve(config: ServeConfig, reporter: Reporter | None = None) -> ServeRes
         if need > USABLE_MEMORY * info.memory_bytes:
             result.skipped[batch] = f"needs ~{need / 1e9:.1f} GB of {info.memory_bytes / 1e9:.1f} GB"
             continue
-        row = _measure_batch(model, rt, config, batch, reporter)
+        try:
+            row = _measure_batch(model, rt, config, batch, reporter)
+        except torch.cuda.OutOfMemoryError:
+            result.skipped[batch] = "out of memory on the device (CUDA OOM)"
+            torch.cuda.empty_cache()
+            continue
         if row is None:
             result.interrupted = True
             break
@@ -97,42 +105,51 @@ def _measure_batch(
     from energybill.practice.model import new_kv_cache
 
     arch = config.arch
-    cache = new_kv_cache(arch, batch, config.prompt + config.new_tokens, rt.device, rt.dtype)
-    prompt = torch.randint(0, arch.vocab_size, (batch, config.prompt), device=rt.device)
     state: dict[str, Any] = {}
+    try:  # Ctrl-C before the prefill window: nothing of this batch size to report
+        cache = new_kv_cache(arch, batch, config.prompt + config.new_tokens, rt.device, rt.dtype)
+        prompt = torch.randint(0, arch.vocab_size, (batch, config.prompt), device=rt.device)
+    except KeyboardInterrupt:
+        return None
 
     def prefill() -> None:
         state["pos"] = config.prompt
-        state["next"] = model(prompt, cache, 0)[:, -1].argmax(-1, keepdim=True)
+        state["next"] = model(prompt, cache, 0, last_only=True)[:, -1].argmax(-1, keepdim=True)
 
     def decode() -> None:  # greedy: the most likely token is the next input
         state["next"] = model(state["next"], cache, state["pos"])[:, -1].argmax(-1, keepdim=True)
         state["pos"] += 1
 
+    label = f"batch {batch}"
     with torch.inference_mode():
-        if not unmeasured_loop(1, prefill, reporter, f"batch {batch}: warm-up"):
-            return None
-        if not unmeasured_loop(
-            min(config.warmup, config.new_tokens), decode, reporter, f"batch {batch}: warm-up"
+        warm = min(config.warmup, config.new_tokens)
+        if not (
+            unmeasured_loop(1, prefill, reporter, f"{label}: warm-up")
+            and unmeasured_loop(warm, decode, reporter, f"{label}: warm-up")
         ):
             return None
         repeats = _prefill_repeats(prefill, rt, config.min_prefill_s)
-        pre = measured_loop(rt.meter, repeats, prefill, reporter, f"batch {batch}: prefill")
-        if pre.interrupted or pre.steps == 0:
+        if repeats == 0:
             return None
-        prefill()  # untimed: fill the cache the decode window continues from
-        dec = measured_loop(rt.meter, config.new_tokens, decode, reporter, f"batch {batch}: decode")
+        pre = measured_loop(rt.meter, repeats, prefill, reporter, f"{label}: prefill")
+        # untimed: fill the cache the decode window continues from
+        if pre.interrupted or pre.steps == 0 or not unmeasured_loop(1, prefill, reporter, f"{label}: fill"):
+            return None
+        dec = measured_loop(rt.meter, config.new_tokens, decode, reporter, f"{label}: decode")
     if dec.steps == 0:
         return None
     return _row(arch, config, batch, pre, dec), dec.interrupted
 
 
 def _prefill_repeats(prefill: Any, rt: Runtime, min_seconds: float) -> int:
-    """How many prefills make a window of at least ``min_seconds`` (from one timed prefill)."""
-    rt.meter.sync()
-    start = time.perf_counter()
-    prefill()
-    rt.meter.sync()
+    """How many prefills make a window of at least ``min_seconds`` (from one timed prefill); 0 on Ctrl-C."""
+    try:
+        rt.meter.sync()
+        start = time.perf_counter()
+        prefill()
+        rt.meter.sync()
+    except KeyboardInterrupt:
+        return 0
     once = max(time.perf_counter() - start, 1e-6)
     return max(1, min(1000, round(min_seconds / once + 0.5)))
 

@@ -149,9 +149,15 @@ def run_train(config: TrainConfig, reporter: Reporter | None = None) -> TrainRes
         )
     model = build_model(arch.with_layers(layers), rt.device, rt.dtype)
     step = _train_step(model, config, rt.device, torch)
-    if not unmeasured_loop(config.warmup, step, reporter, "warm-up"):
-        return None
-    result = measured_loop(rt.meter, config.steps, step, reporter, "timed steps")
+    try:
+        if not unmeasured_loop(config.warmup, step, reporter, "warm-up"):
+            return None
+        result = measured_loop(rt.meter, config.steps, step, reporter, "timed steps")
+    except torch.cuda.OutOfMemoryError:
+        raise EnergybillError(
+            f"{arch.name} on {layers} layers ran out of device memory at micro-batch {config.micro_batch} × "
+            f"{seq} tokens: lower --micro-batch, or force fewer layers with --layers"
+        ) from None
     if result.steps == 0:
         return None
     w = result.window
