@@ -104,6 +104,7 @@ def _measured(item: Training | Inference, path: Path) -> tuple[dict[str, float],
     source = (
         f"calibration record {record.id} ({path}): energybill bench {record.kind}, {record.arch} on "
         f"{record.device}, {record.date}, energy by {record.method}"
+        + (" (run stopped early by Ctrl-C)" if record.interrupted else "")
     )
     if isinstance(item, Training):
         if record.kind != "train" or record.tflops_6n_per_device is None:
