@@ -69,5 +69,6 @@ def provider_pue(key: str) -> CatalogValue | None:
     if record is None:
         return None
     scope = key if key in pue else f"{provider} (provider average)"
-    note = f"{record['basis']}, {record['path']}"
+    constant = record["path"].rsplit("(", 1)[-1].rstrip(")")  # PUE_AVG or PUE_TRAILING_TWELVE_MONTH
+    note = f"CCF modelling constant {constant}, not an audited disclosure"
     return CatalogValue(record["pue"], "PUE", scope, "ccf_pue", "year not stated", note)

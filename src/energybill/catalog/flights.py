@@ -92,7 +92,7 @@ def flight_factor(band: str, cabin: str = "economy", radiative_forcing: bool = T
         have = [k for k, v in CABINS.items() if any(r["cabin"] == v for r in rows)]
         raise CatalogError(f"DESNZ 2025 has no {cabin} factor for {band}; available cabins: {', '.join(have)}")
     rf = "with" if radiative_forcing else "without"
-    label = f"{band}, {row['cabin']}, {rf} RF, direct {row['direct']:g} + WTT {row['wtt']:g}"
-    extra = "includes the 8 % great-circle uplift"
+    label = f"{band}, {row['cabin']}, {rf} RF, direct + well-to-tank"
+    extra = f"direct {row['direct']:g} + WTT {row['wtt']:g}, includes DESNZ's 8 % great-circle uplift"
     return CatalogValue(row["direct"] + row["wtt"], "kg CO2e/passenger-km", label, "desnz", "2025",
                         f"{note}, {extra}" if note else extra)

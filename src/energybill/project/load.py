@@ -60,6 +60,10 @@ def parse_project(raw: dict[str, Any], file: str) -> Project:
         problems = [_problem(error) for error in exc.errors()]
         raise ProjectError(file, problems) from None
     problems = check_references(project)
+    if not problems and project.uses_catalog():  # only then is the catalog imported and read
+        from energybill.catalog.resolve import check_project
+
+        problems = check_project(project)
     if problems:
         raise ProjectError(file, problems)
     return project
