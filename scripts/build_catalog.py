@@ -27,7 +27,7 @@ DEFAULT_OUT = ROOT / "src" / "energybill" / "catalog" / "data"
 # Every source: what it is, its licence, its year and the attribution line its licence asks for.
 SOURCES: dict[str, dict[str, str]] = {
     "owid": {
-        "title": "Our World in Data, 'Carbon intensity of electricity' (grapher carbon-intensity-electricity)",
+        "title": "Our World in Data, 'Carbon intensity of electricity' (grapher chart)",
         "short": "OWID/Ember",
         "file": "grid_intensity_country_yearly_owid.csv",
         "licence": "CC BY 4.0",
@@ -37,14 +37,14 @@ SOURCES: dict[str, dict[str, str]] = {
         "processing by Our World in Data. Licensed under CC BY 4.0.",
     },
     "google": {
-        "title": "Google Cloud region carbon data, as bundled by CodeCarbon (codecarbon/data/cloud/impact.csv)",
+        "title": "Google Cloud region carbon data, as bundled by CodeCarbon (data/cloud/impact.csv)",
         "short": "Google Cloud via CodeCarbon",
         "file": "cloud_regions_gcp_codecarbon.csv",
         "licence": "MIT (CodeCarbon)",
         "year": "2023 (published mid-2024; the year is not stated in the file)",
         "url": "https://cloud.google.com/sustainability/region-carbon",
-        "credit": "CodeCarbon, Copyright (c) 2020 CodeCarbon contributors, MIT licence; values from Google "
-        "Cloud's published per-region grid carbon intensity.",
+        "credit": "CodeCarbon (mlco2/codecarbon), MIT licence; values from Google Cloud's published "
+        "per-region grid carbon intensity.",
     },
     "mlco2_regions": {
         "title": "mlco2/impact cloud regions (data/impact.csv), used for region → location only",
@@ -53,8 +53,8 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "MIT",
         "year": "2024 (commit 96c7c2e; its intensities are 2016–2021 and are not used)",
         "url": "https://github.com/mlco2/impact",
-        "credit": "mlco2/impact, MIT licence (Copyright (c) 2013-2019 Blackrock Digital LLC; "
-        "Start Bootstrap template licence covering the repository).",
+        "credit": "mlco2/impact, MIT licence (the repository's LICENSE, from its Start Bootstrap site "
+        "template, covers the whole repository).",
     },
     "ccf_pue": {
         "title": "Cloud Carbon Footprint PUE constants (PUE_AVG, GCP PUE_TRAILING_TWELVE_MONTH)",
@@ -90,7 +90,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "MIT",
         "year": "2026 (commit 811df7f; vendor TDPs)",
         "url": "https://github.com/mlco2/codecarbon",
-        "credit": "CodeCarbon, Copyright (c) 2020 CodeCarbon contributors, MIT licence.",
+        "credit": "CodeCarbon (mlco2/codecarbon), MIT licence.",
     },
     "airports": {
         "title": "airportsdata (airports.csv), filtered to airports with an IATA code",
@@ -99,8 +99,8 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "MIT (includes data from mwgg/Airports, MIT)",
         "year": "2026 (commit 671fa36)",
         "url": "https://github.com/mborsetti/airportsdata",
-        "credit": "airportsdata, Copyright (c) 2020- Mike Borsetti, MIT licence; includes data from "
-        "mwgg/Airports, Copyright (c) 2014 mwgg, MIT licence.",
+        "credit": "airportsdata (mborsetti/airportsdata), MIT licence; includes data from mwgg/Airports, "
+        "MIT licence.",
     },
     "desnz": {
         "title": "UK DESNZ, Greenhouse gas reporting: conversion factors 2025 (business travel – air)",
@@ -123,7 +123,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "Faiz et al. (LLMCarbon, 2024).",
     },
     "boavizta": {
-        "title": "Boavizta environmental-footprint-data (manufacturers' product carbon footprints), datacenter rows",
+        "title": "Boavizta environmental-footprint-data (manufacturers' carbon footprints), datacenter rows",
         "short": "Boavizta",
         "file": "server_pcf_boavizta.csv",
         "licence": "'can be freely used for any purpose' (repository README; no LICENSE file)",
@@ -185,8 +185,13 @@ def build_grid(data: Path) -> dict[str, Any]:
         else:
             entry.update(kind="aggregate", code=code or None)
         entry["values"][row["Year"]] = float(row["Carbon intensity of electricity per kWh"])
-    return {"source": "owid", "unit": "gCO2e/kWh", "default_year": 2024, "preliminary_years": [2025],
-            "entities": sorted(entities.values(), key=lambda e: e["name"])}
+    return {
+        "source": "owid",
+        "unit": "gCO2e/kWh",
+        "default_year": 2024,
+        "preliminary_years": [2025],
+        "entities": sorted(entities.values(), key=lambda e: e["name"]),
+    }
 
 
 def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
@@ -199,47 +204,76 @@ def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
             continue  # Scaleway's row has no region code; we do not invent one
         country = COUNTRY_ALIASES.get(row["country"], row["country"])
         key = f"{row['provider']}:{row['region'].strip()}"
-        regions[key] = {"key": key, "provider": row["provider"], "city": row["city"].strip(" ,"),
-                        "state": row["state"] or None, "country": country if country in names else None,
-                        "location_source": "mlco2_regions"}
+        regions[key] = {
+            "key": key,
+            "provider": row["provider"],
+            "city": row["city"].strip(" ,"),
+            "state": row["state"] or None,
+            "country": country if country in names else None,
+            "location_source": "mlco2_regions",
+        }
     for row in _rows(data / SOURCES["google"]["file"]):
         region = GCP_REGION_FIXES.get(row["region"], row["region"])
         key = f"gcp:{region}"
-        regions[key] = {"key": key, "provider": "gcp", "city": row["city"], "state": row["state"] or None,
-                        "country": by_iso3.get(row["countryIsoCode"]), "location_source": "google",
-                        "google_g_per_kwh": float(row["impact"])}
+        regions[key] = {
+            "key": key,
+            "provider": "gcp",
+            "city": row["city"],
+            "state": row["state"] or None,
+            "country": by_iso3.get(row["countryIsoCode"]),
+            "location_source": "google",
+            "google_g_per_kwh": float(row["impact"]),
+        }
     pue: dict[str, dict[str, Any]] = {}
     basis = ""
     for row in _rows(data / SOURCES["ccf_pue"]["file"]):
         key = row["provider"] if row["scope"] == "provider_default" else f"{row['provider']}:{row['region']}"
         basis = basis if row["basis"] == "same as above" else row["basis"]
         pue[key] = {"pue": float(row["pue"]), "basis": basis, "path": row["source_path"]}
-    return {"regions": sorted(regions.values(), key=lambda r: r["key"]), "pue": dict(sorted(pue.items())),
-            "sources": ["google", "mlco2_regions", "ccf_pue", "owid"]}
+    return {
+        "regions": sorted(regions.values(), key=lambda r: r["key"]),
+        "pue": dict(sorted(pue.items())),
+        "sources": ["google", "mlco2_regions", "ccf_pue", "owid"],
+    }
 
 
 def build_hardware(data: Path) -> dict[str, Any]:
     """Accelerators (Epoch AI, then mlco2 as a labelled fallback) and CPU TDPs (CodeCarbon)."""
     epoch = []
     for row in _rows(data / SOURCES["epoch"]["file"]):
-        entry: dict[str, Any] = {"name": row["Hardware name"].strip(), "maker": row["Manufacturer"],
-                                 "type": row["Type"] or None, "released": row["Release date"] or None,
-                                 "modified": row["Last modified"][:10] or None}
+        entry: dict[str, Any] = {
+            "name": row["Hardware name"].strip(),
+            "maker": row["Manufacturer"],
+            "type": row["Type"] or None,
+            "released": row["Release date"] or None,
+            "modified": row["Last modified"][:10] or None,
+        }
         entry.update({key: _number(row[column]) for key, column in EPOCH_FIELDS.items()})
         epoch.append(entry)
     fallback = []
     for row in _rows(data / SOURCES["mlco2_gpus"]["file"]):
         if row["name"] in BAD_MLCO2_GPUS or row["type"] == "cpu":
             continue
-        fallback.append({"name": row["name"], "type": row["type"], "tdp_w": _number(row["tdp_watts"]),
-                         "memory_gb": _number(row["memory"]), "url": (row["source"] or "").strip() or None})
-    return {"accelerators": sorted(epoch, key=lambda e: e["name"]),
-            "fallback": sorted(fallback, key=lambda e: e["name"])}
+        fallback.append(
+            {
+                "name": row["name"],
+                "type": row["type"],
+                "tdp_w": _number(row["tdp_watts"]),
+                "memory_gb": _number(row["memory"]),
+                "url": (row["source"] or "").strip() or None,
+            }
+        )
+    return {
+        "accelerators": sorted(epoch, key=lambda e: e["name"]),
+        "fallback": sorted(fallback, key=lambda e: e["name"]),
+    }
 
 
 def build_cpus(data: Path) -> dict[str, Any]:
     """CPU model string → TDP (W), CodeCarbon's table (a table of its own: 4,900 rows)."""
-    cpus = [[row["Name"].strip(), _number(row["TDP"])] for row in _rows(data / SOURCES["codecarbon_cpu"]["file"])]
+    cpus = [
+        [row["Name"].strip(), _number(row["TDP"])] for row in _rows(data / SOURCES["codecarbon_cpu"]["file"])
+    ]
     return {"cpus": sorted(cpu for cpu in cpus if cpu[1] is not None)}  # two rows read "27.29.5"
 
 
@@ -247,8 +281,13 @@ def build_airports(data: Path) -> dict[str, Any]:
     """IATA → [lat, lon, name, city, country ISO2]."""
     airports = {}
     for row in _rows(data / SOURCES["airports"]["file"]):
-        airports[row["iata"]] = [float(row["lat"]), float(row["lon"]), row["name"], row["city"],
-                                 row["country_iso2"]]
+        airports[row["iata"]] = [
+            float(row["lat"]),
+            float(row["lon"]),
+            row["name"],
+            row["city"],
+            row["country_iso2"],
+        ]
     return {"airports": dict(sorted(airports.items()))}
 
 
@@ -269,29 +308,57 @@ def build_flights(data: Path) -> dict[str, Any]:
 
 def build_embodied(data: Path) -> dict[str, Any]:
     """Embodied (manufacturing) carbon: literature figures, and Boavizta server PCFs."""
-    literature = [{"key": row["item"], "hardware": row["hardware"], "value": float(row["value"]),
-                   "unit": row["unit"], "scope": row["scope_note"], "cite": row["source"],
-                   "status": row["status"]} for row in _rows(data / SOURCES["literature"]["file"])]
+    literature = [
+        {
+            "key": row["item"],
+            "hardware": row["hardware"],
+            "value": float(row["value"]),
+            "unit": row["unit"],
+            "scope": row["scope_note"],
+            "cite": row["source"],
+            "status": row["status"],
+        }
+        for row in _rows(data / SOURCES["literature"]["file"])
+    ]
     servers = []
     for row in _rows(data / SOURCES["boavizta"]["file"]):
         total, ratio = _number(row["gwp_total"]), _number(row["gwp_manufacturing_ratio"])
-        servers.append({"key": f"{row['manufacturer']} {row['name']}".strip(), "subcategory": row["subcategory"],
-                        "gwp_total_kg": total, "manufacturing_ratio": ratio,
-                        "lifetime_years": _number(row["lifetime"]), "report_date": row["report_date"],
-                        "url": row["sources"]})
+        servers.append(
+            {
+                "key": f"{row['manufacturer']} {row['name']}".strip(),
+                "subcategory": row["subcategory"],
+                "gwp_total_kg": total,
+                "manufacturing_ratio": ratio,
+                "lifetime_years": _number(row["lifetime"]),
+                "report_date": row["report_date"],
+                "url": row["sources"],
+            }
+        )
     return {"literature": literature, "servers": sorted(servers, key=lambda s: s["key"])}
 
 
 def notice() -> str:
     """NOTICE.md: every source, its licence and the attribution it requires."""
-    lines = ["# Reference data: sources, licences and attributions", "",
-             "energybill's catalog (`src/energybill/catalog/data/*.json`) is built by `scripts/build_catalog.py`",
-             "from the files below. Values are unchanged except for the selection and reshaping described in",
-             "`docs/catalog.md`. The attributions that the licences require:", ""]
+    lines = [
+        "# Reference data: sources, licences and attributions",
+        "",
+        "energybill's catalog (`src/energybill/catalog/data/*.json`) is built by `scripts/build_catalog.py`",
+        "from the files below. Values are unchanged except for the selection and reshaping described in",
+        "`docs/catalog.md`. The attributions that the licences require:",
+        "",
+    ]
     for key in sorted(SOURCES):
         source = SOURCES[key]
-        lines += [f"## {source['title']}", "", f"- File: `{source['file']}`", f"- Licence: {source['licence']}",
-                  f"- Year: {source['year']}", f"- Origin: {source['url']}", f"- Attribution: {source['credit']}", ""]
+        lines += [
+            f"## {source['title']}",
+            "",
+            f"- File: `{source['file']}`",
+            f"- Licence: {source['licence']}",
+            f"- Year: {source['year']}",
+            f"- Origin: {source['url']}",
+            f"- Attribution: {source['credit']}",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -302,9 +369,16 @@ def _dump(value: Any) -> str:
 def build(data: Path, out: Path) -> list[Path]:
     """Write every table and NOTICE.md into ``out``; returns the files written."""
     grid = build_grid(data)
-    tables = {"grid": grid, "cloud": build_cloud(data, grid), "hardware": build_hardware(data), "cpus": build_cpus(data),
-              "airports": build_airports(data), "flights": build_flights(data),
-              "embodied": build_embodied(data), "sources": SOURCES}
+    tables = {
+        "grid": grid,
+        "cloud": build_cloud(data, grid),
+        "hardware": build_hardware(data),
+        "cpus": build_cpus(data),
+        "airports": build_airports(data),
+        "flights": build_flights(data),
+        "embodied": build_embodied(data),
+        "sources": SOURCES,
+    }
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in tables.items():
@@ -317,9 +391,15 @@ def build(data: Path, out: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"source folder (default {DEFAULT_DATA})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help=f"source folder (default {DEFAULT_DATA})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})"
+    )
     args = parser.parse_args()
     for path in build(args.data, args.out):
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -43,13 +43,21 @@ def cloud_region(name: str, year: int | None = None) -> CloudRegion:
 def _intensity(entry: dict[str, Any], year: int | None) -> CatalogValue:
     google = entry.get("google_g_per_kwh")
     if google is not None and year in (None, 2023):
-        return CatalogValue(google, "gCO2e/kWh", f"{entry['key']} ({entry['city']})", "google", "2023",
-                            "Google's location-based grid average for the region; year not stated in the file")
+        return CatalogValue(
+            google,
+            "gCO2e/kWh",
+            f"{entry['key']} ({entry['city']})",
+            "google",
+            "2023",
+            "Google's location-based grid average for the region; year not stated in the file",
+        )
     if entry["country"] is None:
         from energybill.catalog.errors import CatalogError
 
-        raise CatalogError(f"cloud region {entry['key']} has no country in the catalog; "
-                           "give carbon_intensity_g_per_kwh instead")
+        raise CatalogError(
+            f"cloud region {entry['key']} has no country in the catalog; "
+            "give carbon_intensity_g_per_kwh instead"
+        )
     value = grid_intensity(entry["country"], year)
     note = f"{entry['key']} is in {entry['country']}"
     if google is not None:

@@ -19,21 +19,39 @@ def entries() -> list[dict[str, Any]]:
     for server in data["servers"]:
         if server["gwp_total_kg"] is None or server["manufacturing_ratio"] is None:
             continue
-        rows.append({"key": server["key"], "hardware": server["subcategory"], "source": "boavizta",
-                     "value": server["gwp_total_kg"] * server["manufacturing_ratio"], "unit": "kgCO2e per device",
-                     "status": f"manufacturer PCF {server['report_date']}: gwp_total × manufacturing ratio",
-                     "year": server["report_date"][-4:]})
+        rows.append(
+            {
+                "key": server["key"],
+                "hardware": server["subcategory"],
+                "source": "boavizta",
+                "value": server["gwp_total_kg"] * server["manufacturing_ratio"],
+                "unit": "kgCO2e per device",
+                "status": f"manufacturer PCF {server['report_date']}: gwp_total × manufacturing ratio",
+                "year": server["report_date"][-4:],
+            }
+        )
     return rows
 
 
 def embodied_factor(name: str) -> CatalogValue:
     """kg CO2e to make one device, by the literature key ("bloom_gpu") or its hardware text."""
     rows = entries()
-    found = find(name, rows, lambda r: [r["key"], r["hardware"]], "embodied-carbon entry",
-                 lambda r: f"{r['key']}: {r['hardware']}" if r["source"] == "literature" else r["key"])
+    found = find(
+        name,
+        rows,
+        lambda r: [r["key"], r["hardware"]],
+        "embodied-carbon entry",
+        lambda r: f"{r['key']}: {r['hardware']}" if r["source"] == "literature" else r["key"],
+    )
     year = found.get("year") or _year_of(found.get("cite", ""))
-    return CatalogValue(found["value"], "kg CO2e per device", f"{found['key']} ({found['hardware']})",
-                        found["source"], year, f"status: {found['status']}")
+    return CatalogValue(
+        found["value"],
+        "kg CO2e per device",
+        f"{found['key']} ({found['hardware']})",
+        found["source"],
+        year,
+        f"status: {found['status']}",
+    )
 
 
 def _year_of(citation: str) -> str:

@@ -49,7 +49,9 @@ def airport(code: str) -> Airport:
 
 def _suggest(code: str, airports: dict[str, list[Any]]) -> str:
     text = code.strip().lower()
-    by_place = [k for k, r in airports.items() if len(text) > 3 and (text in r[2].lower() or text in r[3].lower())]
+    by_place = [
+        k for k, r in airports.items() if len(text) > 3 and (text in r[2].lower() or text in r[3].lower())
+    ]
     if by_place:
         return "airports there: " + ", ".join(f"'{k}' ({airports[k][2]})" for k in by_place[:8])
     return nearest(code.upper(), list(airports))
@@ -90,9 +92,17 @@ def flight_factor(band: str, cabin: str = "economy", radiative_forcing: bool = T
         note = "DESNZ gives only an average-passenger factor for UK domestic flights"
     if row is None:
         have = [k for k, v in CABINS.items() if any(r["cabin"] == v for r in rows)]
-        raise CatalogError(f"DESNZ 2025 has no {cabin} factor for {band}; available cabins: {', '.join(have)}")
+        raise CatalogError(
+            f"DESNZ 2025 has no {cabin} factor for {band}; available cabins: {', '.join(have)}"
+        )
     rf = "with" if radiative_forcing else "without"
     label = f"{band}, {row['cabin']}, {rf} RF, direct + well-to-tank"
     extra = f"direct {row['direct']:g} + WTT {row['wtt']:g}, includes DESNZ's 8 % great-circle uplift"
-    return CatalogValue(row["direct"] + row["wtt"], "kg CO2e/passenger-km", label, "desnz", "2025",
-                        f"{note}, {extra}" if note else extra)
+    return CatalogValue(
+        row["direct"] + row["wtt"],
+        "kg CO2e/passenger-km",
+        label,
+        "desnz",
+        "2025",
+        f"{note}, {extra}" if note else extra,
+    )

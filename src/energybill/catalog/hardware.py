@@ -23,7 +23,7 @@ ACCELERATOR_FIELDS = {
 def _names(entry: dict[str, Any]) -> list[str]:
     name = entry["name"]
     maker = entry.get("maker") or ""
-    short = name[len(maker):].strip() if maker and name.startswith(maker) else name
+    short = name[len(maker) :].strip() if maker and name.startswith(maker) else name
     return [name, short]
 
 

@@ -40,7 +40,11 @@ def _starts_all(query: list[str], name: list[str]) -> bool:
 
 
 def find(
-    query: str, entries: Sequence[T], names: Callable[[T], Iterable[str]], what: str, label: Callable[[T], str]
+    query: str,
+    entries: Sequence[T],
+    names: Callable[[T], Iterable[str]],
+    what: str,
+    label: Callable[[T], str],
 ) -> T:
     """The one entry ``query`` names; ``names(entry)`` gives its name and aliases."""
     wanted = key(query)
@@ -53,8 +57,10 @@ def find(
     if len(partial) == 1:
         return partial[0]
     if partial:
-        raise CatalogError(f"{what} '{query}' is ambiguous: it matches {_listing([label(e) for e in partial])}; "
-                           "write one of them")
+        raise CatalogError(
+            f"{what} '{query}' is ambiguous: it matches {_listing([label(e) for e in partial])}; "
+            "write one of them"
+        )
     raise CatalogError(f"unknown {what} '{query}'; {nearest(query, [label(e) for e in entries])}")
 
 

@@ -45,8 +45,9 @@ def site_numbers(name: str, site: Site) -> SiteNumbers:
         pue, pue_source = site.pue, f"project file: sites.{name}.pue"
     elif pue_value is not None:
         pue = pue_value.value
-        pue_source = (f"default: PUE {pue:g} of {pue_value.label} (Cloud Carbon Footprint constant, "
-                      f"in the catalog)") + f"; {pue_value.provenance_source()}"
+        pue_source = (
+            f"default: PUE {pue:g} of {pue_value.label} (Cloud Carbon Footprint constant, in the catalog)"
+        ) + f"; {pue_value.provenance_source()}"
     else:
         pue, pue_source = 1.0, f"default: PUE 1.0 because sites.{name} gives none (no cooling counted)"
     return SiteNumbers(intensity.value, intensity.provenance_source(), pue, pue_source)

@@ -106,3 +106,8 @@ def main() -> None:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
+
+
+from energybill.cli.catalog import catalog  # noqa: E402
+
+cli.add_command(catalog)

@@ -6,8 +6,10 @@ from energybill.bill import ItemBill, Provenance
 from energybill.project.model import Embodied
 from energybill.units import HOURS_PER_YEAR
 
-BLOOM = ("Luccioni, Viguier, Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' (arXiv:2211.02001), "
-         "embodied emissions: device CO2e × hours used / (lifetime hours × utilisation)")
+BLOOM = (
+    "Luccioni, Viguier, Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' (arXiv:2211.02001), "
+    "embodied emissions: device CO2e × hours used / (lifetime hours × utilisation)"
+)
 _NO_KWH = Provenance("energy_kwh", "0", {}, "embodied carbon is emitted making the hardware: no kWh billed")
 
 
@@ -23,21 +25,36 @@ def estimate_embodied(item: Embodied) -> ItemBill:
     co2e = per_device * device_hours / (lifetime_hours * item.utilization)
     records: list[Provenance] = []
     if item.device_hours is None:
-        records.append(Provenance("details.device_hours", "devices × hours_used",
-                                  {"devices": item.devices, "hours_used": item.hours_used},  # type: ignore[dict-item]
-                                  "project file"))
+        records.append(
+            Provenance(
+                "details.device_hours",
+                "devices × hours_used",
+                {"devices": item.devices, "hours_used": item.hours_used},  # type: ignore[dict-item]
+                "project file",
+            )
+        )
     sources = [BLOOM, factor_source, lifetime_source]
     if "utilization" not in item.model_fields_set:
         sources.append("default: utilization 1.0, the hardware is busy all its life (set utilization)")
-    records += [_NO_KWH, Provenance(
-        "co2e_kg",
-        "kg_co2e_per_device × device_hours / (lifetime_hours × utilization)",
-        {"kg_co2e_per_device": per_device, "device_hours": device_hours, "lifetime_hours": lifetime_hours,
-         "utilization": item.utilization},
-        "; ".join(sources),
-    )]
-    details: dict[str, float | str] = {"device_hours": device_hours, "kg_co2e_per_device": per_device,
-                                       "lifetime_hours": lifetime_hours}
+    records += [
+        _NO_KWH,
+        Provenance(
+            "co2e_kg",
+            "kg_co2e_per_device × device_hours / (lifetime_hours × utilization)",
+            {
+                "kg_co2e_per_device": per_device,
+                "device_hours": device_hours,
+                "lifetime_hours": lifetime_hours,
+                "utilization": item.utilization,
+            },
+            "; ".join(sources),
+        ),
+    ]
+    details: dict[str, float | str] = {
+        "device_hours": device_hours,
+        "kg_co2e_per_device": per_device,
+        "lifetime_hours": lifetime_hours,
+    }
     return ItemBill("embodied", item.name, item.phase, None, 0.0, co2e, details, tuple(records))
 
 

@@ -52,18 +52,27 @@ def estimate_flight(item: Travel) -> ItemBill:
         "passenger_km": passenger_km,
         "kg_co2e_per_passenger_km": factor,
     }
-    records = (_distance_record(route), _passenger_km_record(item, route, legs), _NO_KWH,
-               Provenance("co2e_kg", "passenger_km × kg_co2e_per_passenger_km",
-                          {"passenger_km": passenger_km, "kg_co2e_per_passenger_km": factor},
-                          _factor_source(item, route)))
+    records = (
+        _distance_record(route),
+        _passenger_km_record(item, route, legs),
+        _NO_KWH,
+        Provenance(
+            "co2e_kg",
+            "passenger_km × kg_co2e_per_passenger_km",
+            {"passenger_km": passenger_km, "kg_co2e_per_passenger_km": factor},
+            _factor_source(item, route),
+        ),
+    )
     return ItemBill("travel", item.name, item.phase, None, 0.0, co2e, details, records)
 
 
 def _distance_record(route: Route) -> Provenance:
     a, b = route.origin, route.destination
     record = source("airports")
-    where = (f"catalog: {record['short']} {record['year'][:4]}: {a.iata} ({a.name}) {a.lat:g}, {a.lon:g} and "
-             f"{b.iata} ({b.name}) {b.lat:g}, {b.lon:g} [{record['file']}, {record['licence']}]")
+    where = (
+        f"catalog: {record['short']} {record['year'][:4]}: {a.iata} ({a.name}) {a.lat:g}, {a.lon:g} and "
+        f"{b.iata} ({b.name}) {b.lat:g}, {b.lon:g} [{record['file']}, {record['licence']}]"
+    )
     return Provenance(
         "details.great_circle_km",
         f"haversine(from, to) on a sphere of radius {EARTH_RADIUS_KM} km",
@@ -76,20 +85,31 @@ def _passenger_km_record(item: Travel, route: Route, legs: int) -> Provenance:
     return Provenance(
         "details.passenger_km",
         "great_circle_km × legs × travelers × trips",
-        {"great_circle_km": route.great_circle_km, "legs": legs, "travelers": item.travelers,
-         "trips": item.trips},
+        {
+            "great_circle_km": route.great_circle_km,
+            "legs": legs,
+            "travelers": item.travelers,
+            "trips": item.trips,
+        },
         "project file (legs = 2 for a round trip)",
     )
 
 
 def _factor_source(item: Travel, route: Route) -> str:
     if route.factor is None:
-        return "DESIGN.md travel formula, factor from the project file (great-circle distance from the catalog)"
-    parts = [f"DESIGN.md travel formula, DESNZ haul band '{route.haul}' from the airports' countries and "
-             f"distance (UK bands: short-haul < 3,700 km)", f"factor from {route.factor.provenance_source()}"]
+        return (
+            "DESIGN.md travel formula, factor from the project file (great-circle distance from the catalog)"
+        )
+    parts = [
+        f"DESIGN.md travel formula, DESNZ haul band '{route.haul}' from the airports' countries and "
+        f"distance (UK bands: short-haul < 3,700 km)",
+        f"factor from {route.factor.provenance_source()}",
+    ]
     if item.cabin is None:
-        parts.append("default: economy cabin (set cabin = \"business\", \"first\", ... to change)")
+        parts.append('default: economy cabin (set cabin = "business", "first", ... to change)')
     if "radiative_forcing" not in item.model_fields_set:
-        parts.append("default: DESNZ factor with radiative forcing, about 1.7× the CO2 of burning the fuel "
-                     "(set radiative_forcing = false to leave non-CO2 effects out)")
+        parts.append(
+            "default: DESNZ factor with radiative forcing, about 1.7× the CO2 of burning the fuel "
+            "(set radiative_forcing = false to leave non-CO2 effects out)"
+        )
     return "; ".join(parts)

@@ -340,8 +340,10 @@ class Project(_Strict):
         """Whether any site or item names a catalog entry (regions, devices, airports)."""
         if any(site.region is not None for site in self.sites.values()):
             return True
-        return any(getattr(item, "device", None) is not None or isinstance(item, Travel) and item.uses_catalog()
-                   for _, item in self.items())
+        return any(
+            getattr(item, "device", None) is not None or (isinstance(item, Travel) and item.uses_catalog())
+            for _, item in self.items()
+        )
 
     def items(self) -> list[tuple[str, AnyItem]]:
         """Every item with its key path (``training[2]``), in billing order."""

@@ -30,7 +30,7 @@ def render(bill: Bill, console: Console) -> None:
             console.print(f"  • {escape(line)}")
     values = catalog_values(bill)
     if values:
-        console.print("[bold]Catalog values used[/bold] (source and year; licences: energybill catalog sources):")
+        console.print("[bold]Catalog values used[/bold] (licences: energybill catalog sources):")
         for line in values:
             console.print(f"  • {escape(line)}")
     console.print("[dim]Formula, inputs and source of every number: --format json (provenance).[/dim]")
