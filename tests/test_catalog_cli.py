@@ -8,7 +8,8 @@ from catalog_helpers import run_cli
 
 SITE = '[project]\nname = "x"\n[sites.dc]\n{site}\n'
 TRAINING = (
-    '[[training]]\nname = "t"\nsite = "dc"\nparameters = 1e9\ntokens = 1e9\ntflops_per_device = 100\n{power}\n'
+    '[[training]]\nname = "t"\nsite = "dc"\nparameters = 1e9\ntokens = 1e9\n'
+    'tflops_per_device = 100\n{power}\n'
 )
 
 
