@@ -320,6 +320,9 @@ def build_embodied(data: Path) -> dict[str, Any]:
         }
         for row in _rows(data / SOURCES["literature"]["file"])
     ]
+    for before, row in zip(literature, literature[1:], strict=False):
+        if row["status"] == "as above":  # the file's shorthand: repeat the status it refers to
+            row["status"] = before["status"]
     servers = []
     for row in _rows(data / SOURCES["boavizta"]["file"]):
         total, ratio = _number(row["gwp_total"]), _number(row["gwp_manufacturing_ratio"])

@@ -3,6 +3,7 @@ carbon intensity and the provider's PUE."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ def region_entry(name: str) -> dict[str, Any]:
     return find(name, regions, lambda r: [r["key"]], "cloud region", lambda r: r["key"])
 
 
+@functools.cache  # a bill looks each name up twice: when loaded, when estimated
 def cloud_region(name: str, year: int | None = None) -> CloudRegion:
     """Intensity and PUE of a cloud region.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from energybill.catalog.match import find
@@ -33,6 +34,7 @@ def entries() -> list[dict[str, Any]]:
     return rows
 
 
+@functools.cache  # a bill looks each name up twice: when loaded, when estimated
 def embodied_factor(name: str) -> CatalogValue:
     """kg CO2e to make one device, by the literature key ("bloom_gpu") or its hardware text."""
     rows = entries()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from energybill.catalog.errors import CatalogError
@@ -25,6 +26,7 @@ def entity(name: str) -> dict[str, Any]:
     return find(name, entities, _names, "grid region", _label)
 
 
+@functools.cache  # a bill looks each name up twice: when loaded, when estimated
 def grid_intensity(name: str, year: int | None = None) -> CatalogValue:
     """gCO2e/kWh of ``name`` in ``year``; by default 2024 (the latest complete year), else the
     latest year before it. Production-based: imports and exports are not counted (SOURCES.md)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from energybill.catalog.errors import CatalogError
@@ -64,6 +65,7 @@ def cpu(name: str) -> tuple[str, float]:
     return found[0], found[1]
 
 
+@functools.cache  # a bill looks each name up twice: when loaded, when estimated
 def device_tdp(name: str) -> CatalogValue:
     """TDP of a device: an accelerator (Epoch AI, then the mlco2 fallback), else a CPU."""
     try:

@@ -8,6 +8,7 @@ is the answer, several are an error that lists them, none is an error with the n
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
@@ -18,12 +19,18 @@ T = TypeVar("T")
 MAX_SHOWN = 8
 
 
+@functools.cache  # the same few thousand names are compared on every look-up
+def _words(text: str) -> tuple[str, ...]:
+    text = re.sub(r"(\d)\s+(gb|tb)\b", r"\1\2", text.lower())
+    return tuple(re.findall(r"[a-z0-9.]+", text.replace("-", " ").replace("_", " ")))
+
+
 def words(text: str) -> list[str]:
     """Lower-case words; "80 GB" becomes "80gb" so that "A100 80GB" matches either spelling."""
-    text = re.sub(r"(\d)\s+(gb|tb)\b", r"\1\2", text.lower())
-    return re.findall(r"[a-z0-9.]+", text.replace("-", " ").replace("_", " "))
+    return list(_words(text))
 
 
+@functools.cache
 def key(text: str) -> str:
     """The form two names are compared in: their words joined by one space."""
     return " ".join(words(text))

@@ -145,6 +145,6 @@ def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
             model = args[-1] if args else None
         if isinstance(model, types.UnionType):
             model = next(a for a in typing.get_args(model) if a is not type(None))
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+    if isinstance(model, type) and issubclass(model, BaseModel):  # TOML names: "from", not "from_"
+        return [field.alias or name for name, field in model.model_fields.items()]
     return []
