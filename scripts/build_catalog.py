@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import math
 from pathlib import Path
@@ -320,7 +321,7 @@ def build_embodied(data: Path) -> dict[str, Any]:
         }
         for row in _rows(data / SOURCES["literature"]["file"])
     ]
-    for before, row in zip(literature, literature[1:], strict=False):
+    for before, row in itertools.pairwise(literature):
         if row["status"] == "as above":  # the file's shorthand: repeat the status it refers to
             row["status"] = before["status"]
     servers = []
