@@ -103,3 +103,40 @@ def test_a_bill_without_catalog_references_never_imports_the_catalog():
 def test_a_bill_loads_only_the_tables_it_uses():
     loaded = set(_loaded("examples/bloom.toml").removeprefix("LOADED ").split(","))
     assert loaded == {"hardware", "embodied", "sources"}  # no grid, airports, CPUs or cloud
+
+
+def _bill(tmp_path, text: str):
+    path = tmp_path / "p.toml"
+    path.write_text('[project]\nname = "x"\n' + text, encoding="utf-8")
+    return estimate(load_project(path))
+
+
+def test_flight_options_choose_the_desnz_row(tmp_path):
+    no_rf = _bill(tmp_path, '[[travel]]\nname = "f"\nfrom = "CDG"\nto = "AUH"\nradiative_forcing = false\n')
+    item = no_rf.items[0]
+    assert item.co2e_kg == pytest.approx(item.details["great_circle_km"] * (0.06449 + 0.01656))
+    uk = _bill(tmp_path, '[[travel]]\nname = "f"\nfrom = "LHR"\nto = "JFK"\ncabin = "business"\n')
+    assert uk.items[0].details["haul"] == "Long-haul, to/from UK"
+    assert uk.items[0].details["kg_co2e_per_passenger_km"] == pytest.approx(0.3394 + 0.07137)
+    domestic = _bill(tmp_path, '[[travel]]\nname = "f"\nfrom = "LHR"\nto = "EDI"\n')
+    assert domestic.items[0].details["kg_co2e_per_passenger_km"] == pytest.approx(0.22928 + 0.0335)
+    sources = " ".join(p.source for p in domestic.items[0].provenance)
+    assert "only an average-passenger factor" in sources
+
+
+def test_cloud_region_year_and_pue(tmp_path):
+    text = '[sites.g]\nregion = "gcp:europe-west9"\n{extra}'
+    text += '[[other]]\nname = "o"\nsite = "g"\nenergy_kwh = 1000\n'
+    google = _bill(tmp_path, text.format(extra=""))
+    assert google.items[0].co2e_kg == pytest.approx(34.0)  # Google's Paris figure, 34 g/kWh
+    france_2022 = _bill(tmp_path, text.format(extra="year = 2022\n"))
+    assert france_2022.items[0].co2e_kg == pytest.approx(78.54)  # France 2022, OWID/Ember
+    compute = _bill(
+        tmp_path,
+        '[sites.a]\nregion = "aws:eu-west-3"\n[[compute]]\nname = "c"\nphase = "p"\nsite = "a"\n'
+        'device_hours = 1000\ndevice = "H100 SXM"\n',
+    )
+    # 1,000 h × 700 W × PUE 1.135 (AWS, CCF) × France 2024 40.48 g/kWh
+    assert compute.items[0].energy_kwh == pytest.approx(700 * 1.135)
+    assert compute.items[0].co2e_kg == pytest.approx(700 * 1.135 * 40.48 / 1000)
+    assert compute.items[0].details["device"] == "NVIDIA H100 SXM5 80GB"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from energybill.catalog.errors import CatalogError
 from energybill.catalog.match import nearest
@@ -38,23 +38,35 @@ class Airport:
 
 def airport(code: str) -> Airport:
     """The airport with IATA code ``code`` (exact, case-insensitive)."""
-    airports: dict[str, list[Any]] = table("airports")["airports"]
     wanted = code.strip().upper()
-    row = airports.get(wanted)
-    if row is None:
-        raise CatalogError(f"unknown IATA airport code '{code}'; {_suggest(code, airports)}")
-    lat, lon, name, city, country = row
-    return Airport(wanted, name, city, country, lat, lon)
+    text = _airport_text()
+    start = text.find(f"\n{wanted}\t") if wanted else -1
+    if start < 0:
+        raise CatalogError(f"unknown IATA airport code '{code}'; {_suggest(code)}")
+    end = text.find("\n", start + 1)
+    iata, lat, lon, name, city, country = text[start + 1 : end if end > 0 else None].split("\t")
+    return Airport(iata, name, city, country, float(lat), float(lon))
 
 
-def _suggest(code: str, airports: dict[str, list[Any]]) -> str:
+@functools.cache
+def _airport_text() -> str:
+    return "\n" + table("airports")["rows"]
+
+
+def airports() -> dict[str, list[str]]:
+    """Every airport: IATA → [lat, lon, name, city, country] (for search and suggestions)."""
+    return {row[0]: row[1:] for row in (line.split("\t") for line in _airport_text().strip("\n").split("\n"))}
+
+
+def _suggest(code: str) -> str:
+    rows = airports()
     text = code.strip().lower()
     by_place = [
-        k for k, r in airports.items() if len(text) > 3 and (text in r[2].lower() or text in r[3].lower())
+        k for k, r in rows.items() if len(text) > 3 and (text in r[2].lower() or text in r[3].lower())
     ]
     if by_place:
-        return "airports there: " + ", ".join(f"'{k}' ({airports[k][2]})" for k in by_place[:8])
-    return nearest(code.upper(), list(airports))
+        return "airports there: " + ", ".join(f"'{k}' ({rows[k][2]})" for k in by_place[:8])
+    return nearest(code.upper(), list(rows))
 
 
 def great_circle_km(a: Airport, b: Airport) -> float:

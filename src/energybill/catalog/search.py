@@ -29,7 +29,9 @@ def _rows() -> Iterator[Row]:
         yield "accelerator", a["name"], f"TDP {a['tdp_w']:g} W (mlco2/impact fallback)"
     for name, tdp in table("cpus")["cpus"]:
         yield "cpu", name, f"TDP {tdp:g} W"
-    for code, (_, _, name, city, country) in table("airports")["airports"].items():
+    from energybill.catalog.flights import airports
+
+    for code, (_, _, name, city, country) in airports().items():
         yield "airport", code, f"{name}, {city}, {country}".replace(", ,", ",")
     from energybill.catalog.embodied import entries
 
