@@ -112,3 +112,13 @@ def test_desnz_factor_is_direct_plus_well_to_tank():
     assert flight_factor("Long-haul, to/from UK", "first", False).value == pytest.approx(0.27701 + 0.09844)
     with pytest.raises(CatalogError, match="available cabins: average, economy, business"):
         flight_factor("Short-haul, to/from UK", "first", True)
+
+
+def test_embodied_entries_keep_their_status():
+    from energybill.catalog import embodied_factor
+
+    gpu = embodied_factor("bloom_gpu")
+    assert gpu.value == 150.0 and gpu.year == "2022" and "check against the paper" in gpu.note
+    assert embodied_factor("bloom_server").value == 2500.0
+    with pytest.raises(CatalogError, match="'bloom_gpu: NVIDIA A100 \\(one GPU\\)'.*'chien2023_a100"):
+        embodied_factor("A100")

@@ -43,7 +43,7 @@ def grid_intensity(name: str, year: int | None = None) -> CatalogValue:
             note = f"latest year available for {found['name']}, the default {default} is missing"
     elif str(year) not in values:
         raise CatalogError(
-            f"no grid intensity for {found['name']} in {year}; available years: {_ranges(years)}"
+            f"no grid intensity for {found['name']} in {year}; available years: {_ranges(years)}", "year"
         )
     if year in data["preliminary_years"]:
         note = f"{year} values are preliminary"

@@ -35,7 +35,7 @@ def accelerator(name: str) -> tuple[dict[str, Any], str]:
     try:
         return find(name, hardware["accelerators"], _names, "accelerator", lambda e: e["name"]), "epoch"
     except CatalogError as exc:
-        if "ambiguous" in exc.message:
+        if exc.kind == "ambiguous":
             raise
         try:
             entry = find(name, hardware["fallback"], _names, "accelerator", lambda e: e["name"])
@@ -71,12 +71,12 @@ def device_tdp(name: str) -> CatalogValue:
     try:
         entry, source_key = accelerator(name)
     except CatalogError as exc:
-        if "ambiguous" in exc.message:
+        if exc.kind == "ambiguous":
             raise
         try:
             model, tdp_w = cpu(name)
         except CatalogError as cpu_exc:
-            if "ambiguous" in cpu_exc.message:
+            if cpu_exc.kind == "ambiguous":
                 raise
             raise exc from None
         return CatalogValue(tdp_w, "W", f"{model} TDP", "codecarbon_cpu", "2026", "vendor TDP")

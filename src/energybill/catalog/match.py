@@ -66,7 +66,8 @@ def find(
     if partial:
         raise CatalogError(
             f"{what} '{query}' is ambiguous: it matches {_listing([label(e) for e in partial])}; "
-            "write one of them"
+            "write one of them",
+            "ambiguous",
         )
     raise CatalogError(f"unknown {what} '{query}'; {nearest(query, [label(e) for e in entries])}")
 

@@ -58,8 +58,7 @@ def check_project(project: Project) -> list[Problem]:
     problems: list[Problem] = []
     for name, site in project.sites.items():
         if site.region is not None:
-            key = "year" if site.year is not None else "region"
-            _try(problems, f"sites.{name}.{key}", lambda s=site, n=name: site_numbers(n, s))
+            _try(problems, f"sites.{name}.region", lambda s=site, n=name: site_numbers(n, s))
     for path, item in project.items():
         if isinstance(item, Travel) and item.uses_catalog():
             _check_flight(problems, path, item)
@@ -89,5 +88,10 @@ def _check_flight(problems: list[Problem], path: str, item: Travel) -> None:
 def _try(problems: list[Problem], path: str, lookup: Callable[[], Any]) -> None:
     try:
         lookup()
-    except CatalogError as exc:
-        problems.append(Problem(path, exc.message))
+    except CatalogError as exc:  # a year out of range points at the site's year, not its region
+        at = (
+            path.removesuffix(".region") + ".year"
+            if exc.kind == "year" and path.endswith(".region")
+            else path
+        )
+        problems.append(Problem(at, exc.message))
