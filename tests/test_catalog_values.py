@@ -120,5 +120,5 @@ def test_embodied_entries_keep_their_status():
     gpu = embodied_factor("bloom_gpu")
     assert gpu.value == 150.0 and gpu.year == "2022" and "check against the paper" in gpu.note
     assert embodied_factor("bloom_server").value == 2500.0
-    with pytest.raises(CatalogError, match="'bloom_gpu: NVIDIA A100 \\(one GPU\\)'.*'chien2023_a100"):
+    with pytest.raises(CatalogError, match=r"'bloom_gpu: NVIDIA A100 \(one GPU\)'.*'chien2023_a100"):
         embodied_factor("A100")
