@@ -108,8 +108,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
 
 
-from energybill.cli.plot import plot as _plot  # noqa: E402
-from energybill.cli.report import report as _report  # noqa: E402
+# Commands that live in their own modules; each imports its heavy dependencies only when it runs.
+from energybill.cli.catalog import catalog  # noqa: E402
+from energybill.cli.plot import plot  # noqa: E402
+from energybill.cli.report import report  # noqa: E402
 
-cli.add_command(_report)
-cli.add_command(_plot)
+for _command in (report, plot, catalog):
+    cli.add_command(_command)
