@@ -84,3 +84,24 @@ def test_custom_and_unknown_architectures() -> None:
         get_arch("layers=2,d_model=64,heads=7")
     with pytest.raises(EnergybillError, match="unknown key 'width'"):
         get_arch("layers=2,width=64,heads=4")
+
+
+@pytest.mark.parametrize(
+    ("cuda_name", "peak"),
+    [
+        ("NVIDIA A100-SXM4-80GB", 312.0),  # NVIDIA A100 datasheet: 312 TFLOP/s bf16 dense
+        ("NVIDIA H100 80GB HBM3", 989.4),  # the SXM5 board, as CUDA names it
+        ("NVIDIA H100 PCIe", 756.0),
+        ("NVIDIA H200", 989.5),
+        ("NVIDIA H100 NVL", None),  # no dense bf16 figure in the catalog: MFU needs --peak-tflops
+    ],
+)
+def test_peak_for_mfu_comes_from_the_catalog(cuda_name: str, peak: float | None) -> None:
+    from energybill.practice.devices import peak_tflops_for
+
+    found = peak_tflops_for(cuda_name)
+    if peak is None:
+        assert found is None
+    else:
+        assert found is not None and found[0] == pytest.approx(peak)
+        assert found[1].startswith("Epoch AI")

@@ -15,10 +15,13 @@ J_PER_KWH = 3.6e6
 WH_PER_KWH = 1000.0
 G_PER_KG = 1000.0
 KG_PER_TONNE = 1000.0
+KWH_PER_MWH = 1000.0
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
 # A month as 365 days × 24 h / 12 = 730 h (DESIGN.md: "months: 730 h each").
 HOURS_PER_MONTH = 730.0
+# A year of 365 days (BLOOM's 6-year hardware life is 6 × 8,760 h).
+HOURS_PER_YEAR = 8760.0
 FLOP_PER_TFLOP = 1e12
 # One petaFLOP/s-day: 1e15 FLOP/s sustained for 86,400 s (Brown et al. 2020, Table D.1 unit).
 FLOP_PER_PF_DAY = 1e15 * 86400.0
@@ -47,3 +50,18 @@ def co2e_kg(energy_kwh: Num, intensity_g_per_kwh: Num) -> Num:
 def months_to_hours(months: Num) -> Num:
     """Months of 730 h to hours."""
     return months * HOURS_PER_MONTH  # type: ignore[operator]
+
+
+def kg_to_g(mass_kg: Num) -> Num:
+    """Kilograms to grams (a Hugging Face model card gives CO2e in grams)."""
+    return mass_kg * G_PER_KG  # type: ignore[operator]
+
+
+def kwh_to_mwh(energy_kwh: Num) -> Num:
+    """Kilowatt-hours to megawatt-hours."""
+    return energy_kwh / KWH_PER_MWH  # type: ignore[operator]
+
+
+def kg_to_tonnes(mass_kg: Num) -> Num:
+    """Kilograms to tonnes."""
+    return mass_kg / KG_PER_TONNE  # type: ignore[operator]

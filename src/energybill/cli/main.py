@@ -107,6 +107,12 @@ def main() -> None:
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
 
-from energybill.cli.bench import bench  # noqa: E402  (registered last: its module imports nothing heavy)
 
-cli.add_command(bench)
+# Commands that live in their own modules; each imports its heavy dependencies only when it runs.
+from energybill.cli.bench import bench  # noqa: E402
+from energybill.cli.catalog import catalog  # noqa: E402
+from energybill.cli.plot import plot  # noqa: E402
+from energybill.cli.report import report  # noqa: E402
+
+for _command in (report, plot, catalog, bench):
+    cli.add_command(_command)

@@ -1,8 +1,7 @@
 """The device a benchmark runs on: its name, dense bf16 peak (for MFU) and memory (for the fit check).
 
-Peaks are dense Tensor-core FP16/BF16 FLOP/s from Epoch AI, "Data on Machine Learning Hardware"
-(epoch.ai, CC BY 4.0), the same figures as NVIDIA's datasheets without sparsity. This small table
-stands in for the reference catalog until it lands; ``--peak-tflops`` overrides it.
+Peaks come from the reference catalog (Epoch AI, "Data on Machine Learning Hardware": dense
+Tensor-core BF16 FLOP/s, the datasheet figures without sparsity); ``--peak-tflops`` overrides them.
 """
 
 from __future__ import annotations
@@ -12,22 +11,19 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-PEAK_SOURCE = "Epoch AI, 'Data on Machine Learning Hardware' (Tensor FP16/BF16, dense)"
-
-# (substring of the CUDA device name, peak bf16 TFLOP/s). Most specific first: "H100 PCIe"
-# before "H100", "A100" before "A10".
-_PEAKS_TFLOPS: tuple[tuple[str, float], ...] = (
-    ("GH200", 989.5),
-    ("H200", 989.5),
-    ("H100 PCIe", 756.0),
-    ("H100 NVL", 835.5),
-    ("H100", 989.4),  # H100 SXM5 80GB ("NVIDIA H100 80GB HBM3")
-    ("B200", 2250.0),
-    ("A100", 312.0),
-    ("L40S", 362.0),
-    ("L40", 181.0),
-    ("L4", 121.0),
-    ("V100", 125.0),
+# CUDA reports names the catalog does not always know ("NVIDIA H100 80GB HBM3" is the SXM5
+# board): (substring of the CUDA name, catalog name) to try when the name itself does not match.
+# Most specific first: "H100 PCIe" before "H100", "A100" before "A10".
+_CATALOG_ALIASES: tuple[tuple[str, str], ...] = (
+    ("GH200", "GH200"),
+    ("H200", "H200 SXM"),
+    ("H100 PCIe", "H100 PCIe"),
+    ("H100 NVL", ""),  # Epoch lists no dense bf16 figure for it: no alias, give --peak-tflops
+    ("H100", "H100 SXM5 80GB"),
+    ("A100", "A100"),
+    ("L40S", "L40S"),
+    ("L4", "L4"),
+    ("V100", "V100"),
 )
 
 
@@ -42,11 +38,20 @@ class DeviceInfo:
     peak_source: str
 
 
-def peak_tflops_for(name: str) -> float | None:
-    """Dense bf16 peak TFLOP/s of a device named ``name``, or None if the table lacks it."""
-    for key, peak in _PEAKS_TFLOPS:
-        if key.lower() in name.lower():
-            return peak
+def peak_tflops_for(name: str) -> tuple[float, str] | None:
+    """Dense bf16 peak TFLOP/s of a device named ``name`` and its citation, from the catalog."""
+    from energybill.catalog.errors import CatalogError
+    from energybill.catalog.hardware import accelerator, accelerator_value
+
+    alias = next((alias for key, alias in _CATALOG_ALIASES if key.lower() in name.lower()), "")
+    for query in filter(None, (name, alias)):
+        try:
+            entry, source_key = accelerator(query)
+        except CatalogError:
+            continue
+        value = accelerator_value(entry, source_key, "bf16_flops")
+        if value is not None:
+            return value.value / 1e12, value.cite()
     return None
 
 
@@ -61,8 +66,10 @@ def describe_device(kind: str, peak_override: float | None = None) -> DeviceInfo
         name, memory = cpu_name(), _ram_bytes()
     if peak_override is not None:
         return DeviceInfo(kind, name, memory, peak_override, "command line (--peak-tflops)")
-    peak = peak_tflops_for(name) if kind == "cuda" else None
-    return DeviceInfo(kind, name, memory, peak, PEAK_SOURCE if peak else "unknown (give --peak-tflops)")
+    found = peak_tflops_for(name) if kind == "cuda" else None
+    if found is None:
+        return DeviceInfo(kind, name, memory, None, "unknown (give --peak-tflops)")
+    return DeviceInfo(kind, name, memory, found[0], found[1])
 
 
 def cpu_name(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:

@@ -37,6 +37,7 @@ def print_train(console: Any, r: TrainResult) -> None:
         table.add_row(*row)
     console.print(table)
     console.print(f"FLOP count: {FLOPS_CONVENTION}.")
+    console.print(f"peak for MFU: {r.device.peak_source}")
     if r.layers_run < r.config.arch.n_layers:
         console.print(
             f"[yellow]layer subset:[/] ran {r.layers_run} of {r.config.arch.n_layers} layers at full "

@@ -63,6 +63,10 @@ def parse_project(raw: dict[str, Any], file: str) -> Project:
         problems = [_problem(error) for error in exc.errors()]
         raise ProjectError(file, problems) from None
     problems = check_references(project)
+    if not problems and project.uses_catalog():  # only then is the catalog imported and read
+        from energybill.catalog.resolve import check_project
+
+        problems = check_project(project)
     if problems:
         raise ProjectError(file, problems)
     return project
@@ -146,6 +150,6 @@ def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
             model = args[-1] if args else None
         if isinstance(model, types.UnionType):
             model = next(a for a in typing.get_args(model) if a is not type(None))
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+    if isinstance(model, type) and issubclass(model, BaseModel):  # TOML names: "from", not "from_"
+        return [field.alias or name for name, field in model.model_fields.items()]
     return []
