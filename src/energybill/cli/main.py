@@ -114,4 +114,8 @@ def main() -> None:
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
 from energybill.cli.plan import plan  # noqa: E402
+
 cli.add_command(plan)
+from energybill.cli.compare import compare  # noqa: E402
+
+cli.add_command(compare)

@@ -105,7 +105,11 @@ def allocate(flops: float, method: str = "chinchilla") -> Allocation:
 
 
 def flops_for_energy(
-    energy_kwh: float, tflops_per_device: float, watts_per_device: float, host_watts_per_device: float, pue: float
+    energy_kwh: float,
+    tflops_per_device: float,
+    watts_per_device: float,
+    host_watts_per_device: float,
+    pue: float,
 ) -> float:
     """FLOP that ``energy_kwh`` buys: the training formula of estimate.training, inverted.
 

@@ -113,9 +113,7 @@ def split_ranges(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Distribution
     return out, found, problems
 
 
-def _split_table(
-    prefix: str, table: Any, found: list[Distribution], problems: list[Problem]
-) -> Any:
+def _split_table(prefix: str, table: Any, found: list[Distribution], problems: list[Problem]) -> Any:
     if not isinstance(table, dict):
         return table
     copy = dict(table)

@@ -85,8 +85,7 @@ def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
             problems += [Problem(f"scenarios.{name}.set.{path}", p) for p in assign(trial, path, value)]
         if table.get("relocate") is not None:
             problems += [
-                Problem(f"scenarios.{name}.relocate", p.message)
-                for p in relocate(trial, table["relocate"])
+                Problem(f"scenarios.{name}.relocate", p.message) for p in relocate(trial, table["relocate"])
             ]
     return problems
 
@@ -147,10 +146,7 @@ def _items(raw: dict[str, Any], kind: str) -> list[Any]:
 def compute_sites(raw: dict[str, Any]) -> list[str]:
     """Names of the sites that compute, training or inference items run on, in file order."""
     used = {
-        item.get("site")
-        for kind in COMPUTE_KINDS
-        for item in (raw.get(kind) or [])
-        if isinstance(item, dict)
+        item.get("site") for kind in COMPUTE_KINDS for item in (raw.get(kind) or []) if isinstance(item, dict)
     }
     return [name for name in (raw.get("sites") or {}) if name in used]
 

@@ -77,12 +77,16 @@ def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list
     sites = {}
     for name, site in project.sites.items():
         context = SiteContext.from_site(name, site)
-        updates = {k: draws[f"sites.{name}.{k}"] for k in ("pue", "carbon_intensity_g_per_kwh") if f"sites.{name}.{k}" in draws}
+        updates = {
+            k: draws[f"sites.{name}.{k}"]
+            for k in ("pue", "carbon_intensity_g_per_kwh")
+            if f"sites.{name}.{k}" in draws
+        }
         sites[name] = dataclasses.replace(context, **updates)
     items: list[ItemBill] = []
     for (path, item), point_item in zip(project.items(), point.items, strict=True):
         prefix = f"{path}."
-        updates = {key[len(prefix):]: value for key, value in draws.items() if key.startswith(prefix)}
+        updates = {key[len(prefix) :]: value for key, value in draws.items() if key.startswith(prefix)}
         if item.kind == "inference" and "compare_with" in point_item.details:
             # the point bill chose the training item; a max() over arrays could not
             updates["compare_with"] = point_item.details["compare_with"]
