@@ -113,9 +113,12 @@ def main() -> None:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
-from energybill.cli.plan import plan  # noqa: E402
 
-cli.add_command(plan)
+
 from energybill.cli.compare import compare  # noqa: E402
+from energybill.cli.plan import plan  # noqa: E402
+from energybill.cli.sweep import sweep  # noqa: E402
 
 cli.add_command(compare)
+cli.add_command(plan)
+cli.add_command(sweep)
