@@ -61,8 +61,8 @@ class Distribution:
 
 
 def is_range_table(value: Any) -> bool:
-    """A table whose keys are all range keys (low, mode, high, median, p95)."""
-    return isinstance(value, dict) and bool(value) and set(value) <= _KEYS
+    """A table with a range key (low, mode, high, median, p95): a range, or a wrong one."""
+    return isinstance(value, dict) and bool(set(value) & _KEYS)
 
 
 def parse_range(path: str, table: dict[str, Any]) -> tuple[Distribution | None, Problem | None]:
