@@ -53,11 +53,24 @@ def main() -> None:
     monte_carlo()  # warm the caches once, as a second command would find them
     one = timed(deterministic, args.runs)
     many = timed(monte_carlo, args.runs)
-    command = [sys.executable, "-c", "from energybill.cli.main import main; main()", "bill", str(NOOR),
-               "--samples", str(args.samples), "--seed", "0", "--format", "json"]
+    command = [
+        sys.executable,
+        "-c",
+        "from energybill.cli.main import main; main()",
+        "bill",
+        str(NOOR),
+        "--samples",
+        str(args.samples),
+        "--seed",
+        "0",
+        "--format",
+        "json",
+    ]
     cli = timed(lambda: subprocess.run(command, check=True, capture_output=True), args.runs)
-    print(f"Noor, {args.samples:,} samples, median of {args.runs} runs; {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}, numpy {numpy.__version__}")
+    print(
+        f"Noor, {args.samples:,} samples, median of {args.runs} runs; {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}, numpy {numpy.__version__}"
+    )
     print(f"{'what':<44} {'seconds':>10} {'× one bill':>12}")
     print(f"{'one deterministic bill (load + estimate)':<44} {one:>10.4f} {1.0:>12.1f}")
     print(f"{'Monte Carlo bill (load + sample + p5/50/95)':<44} {many:>10.4f} {many / one:>12.1f}")

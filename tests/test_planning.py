@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 from energybill.estimate import planning
 from energybill.estimate.site import SiteContext
 from energybill.estimate.training import estimate_training
 from energybill.project.model import Site, Training
+from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 GOPHER_FLOPS = 5.76e23  # Hoffmann et al. 2022, Table 3 (Gopher's compute budget)
 
@@ -51,8 +51,15 @@ def test_kaplan_at_one_pf_day_is_its_coefficient() -> None:
 def test_an_energy_budget_buys_the_flops_the_bill_would_charge_for() -> None:
     flops = planning.flops_for_energy(20_000, 100, 400, 70, 1.5)
     plan = planning.allocate(flops)
-    item = Training(name="plan", site="s", parameters=plan.parameters, tokens=plan.tokens,
-                    tflops_per_device=100, watts_per_device=400, host_watts_per_device=70)
+    item = Training(
+        name="plan",
+        site="s",
+        parameters=plan.parameters,
+        tokens=plan.tokens,
+        tflops_per_device=100,
+        watts_per_device=400,
+        host_watts_per_device=70,
+    )
     site = SiteContext.from_site("s", Site(pue=1.5, carbon_intensity_g_per_kwh=600))
     assert estimate_training(item, site).energy_kwh == pytest.approx(20_000)
 

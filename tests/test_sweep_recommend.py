@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 from energybill.estimate.engine import estimate
 from energybill.estimate.recommend import recommendations
 from energybill.estimate.scenarios import Overrides, variant
 from energybill.project.load import load_raw
+from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)
 BILL = estimate(variant(RAW, "noor.toml").project)
@@ -20,7 +20,9 @@ def test_default_sweep_is_the_talks_prospective_estimate() -> None:
     one = points[1]
     assert one["tokens_per_hour"] == pytest.approx(72_000)  # talk: "up to 72000 tokens per hour"
     assert one["joules_per_token"] == pytest.approx(470 * 1.1 * 0.05)  # talk: "26 Joules"
-    assert one["tokens_to_match_training"] == pytest.approx(TRAINING_13B_KWH * 3.6e6 / 25.85, rel=1e-3)  # ~3 billion
+    assert one["tokens_to_match_training"] == pytest.approx(
+        TRAINING_13B_KWH * 3.6e6 / 25.85, rel=1e-3
+    )  # ~3 billion
     assert one["tokens_per_kg_co2e"] == pytest.approx(3.6e6 / (25.85 * 0.475), rel=1e-3)  # ~300,000
     assert one["co2e_kg_per_day"] == pytest.approx(9e9 * 25.85 / 3.6e6 * 0.475, rel=1e-3)  # ~30 t per day
     assert one["days_to_match_training"] == pytest.approx(one["tokens_to_match_training"] / 9e9)
@@ -29,8 +31,18 @@ def test_default_sweep_is_the_talks_prospective_estimate() -> None:
 
 
 def test_sweep_over_latency_and_power_of_a_file_item() -> None:
-    data = cli_json("sweep", str(NOOR), "--batch", "1", "--latency", "0.025,0.05", "--watts", "300,400",
-                    "--tokens-per-day", "1e9")
+    data = cli_json(
+        "sweep",
+        str(NOOR),
+        "--batch",
+        "1",
+        "--latency",
+        "0.025,0.05",
+        "--watts",
+        "300,400",
+        "--tokens-per-day",
+        "1e9",
+    )
     assert len(data["points"]) == 4
     by = {(p["seconds_per_token"], p["watts_per_device"]): p for p in data["points"]}
     assert by[(0.025, 300)]["joules_per_token"] == pytest.approx((300 + 70) * 1.1 * 0.025)
@@ -45,8 +57,14 @@ def test_sweep_errors() -> None:
 def test_recommendations_are_sorted_and_match_their_scenarios() -> None:
     advice = recommendations(RAW, "noor.toml", BILL)
     practices = [r.practice for r in advice]
-    assert practices == ["cleaner grid", "cleaner site", "lower PUE", "compute-optimal size", "fewer flights",
-                         "efficient inference"]
+    assert practices == [
+        "cleaner grid",
+        "cleaner site",
+        "lower PUE",
+        "compute-optimal size",
+        "fewer flights",
+        "efficient inference",
+    ]
     per_project = [r.co2e_kg_saved for r in advice if r.basis == "project"]
     assert per_project == sorted(per_project, reverse=True)
     grid = advice[0]
@@ -67,7 +85,9 @@ def test_pue_recommendation_by_hand() -> None:
 
 def test_flight_and_batch_recommendations() -> None:
     advice = {r.practice: r for r in recommendations(RAW, "noor.toml", BILL)}
-    assert advice["fewer flights"].co2e_kg_saved == pytest.approx(5252 * 2 * 4 * 0.0508)  # one round trip of 4
+    assert advice["fewer flights"].co2e_kg_saved == pytest.approx(
+        5252 * 2 * 4 * 0.0508
+    )  # one round trip of 4
     serving = advice["efficient inference"]
     assert serving.basis == "day of serving"
     assert serving.energy_kwh_saved == pytest.approx(9e9 * 25.85 / 3.6e6 * (1 - 1 / 8))

@@ -5,25 +5,27 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 from energybill.errors import ProjectError
 from energybill.estimate.engine import estimate
 from energybill.estimate.scenarios import Overrides, compute_sites, variant
 from energybill.project.load import load_raw
 from energybill.project.model import Site
+from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)
 BASE = estimate(variant(RAW, "noor.toml").project)
 
 # The talk's inputs, by hand (kWh of each phase; see test_noor for the talk's own figures).
-STORAGE_TRANSFER_KG = (2 * 11.3 * 4380 + 25 * 11.3 * 4380 + 210 * 11.3 * 24 + 5.7 * 11.3 * 4380) / 1000 * 1.2 + (
-    (210 + 25 * 2 + 2 * 3 + 5.7 * 2) * 6.38 * 1.2
-)
+STORAGE_TRANSFER_KG = (
+    2 * 11.3 * 4380 + 25 * 11.3 * 4380 + 210 * 11.3 * 24 + 5.7 * 11.3 * 4380
+) / 1000 * 1.2 + ((210 + 25 * 2 + 2 * 3 + 5.7 * 2) * 6.38 * 1.2)
 PROCESSING_KWH = 16 * 350 * 381 / 1000 * 1.1
 RD_KWH = 16800 * 470 / 1000 * 1.35
-TRAINING_KWH = sum(6 * n * 150e9 / (100e12 * 3600) * 470 / 1000 * pue for n, pue in
-                   ((1.3e9, 1.35), (2.7e9, 1.5), (6.7e9, 1.5), (13e9, 1.5)))
+TRAINING_KWH = sum(
+    6 * n * 150e9 / (100e12 * 3600) * 470 / 1000 * pue
+    for n, pue in ((1.3e9, 1.35), (2.7e9, 1.5), (6.7e9, 1.5), (13e9, 1.5))
+)
 FLIGHTS_KG = 5252 * 2 * 4 * 3 * 0.0508
 LAPTOPS_KG = 1000 * 0.420
 
@@ -61,8 +63,10 @@ def test_pue_scenarios_give_the_talks_39_percent_on_pue_scaled_energy() -> None:
         saving = 1 - low.phases[phase].energy_kwh / high.phases[phase].energy_kwh  # type: ignore[attr-defined]
         assert saving == pytest.approx(1 - 1.1 / 1.8)  # 38.9 %, the talk's "39%"
     data = cli_json("compare", str(NOOR), "--scenario", "pue-1.1")
-    by_hand = RD_KWH * (1 - 1.1 / 1.35) + TRAINING_KWH - sum(
-        6 * n * 150e9 / (100e12 * 3600) * 470 / 1000 * 1.1 for n in (1.3e9, 2.7e9, 6.7e9, 13e9)
+    by_hand = (
+        RD_KWH * (1 - 1.1 / 1.35)
+        + TRAINING_KWH
+        - sum(6 * n * 150e9 / (100e12 * 3600) * 470 / 1000 * 1.1 for n in (1.3e9, 2.7e9, 6.7e9, 13e9))
     )
     assert -data["totals"]["pue-1.1"]["delta_energy_kwh"] == pytest.approx(by_hand)
 
@@ -85,7 +89,9 @@ def test_relocate_moves_only_compute_sites() -> None:
 
 
 def test_set_by_item_name_index_and_wildcard() -> None:
-    data = cli_json("bill", str(NOOR), "--set", "training.Noor 13B.tokens=300e9", "--set", "compute[0].hours=762")
+    data = cli_json(
+        "bill", str(NOOR), "--set", "training.Noor 13B.tokens=300e9", "--set", "compute[0].hours=762"
+    )
     assert data["scenario"] == "--set training.Noor 13B.tokens=300e9 + --set compute[0].hours=762"
     items = {i["name"]: i for i in data["items"]}
     assert items["Noor 13B"]["energy_kwh"] == pytest.approx(2 * 22912.5)
@@ -94,7 +100,9 @@ def test_set_by_item_name_index_and_wildcard() -> None:
 
 def test_an_override_is_validated_like_the_file() -> None:
     result = run_cli("bill", str(NOOR), "--set", "sites.noor-hpc.pue=0.9")
-    assert_one_line_error(result, "noor.toml [--set sites.noor-hpc.pue=0.9]: sites.noor-hpc.pue: must be >= 1")
+    assert_one_line_error(
+        result, "noor.toml [--set sites.noor-hpc.pue=0.9]: sites.noor-hpc.pue: must be >= 1"
+    )
     result = run_cli("bill", str(NOOR), "--set", "sites.noor-hpc.peu=1.1")
     assert_one_line_error(result, "sites.noor-hpc.peu: unknown key; did you mean 'pue'?")
 
@@ -107,7 +115,9 @@ def test_an_override_is_validated_like_the_file() -> None:
         (("--scenario", "frnace"), ("scenarios.frnace: no such scenario; did you mean 'france'?",)),
     ],
 )
-def test_a_scenario_naming_a_missing_site_or_item_is_a_one_line_error(args: tuple[str, ...], needles: tuple[str, ...]) -> None:
+def test_a_scenario_naming_a_missing_site_or_item_is_a_one_line_error(
+    args: tuple[str, ...], needles: tuple[str, ...]
+) -> None:
     assert_one_line_error(run_cli("bill", str(NOOR), *args), *needles)
 
 
@@ -136,7 +146,9 @@ def test_compare_json_has_absolute_and_relative_deltas() -> None:
     total = data["totals"]
     assert total["base"]["delta_co2e_kg"] == 0
     assert total["france"]["delta_co2e_kg"] == pytest.approx(total["france"]["co2e_kg"] - BASE.totals.co2e_kg)
-    assert total["france"]["relative_co2e_kg"] == pytest.approx(total["france"]["delta_co2e_kg"] / BASE.totals.co2e_kg)
+    assert total["france"]["relative_co2e_kg"] == pytest.approx(
+        total["france"]["delta_co2e_kg"] / BASE.totals.co2e_kg
+    )
     assert data["phases"]["flights"]["france"]["delta_co2e_kg"] == 0
     assert data["phases"]["flights"]["france"]["relative_energy_kwh"] is None  # 0 kWh of flights: no ratio
     # every compute-site kWh is at 0 g/kWh: what is left is storage, transfer, flights and laptops
@@ -144,7 +156,9 @@ def test_compare_json_has_absolute_and_relative_deltas() -> None:
 
 
 def test_compare_table_and_baseline() -> None:
-    result = run_cli("compare", str(NOOR), "--scenario", "pue-1.8", "--scenario", "pue-1.1", "--baseline", "pue-1.8")
+    result = run_cli(
+        "compare", str(NOOR), "--scenario", "pue-1.8", "--scenario", "pue-1.1", "--baseline", "pue-1.8"
+    )
     assert result.returncode == 0, result.stderr
     assert "-38.9%" in result.stdout  # training energy, PUE 1.8 → 1.1
     assert_one_line_error(run_cli("compare", str(NOOR), "--baseline", "nope"), "--baseline nope")

@@ -6,11 +6,11 @@ import copy
 import math
 
 import pytest
-from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 from energybill.estimate.ranges import split_ranges
 from energybill.estimate.uncertainty import sample
 from energybill.project.load import load_raw
+from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)
 POINT_RAW = split_ranges(RAW)[0]  # Noor with every range at its point value: one range at a time
@@ -47,7 +47,9 @@ def test_intervals_contain_the_point_estimate() -> None:
     for phase, total in point.phases.items():
         cell = intervals.phases[phase]["co2e_kg"]
         assert cell["p5"] <= total.co2e_kg <= cell["p95"] + 1e-9
-    assert intervals.totals["energy_kwh"]["p5"] < point.totals.energy_kwh < intervals.totals["energy_kwh"]["p95"]
+    assert (
+        intervals.totals["energy_kwh"]["p5"] < point.totals.energy_kwh < intervals.totals["energy_kwh"]["p95"]
+    )
 
 
 def test_p50_of_a_symmetric_range_is_the_point_value() -> None:
@@ -57,7 +59,9 @@ def test_p50_of_a_symmetric_range_is_the_point_value() -> None:
     value = point.item("Noor 13B").energy_kwh
     # energy ∝ PUE, uniform on [1.3, 1.7]: σ = value × 0.4 / 1.5 / √12; the median's SE ≈ 1.2533 σ / √n
     sigma = value * 0.4 / 1.5 / math.sqrt(12)
-    assert intervals.items["Noor 13B"]["energy_kwh"]["p50"] == pytest.approx(value, abs=4 * 1.2533 * sigma / math.sqrt(n))
+    assert intervals.items["Noor 13B"]["energy_kwh"]["p50"] == pytest.approx(
+        value, abs=4 * 1.2533 * sigma / math.sqrt(n)
+    )
     # and the p5 / p95 of a uniform are its 5 % and 95 % points
     assert intervals.items["Noor 13B"]["energy_kwh"]["p5"] == pytest.approx(value * 1.32 / 1.5, rel=0.003)
     assert intervals.items["Noor 13B"]["energy_kwh"]["p95"] == pytest.approx(value * 1.68 / 1.5, rel=0.003)
@@ -81,7 +85,9 @@ def test_intervals_narrow_as_ranges_narrow() -> None:
         cell = intervals.items["CCNet processing"]["energy_kwh"]
         spans.append(cell["p95"] - cell["p5"])
     assert spans[0] > spans[1] > spans[2] > 0
-    assert spans[2] / spans[0] == pytest.approx(0.25, rel=0.05)  # a quarter of the width, a quarter of the span
+    assert spans[2] / spans[0] == pytest.approx(
+        0.25, rel=0.05
+    )  # a quarter of the width, a quarter of the span
 
 
 def test_same_seed_same_intervals_other_seed_other() -> None:
@@ -92,7 +98,12 @@ def test_same_seed_same_intervals_other_seed_other() -> None:
     assert a["totals"] != c["totals"]
     assert a["samples"] == 5000 and a["percentiles"] == [5.0, 50.0, 95.0]
     assert a["inputs"]["other[0].energy_kwh"] == {
-        "shape": "triangular", "low": 500.0, "mode": 1000.0, "high": 2000.0, "point": 1000.0, "point_rule": "mode"
+        "shape": "triangular",
+        "low": 500.0,
+        "mode": 1000.0,
+        "high": 2000.0,
+        "point": 1000.0,
+        "point_rule": "mode",
     }
 
 
@@ -104,7 +115,9 @@ def test_default_json_shape_is_unchanged() -> None:
 def test_a_site_range_is_one_draw_shared_by_its_items() -> None:
     raw = _with(("sites", "noor-hpc", "pue"), {"low": 1.2, "high": 1.8}, POINT_RAW)
     _, intervals = sample(raw, "x.toml", 10_000, seed=5)
-    ratio_p5 = intervals.items["Noor 13B"]["energy_kwh"]["p5"] / intervals.items["Noor 2.7B"]["energy_kwh"]["p5"]
+    ratio_p5 = (
+        intervals.items["Noor 13B"]["energy_kwh"]["p5"] / intervals.items["Noor 2.7B"]["energy_kwh"]["p5"]
+    )
     assert ratio_p5 == pytest.approx(13 / 2.7, rel=1e-9)  # one draw: the ratio of every sample is exact
 
 
@@ -128,4 +141,6 @@ def test_an_impossible_range_in_a_file(tmp_path: object) -> None:
     )
     path = tmp_path / "bad.toml"  # type: ignore[operator]
     path.write_text(text, encoding="utf-8")
-    assert_one_line_error(run_cli("validate", str(path)), "bad.toml: compute[0].watts_per_device: impossible range")
+    assert_one_line_error(
+        run_cli("validate", str(path)), "bad.toml: compute[0].watts_per_device: impossible range"
+    )

@@ -15,7 +15,7 @@ from typing import Any
 from energybill.bill import Bill
 from energybill.estimate.engine import estimate
 from energybill.estimate.scenarios import Overrides, compute_sites, variant
-from energybill.estimate.site import TALK
+from energybill.estimate.site import TALK, SiteContext
 
 # A named clean grid for the relocation advice when no catalog is installed: France, the talk's
 # own example ("running all computations in France"), from Our World in Data's latest year.
@@ -47,10 +47,12 @@ class Recommendation:
 
 def recommendations(raw: dict[str, Any], file: str, bill: Bill) -> list[Recommendation]:
     """Every practice that applies to the project, largest CO2e saving first (per project, then per day)."""
+    project = variant(raw, file).project
+    sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
     found: list[Recommendation | None] = [
-        _clean_grid(raw, file, bill),
-        _cleanest_site(raw, file, bill),
-        _pue(raw, file, bill),
+        _clean_grid(raw, file, bill, sites),
+        _cleanest_site(raw, file, bill, sites),
+        _pue(raw, file, bill, sites),
         _compute_optimal(raw, file, bill),
         _batch(raw, file, bill),
         _flights(raw, file, bill),
@@ -71,9 +73,11 @@ def _worth(bill: Bill, co2e_saved: float) -> bool:
     return co2e_saved > MIN_SHARE * bill.totals.co2e_kg
 
 
-def _clean_grid(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
+def _clean_grid(
+    raw: dict[str, Any], file: str, bill: Bill, contexts: dict[str, SiteContext]
+) -> Recommendation | None:
     sites = compute_sites(raw)
-    dirty = [s for s in sites if _intensity(raw, s) > CLEAN_GRID_G_PER_KWH]
+    dirty = [s for s in sites if _intensity(contexts, s) > CLEAN_GRID_G_PER_KWH]
     if not dirty:
         return None
     kwh, kg = _saving(bill, raw, file, Overrides(relocate=CLEAN_GRID_G_PER_KWH))
@@ -88,18 +92,20 @@ def _clean_grid(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | 
     )
 
 
-def _cleanest_site(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
+def _cleanest_site(
+    raw: dict[str, Any], file: str, bill: Bill, contexts: dict[str, SiteContext]
+) -> Recommendation | None:
     sites = compute_sites(raw)
     if len(sites) < 2:
         return None
-    best = min(sites, key=lambda s: _intensity(raw, s) * _site_pue(raw, s))
+    best = min(sites, key=lambda s: _intensity(contexts, s) * _site_pue(contexts, s))
     moved = [s for s in sites if s != best]
-    pue = _site_pue(raw, best)
+    pue = _site_pue(contexts, best)
     sets = tuple(
         pair
         for s in moved
         for pair in (
-            (f"sites.{s}.carbon_intensity_g_per_kwh", _intensity(raw, best)),
+            (f"sites.{s}.carbon_intensity_g_per_kwh", _intensity(contexts, best)),
             (f"sites.{s}.pue", pue),
         )
     )
@@ -108,22 +114,24 @@ def _cleanest_site(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation
         return None
     action = (
         f"move the work of {', '.join(moved)} to your cleanest site {best} "
-        f"({_intensity(raw, best):g} g/kWh, PUE {pue:g})"
+        f"({_intensity(contexts, best):g} g/kWh, PUE {pue:g})"
     )
     return Recommendation(
         "cleaner site", action, kwh, kg, "project", f"{TALK}, Data Center choice and Local carbon intensity"
     )
 
 
-def _site_pue(raw: dict[str, Any], site: str) -> float:
-    return _point(raw["sites"][site].get("pue", 1.0))
+def _site_pue(contexts: dict[str, SiteContext], site: str) -> float:
+    return contexts[site].pue
 
 
-def _pue(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
+def _pue(
+    raw: dict[str, Any], file: str, bill: Bill, contexts: dict[str, SiteContext]
+) -> Recommendation | None:
     high = [
         name
         for name in raw.get("sites") or {}
-        if _site_pue(raw, name) > TARGET_PUE  # and the PUE is applied somewhere (not pue_included)
+        if _site_pue(contexts, name) > TARGET_PUE  # and the PUE is applied somewhere (not pue_included)
         and _saving(bill, raw, file, Overrides(((f"sites.{name}.pue", TARGET_PUE),)))[0] > 0
     ]
     if not high:
@@ -132,23 +140,14 @@ def _pue(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
     kwh, kg = _saving(bill, raw, file, Overrides(sets))
     if not _worth(bill, kg):
         return None
-    shown = ", ".join(f"{n} {_site_pue(raw, n):g}" for n in high)
+    shown = ", ".join(f"{n} {_site_pue(contexts, n):g}" for n in high)
     action = f"choose data centres with a PUE of {TARGET_PUE:g} (now: {shown})"
     return Recommendation("lower PUE", action, kwh, kg, "project", f"{TALK}, Data Center choice")
 
 
-def _intensity(raw: dict[str, Any], site: str) -> float:
-    return _point(raw["sites"][site].get("carbon_intensity_g_per_kwh"))
-
-
-def _point(value: Any) -> float:
-    """A number of the raw file, or a range's point value (0 for anything else)."""
-    if isinstance(value, dict):  # a range: its point value
-        from energybill.estimate.ranges import parse_range
-
-        dist, _ = parse_range("", value)
-        return dist.point if dist else 0.0
-    return float(value) if isinstance(value, int | float) else 0.0
+def _intensity(contexts: dict[str, SiteContext], site: str) -> float:
+    """A site's intensity as the bill uses it (point value; a catalog region resolved)."""
+    return contexts[site].carbon_intensity_g_per_kwh
 
 
 def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:

@@ -33,6 +33,24 @@ def _cells(cell: dict[str, Any]) -> tuple[str, ...]:
 _COLUMNS = ("Phase / item", "kWh p5", "kWh p50", "kWh p95", "kg CO2e p5", "kg CO2e p50", "kg CO2e p95")
 
 
+def economics_lines(intervals: Intervals) -> list[str]:
+    """p5 / p50 / p95 of each inference item's J/token and days to equal training."""
+    lines = []
+    labels = (
+        ("details.joules_per_token", "J/token", 2),
+        ("details.days_to_match_training", "days to equal training", 2),
+    )
+    for name, cells in intervals.items.items():
+        parts = [
+            f"{label} {amount(c['p5'], digits)} / {amount(c['p50'], digits)} / {amount(c['p95'], digits)}"
+            for key, label, digits in labels
+            if (c := cells.get(key)) is not None
+        ]
+        if parts:
+            lines.append(f"{name}: " + "; ".join(parts))
+    return lines
+
+
 def _title(intervals: Intervals) -> str:
     seed = f", seed {intervals.seed}" if intervals.seed is not None else ""
     ranged = len(intervals.inputs)
@@ -49,6 +67,8 @@ def print_intervals(bill: Bill, intervals: Intervals, console: Any) -> None:
     for label, *cells in interval_rows(bill, intervals):
         table.add_row(escape(label), *cells)
     console.print(table)
+    for line in economics_lines(intervals):
+        console.print(f"  {escape(line)}")
     for dist in intervals.inputs:
         params = ", ".join(f"{k} {v:g}" for k, v in dist.params.items())
         console.print(
