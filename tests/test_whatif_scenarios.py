@@ -162,3 +162,10 @@ def test_compare_table_and_baseline() -> None:
     assert result.returncode == 0, result.stderr
     assert "-38.9%" in result.stdout  # training energy, PUE 1.8 → 1.1
     assert_one_line_error(run_cli("compare", str(NOOR), "--baseline", "nope"), "--baseline nope")
+
+
+def test_validate_checks_the_values_a_file_scenario_produces(tmp_path: object) -> None:
+    path = tmp_path / "p.toml"  # type: ignore[operator]
+    text = NOOR.read_text(encoding="utf-8") + '\n[scenarios.bad]\nset = { "sites.noor-hpc.pue" = 0.5 }\n'
+    path.write_text(text, encoding="utf-8")
+    assert_one_line_error(run_cli("validate", str(path)), "scenarios.bad: sites.noor-hpc.pue: must be >= 1, got 0.5")

@@ -16,6 +16,7 @@ from energybill.bill import Bill
 from energybill.estimate.engine import estimate
 from energybill.estimate.scenarios import Overrides, compute_sites, variant
 from energybill.estimate.site import TALK, SiteContext
+from energybill.project.model import Project
 
 # A named clean grid for the relocation advice when no catalog is installed: France, the talk's
 # own example ("running all computations in France"), from Our World in Data's latest year.
@@ -53,9 +54,9 @@ def recommendations(raw: dict[str, Any], file: str, bill: Bill) -> list[Recommen
         _clean_grid(raw, file, bill, sites),
         _cleanest_site(raw, file, bill, sites),
         _pue(raw, file, bill, sites),
-        _compute_optimal(raw, file, bill),
-        _batch(raw, file, bill),
-        _flights(raw, file, bill),
+        _compute_optimal(raw, file, bill, project),
+        _batch(raw, file, bill, project),
+        _flights(raw, file, bill, project),
     ]
     kept = [r for r in found if r is not None]
     return sorted(kept, key=lambda r: (r.basis != "project", -r.co2e_kg_saved))
@@ -150,10 +151,9 @@ def _intensity(contexts: dict[str, SiteContext], site: str) -> float:
     return contexts[site].carbon_intensity_g_per_kwh
 
 
-def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
+def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
     from energybill.estimate import planning
 
-    project = variant(raw, file).project
     kwh = kg = 0.0
     largest: tuple[float, str] | None = None
     for item in project.training:
@@ -180,8 +180,7 @@ def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill) -> Recommendati
     )
 
 
-def _batch(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
-    project = variant(raw, file).project
+def _batch(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
     small = [i for i in project.inference if i.seconds_per_token is not None and i.batch_size < TARGET_BATCH]
     if not small:
         return None
@@ -208,8 +207,7 @@ def _batch(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
     return Recommendation("efficient inference", action, kwh, kg, basis, f"{TALK}, Efficient inference")
 
 
-def _flights(raw: dict[str, Any], file: str, bill: Bill) -> Recommendation | None:
-    project = variant(raw, file).project
+def _flights(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
     trips = [t for t in project.travel if t.trips > 1 and t.co2e_kg is None]
     if not trips:
         return None

@@ -75,19 +75,42 @@ def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any
 
 
 def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
-    """Problems of every ``[scenarios.*]`` table's paths (missing sites or items), without applying."""
+    """Problems of every ``[scenarios.*]`` table: paths naming a missing site or item, then the values
+    of the file it produces, validated like the file itself."""
     problems: list[Problem] = []
     for name, table in (raw.get("scenarios") or {}).items():
-        if not isinstance(table, dict):
-            continue
         trial = copy.deepcopy(raw)
-        for path, value in (table.get("set") or {}).items():
-            problems += [Problem(f"scenarios.{name}.set.{path}", p) for p in assign(trial, path, value)]
+        found = [
+            Problem(f"scenarios.{name}.set.{path}", p)
+            for path, value in (table.get("set") or {}).items()
+            for p in assign(trial, path, value)
+        ]
         if table.get("relocate") is not None:
-            problems += [
+            found += [
                 Problem(f"scenarios.{name}.relocate", p.message) for p in relocate(trial, table["relocate"])
             ]
+        if not found:
+            found = [Problem(f"scenarios.{name}: {p.path}", p.message) for p in _validate(trial)]
+        problems += found
     return problems
+
+
+def _validate(raw: dict[str, Any]) -> list[Problem]:
+    """Problems of a scenario's result, as the file's own would be reported (no recursion into scenarios)."""
+    from pydantic import ValidationError
+
+    from energybill.estimate.ranges import split_ranges
+    from energybill.project.load import _problem
+    from energybill.project.model import Project
+
+    points, _, problems = split_ranges({k: v for k, v in raw.items() if k != "scenarios"})
+    if problems:
+        return problems
+    try:
+        Project.model_validate(points)
+    except ValidationError as exc:
+        return [_problem(error) for error in exc.errors()]
+    return []
 
 
 def assign(raw: dict[str, Any], path: str, value: Any) -> list[str]:
@@ -215,10 +238,14 @@ def variant(raw: dict[str, Any], file: str, overrides: Overrides | None = None) 
     from energybill.project.load import parse_project
 
     overrides = overrides or Overrides()
-    applied = apply(raw, overrides, file) if overrides.assignments or overrides.relocate is not None else raw
-    label = " + ".join(overrides.labels) or "base"
-    where = f"{file} [{label}]" if label != "base" else file
-    return Variant(label, file, applied, parse_project(applied, where))
+    if not (overrides.assignments or overrides.relocate is not None):
+        label = " + ".join(overrides.labels) or "base"
+        return Variant(label, file, raw, parse_project(raw, file))  # checks the scenario tables too
+    applied = apply(raw, overrides, file)
+    label = " + ".join(overrides.labels)
+    # the file's scenario tables were checked with the file; a variant does not check them again
+    unchecked = {key: value for key, value in applied.items() if key != "scenarios"}
+    return Variant(label, file, applied, parse_project(unchecked, f"{file} [{label}]"))
 
 
 def cli_overrides(
