@@ -168,4 +168,5 @@ def test_validate_checks_the_values_a_file_scenario_produces(tmp_path: object) -
     path = tmp_path / "p.toml"  # type: ignore[operator]
     text = NOOR.read_text(encoding="utf-8") + '\n[scenarios.bad]\nset = { "sites.noor-hpc.pue" = 0.5 }\n'
     path.write_text(text, encoding="utf-8")
-    assert_one_line_error(run_cli("validate", str(path)), "scenarios.bad: sites.noor-hpc.pue: must be >= 1, got 0.5")
+    result = run_cli("validate", str(path))
+    assert_one_line_error(result, "scenarios.bad: sites.noor-hpc.pue: must be >= 1, got 0.5")

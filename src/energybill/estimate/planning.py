@@ -187,15 +187,24 @@ class Costed:
 
 
 def cost(allocation: Allocation, hardware: Hardware) -> Costed:
-    """Device-hours, energy and CO2e of training an allocation (the formulas of estimate.training)."""
-    from energybill.estimate.site import device_energy_kwh
-    from energybill.units import co2e_kg
+    """Device-hours, energy and CO2e of training an allocation: billed by estimate.training itself."""
+    from energybill.estimate.site import SiteContext
+    from energybill.estimate.training import estimate_training
+    from energybill.project.model import Training
 
-    device_hours = allocation.flops / (hardware.tflops_per_device * FLOP_PER_TFLOP * SECONDS_PER_HOUR)
-    energy = device_energy_kwh(
-        device_hours, hardware.watts_per_device, hardware.host_watts_per_device, hardware.pue
+    site = SiteContext("plan", hardware.pue, hardware.carbon_intensity_g_per_kwh, "plan", "plan")
+    item = Training(
+        name=allocation.method,
+        site="plan",
+        parameters=allocation.parameters,
+        tokens=allocation.tokens,
+        tflops_per_device=hardware.tflops_per_device,
+        watts_per_device=hardware.watts_per_device,
+        host_watts_per_device=hardware.host_watts_per_device,
     )
-    return Costed(allocation, device_hours, energy, co2e_kg(energy, hardware.carbon_intensity_g_per_kwh))
+    billed = estimate_training(item, site)
+    device_hours = float(billed.details["device_hours"])
+    return Costed(allocation, device_hours, billed.energy_kwh or 0.0, billed.co2e_kg or 0.0)
 
 
 def existing(parameters: float, tokens: float) -> Allocation:
