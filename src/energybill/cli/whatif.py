@@ -18,7 +18,13 @@ class BillRun:
     bill: Bill
     label: str
     intervals: Intervals | None
-    advice: tuple[Recommendation, ...]
+    raw: dict[str, Any]  # the file with the overrides applied, for the recommendations
+    file: str
+
+    @property
+    def advice(self) -> tuple[Recommendation, ...]:
+        """The recommendations, worked out only for the formats that show them (not JSON)."""
+        return tuple(recommendations(self.raw, self.file, self.bill))
 
     def json(self) -> dict[str, Any]:
         """DESIGN.md's JSON object; ``intervals`` only with --samples, ``scenario`` only with overrides."""
@@ -71,5 +77,4 @@ def run_bill(
         bill, intervals = sample(chosen.raw, str(file), samples, seed)
     else:
         bill = estimate(chosen.project)
-    advice = tuple(recommendations(chosen.raw, str(file), bill))
-    return BillRun(bill, chosen.label, intervals, advice)
+    return BillRun(bill, chosen.label, intervals, chosen.raw, str(file))
