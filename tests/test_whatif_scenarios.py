@@ -110,7 +110,10 @@ def test_an_override_is_validated_like_the_file() -> None:
 @pytest.mark.parametrize(
     ("args", "needles"),
     [
-        (("--set", "sites.noor-hcp.pue=1.1"), ("--set.sites.noor-hcp.pue", "no site 'noor-hcp'", "noor-hpc")),
+        (
+            ("--set", "sites.noor-hcp.pue=1.1"),
+            ("noor.toml: --set sites.noor-hcp.pue: no site 'noor-hcp'", "noor-hpc"),
+        ),
         (("--set", "training.Noor 14B.tokens=1e9"), ("no training item named 'Noor 14B'",)),
         (("--scenario", "frnace"), ("scenarios.frnace: no such scenario; did you mean 'france'?",)),
     ],

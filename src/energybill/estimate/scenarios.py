@@ -38,7 +38,7 @@ class Overrides:
 
     assignments: tuple[tuple[str, Any], ...] = ()
     relocate: float | str | None = None
-    origin: str = "--set"  # how errors name where a path came from
+    origin: str = "--set "  # how errors name where a path came from: "--set PATH", "scenarios.x.set.PATH"
     labels: tuple[str, ...] = field(default_factory=tuple)
 
     def __add__(self, other: Overrides) -> Overrides:
@@ -57,7 +57,7 @@ def scenario_overrides(raw: dict[str, Any], name: str, file: str) -> Overrides:
         raise ProjectError(file, [Problem(f"scenarios.{name}", f"no such scenario; {hint}")])
     table = scenarios[name]
     assignments = tuple((table.get("set") or {}).items())
-    return Overrides(assignments, table.get("relocate"), f"scenarios.{name}.set", (name,))
+    return Overrides(assignments, table.get("relocate"), f"scenarios.{name}.set.", (name,))
 
 
 def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any
     problems: list[Problem] = []
     for path, value in overrides.assignments:
         for problem in assign(out, path, value):
-            problems.append(Problem(f"{overrides.origin}.{path}", problem))
+            problems.append(Problem(f"{overrides.origin}{path}", problem))
     if overrides.relocate is not None:
         problems += relocate(out, overrides.relocate)
     if problems:
@@ -265,4 +265,4 @@ def cli_overrides(
     target = parse_relocate(relocate) if relocate is not None else None
     if target is not None:
         labels += (f"--relocate {relocate}",)
-    return total + Overrides(tuple(assignments), target, "--set", labels)
+    return total + Overrides(tuple(assignments), target, "--set ", labels)
