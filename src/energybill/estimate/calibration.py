@@ -1,8 +1,9 @@
 """Calibration: a training or inference item uses measured values instead of assumed ones.
 
 ``calibration = "<path or id>"`` names a record written by ``energybill bench train|serve``
-(``energybill.practice.calibration``). A relative path is resolved against the project file's
-folder when the file is loaded; a bare id is looked up in the calibration store.
+(``energybill.practice.calibration``). A relative path is made absolute against the project file's
+folder when the file is read (``load_raw``), and the record is checked when the project is
+validated (``parse_project``); a bare id is looked up in the calibration store.
 
 - training: ``tflops_per_device`` ← the record's throughput counted as 6·N per token (the bill's
   ``C = 6·N·D``, so device-hours become tokens × measured seconds per token), and
@@ -18,9 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from energybill.bill import ItemBill, Provenance
-from energybill.errors import EnergybillError, Problem, ProjectError
+from energybill.errors import EnergybillError, Problem
 from energybill.project.model import AnyItem, Inference, Project, Training
 
 
@@ -35,26 +37,30 @@ class Applied:
     source: str
 
 
-def resolve_calibrations(project: Project, base_dir: Path, file: str) -> Project:
-    """Turn every ``calibration`` into an absolute path and check its record; ProjectError if bad."""
-    problems: list[Problem] = []
-    updates: dict[str, list[AnyItem]] = {}
+def absolute_paths(raw: dict[str, Any], base_dir: Path) -> None:
+    """Make each ``calibration`` path of a parsed project file absolute, against the file's folder."""
     for kind in ("training", "inference"):
-        items = list(getattr(project, kind))
-        for index, item in enumerate(items):
+        items = raw.get(kind)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            reference = item.get("calibration") if isinstance(item, dict) else None
+            if isinstance(reference, str) and reference:
+                item["calibration"] = str(_path(reference, base_dir)) if _is_path(reference) else reference
+
+
+def check_calibrations(project: Project) -> list[Problem]:
+    """One problem per ``calibration`` whose record is missing, malformed or of the wrong kind."""
+    problems: list[Problem] = []
+    for kind in ("training", "inference"):
+        for index, item in enumerate(getattr(project, kind)):
             if item.calibration is None:
                 continue
-            path = _path(item.calibration, base_dir)
             try:
-                _measured(item, path)
+                _measured(item, _path(item.calibration, Path.cwd()))
             except ValueError as exc:
                 problems.append(Problem(f"{kind}[{index}].calibration", str(exc)))
-                continue
-            items[index] = item.model_copy(update={"calibration": str(path)})
-        updates[kind] = items
-    if problems:
-        raise ProjectError(file, problems)
-    return project.model_copy(update=updates)
+    return problems
 
 
 def apply_calibration(item: AnyItem) -> tuple[AnyItem, Applied | None]:
@@ -88,6 +94,12 @@ def annotate(bill: ItemBill, applied: Applied) -> ItemBill:
     )
     details = {**bill.details, "calibration": applied.record_id}
     return replace(bill, details=details, provenance=tuple(records))
+
+
+def _is_path(reference: str) -> bool:
+    from energybill.practice.calibration import is_path
+
+    return is_path(reference)
 
 
 def _path(reference: str, base_dir: Path) -> Path:

@@ -101,10 +101,15 @@ def write_record(record: Record, out: Path | None) -> Path:
 
 def resolve(reference: str, base_dir: Path) -> Path:
     """The file a ``calibration = "…"`` value names: a path (relative to ``base_dir``) or a stored id."""
+    if not is_path(reference):
+        return store_dir() / f"{reference}.json"
     path = Path(reference).expanduser()
-    if path.suffix == ".json" or "/" in reference or os.sep in reference:
-        return path if path.is_absolute() else base_dir / path
-    return store_dir() / f"{reference}.json"
+    return path if path.is_absolute() else base_dir / path
+
+
+def is_path(reference: str) -> bool:
+    """A path names a file (``.json`` or a folder in it); anything else is a record id."""
+    return reference.endswith(".json") or "/" in reference or os.sep in reference
 
 
 def read_record(path: Path) -> Record:

@@ -7,7 +7,7 @@ duplicate names) are checked by ``energybill.project.load`` so that their errors
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -326,6 +326,15 @@ class Embodied(Item):
 AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other | Embodied
 
 
+class Scenario(_Strict):
+    """``[scenarios.NAME]``: a what-if (``energybill.estimate.scenarios``): key-path overrides in
+    ``set`` and an optional ``relocate`` of every compute site (g/kWh, or a catalog region)."""
+
+    description: str | None = None
+    relocate: NonNegative | str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
 class Project(_Strict):
     """A whole project file."""
 
@@ -339,6 +348,7 @@ class Project(_Strict):
     travel: list[Travel] = Field(default_factory=list)
     other: list[Other] = Field(default_factory=list)
     embodied: list[Embodied] = Field(default_factory=list)
+    scenarios: dict[str, Scenario] = Field(default_factory=dict)
 
     def uses_catalog(self) -> bool:
         """Whether any site or item names a catalog entry (regions, devices, airports)."""
