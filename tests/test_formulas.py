@@ -147,6 +147,8 @@ def test_public_api_bills_a_project_file() -> None:
     import energybill
     import energybill.estimate.engine  # the subpackage must not shadow the public function
 
-    bill = energybill.estimate_bill(energybill.load_project(Path(__file__).parents[1] / "examples" / "noor.toml"))
+    bill = energybill.estimate_bill(
+        energybill.load_project(Path(__file__).parents[1] / "examples" / "noor.toml")
+    )
     assert isinstance(bill, energybill.Bill)
     assert bill.item("Noor 13B").energy_kwh == pytest.approx(32500 * 0.47 * 1.5)  # 22,912.5 kWh
