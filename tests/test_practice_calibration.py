@@ -203,3 +203,15 @@ def test_rebill_script_adds_the_records_to_noor(tmp_path: Path) -> None:
     kwh = 6 * 1.3e9 * 150e9 / (125e12 * 3600) * 420 / 1000 * 1.35
     assert f"| Noor 1.3B (calibrated) | 2,062 | {kwh:,.0f} |" in done.stdout
     assert estimate(load_project(out)).item("Noor 1.3B").energy_kwh == pytest.approx(kwh)
+
+
+def test_measured_power_replaces_a_catalog_device_tdp(tmp_path: Path) -> None:
+    write_record(train_record(tflops_6n=150.0, watts=310.0), tmp_path / "project" / "t.json")
+    path = project(tmp_path, training='calibration = "t.json"')
+    path.write_text(
+        path.read_text().replace("watts_per_device = 400\nhost", 'device = "A100 SXM4 80 GB"\nhost', 1)
+    )
+    item = estimate(load_project(path)).item("13B")
+    device_hours = 6 * 13e9 * 150e9 / (150e12 * 3600)
+    assert item.energy_kwh == pytest.approx(device_hours * (310 + 70) / 1000 * 1.5)  # not the 400 W TDP
+    assert item.provenance[0].inputs["assumed_device"] == "A100 SXM4 80 GB"

@@ -33,7 +33,7 @@ class Applied:
     record_id: str
     path: str
     measured: dict[str, float]
-    assumed: dict[str, float]
+    assumed: dict[str, float | str]
     source: str
 
 
@@ -72,8 +72,11 @@ def apply_calibration(item: AnyItem) -> tuple[AnyItem, Applied | None]:
         measured, source, record_id = _measured(item, path)
     except ValueError as exc:
         raise EnergybillError(f"{item.kind} item '{item.name}': calibration: {exc}") from None
-    assumed = {key: getattr(item, key) for key in measured if getattr(item, key) is not None}
-    update: dict[str, object] = dict(measured)
+    assumed: dict[str, float | str] = {
+        key: getattr(item, key) for key in (*measured, "device") if getattr(item, key) is not None
+    }
+    # measured power replaces the catalog device's TDP as well as a given watts_per_device
+    update: dict[str, object] = {**measured, "device": None}
     if isinstance(item, Inference):
         update["tokens_per_second"] = None  # the record gives seconds per token at this batch size
     applied = Applied(record_id, str(path), measured, assumed, source)
