@@ -7,7 +7,7 @@ validated (``parse_project``); a bare id is looked up in the calibration store.
 
 - training: ``tflops_per_device`` ← the record's throughput counted as 6·N per token (the bill's
   ``C = 6·N·D``, so device-hours become tokens × measured seconds per token), and
-  ``watts_per_device`` ← the measured average power of the device.
+  ``watts_per_device`` (or a catalog ``device``'s TDP) ← the measured average power of the device.
 - inference: ``seconds_per_token`` and ``watts_per_device`` ← the record's row for the item's
   ``batch_size``.
 
