@@ -102,3 +102,18 @@ def test_plan_table_cites_its_source() -> None:
     result = run_cli("plan", "--flops", "5.76e23", "--method", "all")
     assert result.returncode == 0, result.stderr
     assert "arXiv:2203.15556" in result.stdout and "arXiv:2001.08361" in result.stdout
+
+
+def test_plan_of_a_catalog_item_uses_the_bills_device_and_region() -> None:
+    """A training item with a catalog ``device`` and a site with a ``region`` (no watts, no g/kWh
+    written): the plan reads the same resolved values as the bill instead of crashing on None."""
+    from energybill.catalog.grid import grid_intensity
+
+    catalog = NOOR.with_name("noor-catalog.toml")
+    data = cli_json("plan", str(catalog), "--item", "Noor 13B")
+    hardware = data["hardware"]
+    assert hardware["watts_per_device"] == 400  # Epoch AI: A100 SXM4 80 GB TDP
+    assert hardware["carbon_intensity_g_per_kwh"] == grid_intensity("AE").value
+    trained = data["plans"][0]
+    assert trained["energy_kwh"] == pytest.approx(22912.5)  # 32,500 A100-hours × 470 W × PUE 1.5
+    assert trained["co2e_kg"] == pytest.approx(22912.5 * grid_intensity("AE").value / 1000)

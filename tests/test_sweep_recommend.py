@@ -99,3 +99,14 @@ def test_bill_ends_with_recommendations() -> None:
     assert "Recommendations" in table.stdout and "cleaner grid" in table.stdout
     markdown = run_cli("bill", str(NOOR), "--format", "markdown").stdout
     assert "## Recommendations" in markdown and "| cleaner grid |" in markdown
+
+
+def test_sweep_of_a_catalog_device_item_uses_its_tdp() -> None:
+    """noor-catalog.toml's serving item names a catalog device (no watts_per_device) on a region site."""
+    from energybill.catalog.grid import grid_intensity
+
+    data = cli_json("sweep", str(NOOR.with_name("noor-catalog.toml")), "--batch", "1")
+    one = data["points"][0]
+    assert one["watts_per_device"] == 400  # Epoch AI: A100 SXM4 80 GB TDP
+    assert one["joules_per_token"] == pytest.approx(470 * 1.1 * 0.05)
+    assert one["tokens_per_kg_co2e"] == pytest.approx(3.6e6 / (25.85 * grid_intensity("World").value / 1000))

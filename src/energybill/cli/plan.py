@@ -91,7 +91,9 @@ def _hardware(
 
         project = load_project(file)
         if item_name is not None:
-            item = _training_item(project, item_name, str(file))
+            from energybill.estimate.engine import resolved
+
+            item = resolved(_training_item(project, item_name, str(file)))  # catalog device, calibration
             values.update(
                 tflops_per_device=item.tflops_per_device,
                 watts_per_device=item.watts_per_device,
@@ -104,7 +106,9 @@ def _hardware(
 
                 hint = did_you_mean(site_name, list(project.sites))
                 raise ProjectError(str(file), [Problem(f"sites.{site_name}", f"no such site; {hint}")])
-            site = project.sites[site_name]
+            from energybill.estimate.site import SiteContext
+
+            site = SiteContext.from_site(site_name, project.sites[site_name])  # a catalog region too
             values.update(pue=site.pue, carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh)
     for option, key in (
         ("tflops", "tflops_per_device"),

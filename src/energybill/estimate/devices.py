@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from energybill.bill import ItemBill, Provenance
 from energybill.catalog.hardware import device_tdp
+from energybill.catalog.values import CatalogValue
 from energybill.project.model import Compute, Inference, Training
 
 PoweredItem = Compute | Training | Inference
@@ -18,9 +19,8 @@ def with_catalog_device(item: PoweredItem, estimate: Callable[[PoweredItem], Ite
     TDP is the board's power limit, an upper bound of its average draw during training (the talk
     counts each A100 at its 400 W TDP); measured power is lower for most workloads.
     """
-    assert item.device is not None
-    tdp = device_tdp(item.device)
-    bill = estimate(item.model_copy(update={"watts_per_device": tdp.value, "device": None}))
+    powered, tdp = with_tdp(item)
+    bill = estimate(powered)
     record = Provenance(
         "details.watts_per_device",
         "TDP of the catalog device",
@@ -29,3 +29,10 @@ def with_catalog_device(item: PoweredItem, estimate: Callable[[PoweredItem], Ite
     )
     details = {**bill.details, "device": tdp.label.removesuffix(" TDP"), "watts_per_device": tdp.value}
     return replace(bill, details=details, provenance=(record, *bill.provenance))
+
+
+def with_tdp(item: PoweredItem) -> tuple[PoweredItem, CatalogValue]:
+    """``item`` with ``watts_per_device`` = its catalog device's TDP (and no device), and the TDP."""
+    assert item.device is not None
+    tdp = device_tdp(item.device)
+    return item.model_copy(update={"watts_per_device": tdp.value, "device": None}), tdp

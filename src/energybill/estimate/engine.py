@@ -43,6 +43,19 @@ def _estimate_calibrated(item: AnyItem, sites: dict[str, SiteContext], earlier: 
     return bill if applied is None else annotate(bill, applied)
 
 
+def resolved(item: AnyItem) -> AnyItem:
+    """``item`` with the values its bill uses: a calibration record's measurements, a catalog device's
+    TDP. For tools that reuse an item's inputs outside the bill (sweep, plan)."""
+    from energybill.estimate.calibration import apply_calibration
+
+    item, _ = apply_calibration(item)
+    if isinstance(item, Compute | Training | Inference) and item.device is not None:
+        from energybill.estimate.devices import with_tdp  # imports the catalog
+
+        item, _ = with_tdp(item)
+    return item
+
+
 def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
     site = sites[item.site] if item.site is not None else None
     if isinstance(item, Compute | Training | Inference) and item.device is not None:

@@ -80,9 +80,9 @@ def sweep(
     tokens_per_day: float | None = None,
 ) -> tuple[Inference, list[Point]]:
     """Every combination of batch size, latency and power for one inference item of ``project``."""
-    from energybill.estimate.engine import estimate
+    from energybill.estimate.engine import estimate, resolved
 
-    item = _item(project, item_name)
+    item: Inference = resolved(_item(project, item_name))  # type: ignore[assignment]
     bill = estimate(project)
     reference_name = bill.item(item.name).details.get("compare_with")
     reference = bill.item(str(reference_name)) if reference_name else None
