@@ -119,6 +119,23 @@ def test_a_training_record_changes_the_energy_as_computed_by_hand(tmp_path: Path
     assert item.energy_kwh != pytest.approx(assumed.energy_kwh)
 
 
+def test_sampling_bills_the_calibrated_values_like_the_point_bill(tmp_path: Path) -> None:
+    """--samples draws the file's ranges, but a calibrated item's measured values replace them as in
+    the point bill: the intervals of a project whose only range is on a replaced key collapse to it."""
+    from energybill.estimate.uncertainty import sample
+    from energybill.project.load import load_raw
+
+    write_record(train_record(tflops_6n=150.0, watts=310.0), tmp_path / "project" / "t.json")
+    path = project(tmp_path, training='calibration = "t.json"')
+    ranged = "watts_per_device = {low = 300, high = 500}\nhost"
+    path.write_text(path.read_text().replace("watts_per_device = 400\nhost", ranged, 1))  # training's
+    bill, intervals = sample(load_raw(path), str(path), 200, seed=1)
+    measured = 6 * 13e9 * 150e9 / (150e12 * 3600) * (310 + 70) / 1000 * 1.5  # by hand, as above
+    assert bill.item("13B").energy_kwh == pytest.approx(measured)
+    cell = intervals.items["13B"]["energy_kwh"]
+    assert cell["p5"] == pytest.approx(measured) and cell["p95"] == pytest.approx(measured)
+
+
 def test_the_provenance_names_the_record(tmp_path: Path) -> None:
     record_path = write_record(train_record(), tmp_path / "project" / "t.json")
     item = estimate(load_project(project(tmp_path, training='calibration = "t.json"'))).item("13B")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.bill import Bill, ItemBill
-from energybill.estimate.engine import _estimate_item, estimate
+from energybill.estimate.engine import _estimate_calibrated, estimate
 from energybill.estimate.ranges import Distribution, split_ranges
 from energybill.estimate.site import SiteContext
 from energybill.project.load import parse_project
@@ -90,7 +90,8 @@ def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list
         if item.kind == "inference" and "compare_with" in point_item.details:
             # the point bill chose the training item; a max() over arrays could not
             updates["compare_with"] = point_item.details["compare_with"]
-        items.append(_estimate_item(item.model_copy(update=updates), sites, items))
+        # as the point bill does: a calibration record's measurements replace the sampled assumptions
+        items.append(_estimate_calibrated(item.model_copy(update=updates), sites, items))
     return items
 
 
