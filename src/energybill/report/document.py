@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from energybill.bill import Provenance
 from energybill.report.data import ReportData
+from energybill.report.markdown import cell
 from energybill.report.numbers import amount, share
 from energybill.units import kg_to_tonnes, kwh_to_mwh
-
-
-def cell(text: object) -> str:
-    """Text for a Markdown table cell: no pipe, backslash or markup can break out of it."""
-    value = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def factor(value: float) -> str:

@@ -11,7 +11,7 @@ from energybill.report.rows import defaults_used, economics, phase_groups
 def render(bill: Bill) -> str:
     """Markdown text of the bill."""
     out = [
-        f"# {_cell(bill.project)} — energy bill and carbon footprint",
+        f"# {cell(bill.project)} — energy bill and carbon footprint",
         "",
         "| Phase / item | Site | Energy (kWh) | Share | CO2e (kg) | Share |",
         "|---|---|--:|--:|--:|--:|",
@@ -19,12 +19,12 @@ def render(bill: Bill) -> str:
     for group in phase_groups(bill):
         phase = group.total
         out.append(
-            f"| **{_cell(group.name)}** | | **{amount(phase.energy_kwh)}** | {share(phase.energy_share)} "
+            f"| **{cell(group.name)}** | | **{amount(phase.energy_kwh)}** | {share(phase.energy_share)} "
             f"| **{amount(phase.co2e_kg)}** | {share(phase.co2e_share)} |"
         )
         for item in group.items:
             out.append(
-                f"| {_cell(item.name)} | {_cell(item.site or '')} | {amount(item.energy_kwh)} | "
+                f"| {cell(item.name)} | {cell(item.site or '')} | {amount(item.energy_kwh)} | "
                 f"| {amount(item.co2e_kg)} | |"
             )
     totals = bill.totals
@@ -35,17 +35,18 @@ def render(bill: Bill) -> str:
     ]
     for item in bill.items:
         if item.kind == "inference":
-            out += ["", f"## Inference economics — {_cell(item.name)}", "", "| | |", "|---|---|"]
-            out += [f"| {label} | {_cell(value)} |" for label, value in economics(item)]
+            out += ["", f"## Inference economics — {cell(item.name)}", "", "| | |", "|---|---|"]
+            out += [f"| {label} | {cell(value)} |" for label, value in economics(item)]
     defaults = defaults_used(bill)
     if defaults:
-        out += ["", "Defaults used:", ""] + [f"- {_cell(line)}" for line in defaults]
+        out += ["", "Defaults used:", ""] + [f"- {cell(line)}" for line in defaults]
     values = catalog_values(bill)
     if values:
-        out += ["", "Catalog values used (source and year):", ""] + [f"- {_cell(line)}" for line in values]
+        out += ["", "Catalog values used (source and year):", ""] + [f"- {cell(line)}" for line in values]
     return "\n".join(out) + "\n"
 
 
-def _cell(text: str) -> str:
-    """Escape what would break a Markdown table or inject markup."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+def cell(text: object) -> str:
+    """Text for a Markdown table cell: no pipe, backslash, line break or markup can break out of it."""
+    value = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return value.replace("<", "&lt;").replace(">", "&gt;")

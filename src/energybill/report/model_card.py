@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 from energybill.report.data import ReportData, SiteRow, TrainingSummary
-from energybill.report.document import cell, phase_table
+from energybill.report.document import phase_table
+from energybill.report.markdown import cell
 from energybill.report.numbers import amount
 from energybill.units import kg_to_g
 

@@ -7,6 +7,7 @@ from typing import Any
 from energybill.bill import Bill
 from energybill.estimate.recommend import Recommendation
 from energybill.estimate.uncertainty import Intervals
+from energybill.report.markdown import cell
 from energybill.report.numbers import amount
 
 
@@ -79,7 +80,7 @@ def print_intervals(bill: Bill, intervals: Intervals, console: Any) -> None:
 def intervals_markdown(bill: Bill, intervals: Intervals) -> str:
     out = ["", f"## {_title(intervals)}", "", "| " + " | ".join(_COLUMNS) + " |", "|---" + "|--:" * 6 + "|"]
     out += [
-        "| " + " | ".join([_cell(label.strip()), *cells]) + " |"
+        "| " + " | ".join([cell(label.strip()), *cells]) + " |"
         for label, *cells in interval_rows(bill, intervals)
     ]
     return "\n".join(out) + "\n"
@@ -115,9 +116,5 @@ def recommendations_markdown(advice: tuple[Recommendation, ...]) -> str:
         "| Practice | Saves | What to do |",
         "|---|--:|---|",
     ]
-    out += [f"| {_cell(r.practice)} | {_saved(r)} | {_cell(r.action)} |" for r in advice]
+    out += [f"| {cell(r.practice)} | {_saved(r)} | {cell(r.action)} |" for r in advice]
     return "\n".join(out) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
