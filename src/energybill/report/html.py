@@ -12,7 +12,7 @@ from typing import Any
 
 from energybill.bill import Provenance
 from energybill.report.data import ReportData
-from energybill.report.document import number
+from energybill.report.document import factor, number
 from energybill.report.numbers import amount, share
 from energybill.units import kg_to_tonnes, kwh_to_mwh
 
@@ -116,11 +116,6 @@ def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + amount(value)
 
 
-def _factor(value: float) -> str:
-    """A published factor with its significant digits and no trailing zeros: ``10,715``, ``1,466.8``."""
-    return f"{value:,.6g}"
-
-
 @cache
 def _template() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -140,6 +135,6 @@ def _template() -> Any:
         repr=repr,
         signed=_signed,
         input=number,
-        factor=_factor,
+        factor=factor,
     )
     return env.get_template("report.html.j2")
