@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 from energybill.errors import EnergybillError
-from energybill.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, J_PER_KWH, SECONDS_PER_HOUR
+from energybill.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, G_PER_KG, SECONDS_PER_HOUR, WH_PER_KWH
 
 HOFFMANN = "Hoffmann et al. 2022, Training Compute-Optimal Large Language Models (arXiv:2203.15556)"
 KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (arXiv:2001.08361)"
@@ -115,7 +115,7 @@ def flops_for_energy(
 
     device-hours = kWh × 1000 / ((W + host W) × PUE); FLOP = device-hours × TFLOP/s × 1e12 × 3600.
     """
-    device_hours = energy_kwh * 1000.0 / ((watts_per_device + host_watts_per_device) * pue)
+    device_hours = energy_kwh * WH_PER_KWH / ((watts_per_device + host_watts_per_device) * pue)
     return device_hours * tflops_per_device * FLOP_PER_TFLOP * SECONDS_PER_HOUR
 
 
@@ -123,7 +123,7 @@ def energy_for_co2e(co2e_kg: float, intensity_g_per_kwh: float) -> float:
     """kWh that a CO2e budget allows on a grid: kWh = kg × 1000 / (g/kWh)."""
     if intensity_g_per_kwh <= 0:
         raise PlanError("a CO2e budget needs a grid intensity > 0 g/kWh (a zero-carbon grid has no limit)")
-    return co2e_kg * 1000.0 / intensity_g_per_kwh
+    return co2e_kg * G_PER_KG / intensity_g_per_kwh
 
 
 def iso_loss_flops(parameters: float, tokens: float) -> float:
@@ -142,12 +142,6 @@ def iso_loss_flops(parameters: float, tokens: float) -> float:
         else:
             high = middle
     return high
-
-
-def joules_per_flop_to_kwh(flops: float, tflops_per_device: float, watts: float, pue: float) -> float:
-    """kWh of ``flops`` at an achieved throughput and a power (W, host included) and PUE."""
-    seconds = flops / (tflops_per_device * FLOP_PER_TFLOP)
-    return seconds * watts * pue / J_PER_KWH
 
 
 @dataclass(frozen=True)
