@@ -78,6 +78,7 @@ def _print(name: str, points: list[Any]) -> None:
     from rich.table import Table
 
     from energybill.report.numbers import amount, large
+    from energybill.units import kg_to_tonnes
 
     console = Console() if sys.stdout.isatty() else Console(width=140)
     table = Table(title=f"Inference economics sweep — {escape(name)}", title_justify="left")
@@ -106,7 +107,7 @@ def _print(name: str, points: list[Any]) -> None:
             amount(float(d["tokens_per_kg_co2e"]), 0),
             large(float(d["tokens_to_match_training"])) if "tokens_to_match_training" in d else "",
             amount(float(d["energy_kwh_per_day"]), 0) if "energy_kwh_per_day" in d else "",
-            amount(float(d["co2e_kg_per_day"]) / 1000, 2) if "co2e_kg_per_day" in d else "",
+            amount(kg_to_tonnes(float(d["co2e_kg_per_day"])), 2) if "co2e_kg_per_day" in d else "",
             amount(float(d["days_to_match_training"]), 2) if "days_to_match_training" in d else "",
         )
     console.print(table)

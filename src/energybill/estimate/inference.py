@@ -5,7 +5,7 @@ from __future__ import annotations
 from energybill.bill import ItemBill, Provenance
 from energybill.estimate.site import TALK, SiteContext
 from energybill.project.model import Inference
-from energybill.units import SECONDS_PER_HOUR, j_to_kwh, kwh_to_j
+from energybill.units import SECONDS_PER_HOUR, co2e_kg, j_to_kwh, kwh_to_j
 
 # OpenAI's rule of thumb for English text: one token is about 3/4 of a word ("What are tokens and
 # how to count them?", OpenAI help centre, 2023). Used only when words are given without a ratio.
@@ -45,7 +45,7 @@ def estimate_inference(item: Inference, site: SiteContext, reference: ItemBill |
             "unit conversion",
         )
     )
-    kg_per_token = j_to_kwh(joules_per_token) * site.carbon_intensity_g_per_kwh / 1000.0
+    kg_per_token = co2e_kg(j_to_kwh(joules_per_token), site.carbon_intensity_g_per_kwh)
     details: dict[str, float | str] = {
         "tokens_per_second": rate,
         "tokens_per_hour": rate * SECONDS_PER_HOUR,
@@ -161,7 +161,7 @@ def _add_daily(
     site: SiteContext,
 ) -> None:
     daily_kwh = j_to_kwh(daily_tokens * joules_per_token)
-    daily_kg = daily_kwh * site.carbon_intensity_g_per_kwh / 1000.0
+    daily_kg = co2e_kg(daily_kwh, site.carbon_intensity_g_per_kwh)
     details.update(tokens_per_day=daily_tokens, energy_kwh_per_day=daily_kwh, co2e_kg_per_day=daily_kg)
     records.append(
         Provenance(

@@ -6,6 +6,7 @@ from energybill.bill import Bill
 from energybill.report.assumptions import catalog_values
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
+from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 def render(bill: Bill) -> str:
@@ -29,10 +30,8 @@ def render(bill: Bill) -> str:
             )
     totals = bill.totals
     out.append(f"| **Total** | | **{amount(totals.energy_kwh)}** | | **{amount(totals.co2e_kg)}** | |")
-    out += [
-        "",
-        f"Total: {amount(totals.energy_kwh / 1000, 2)} MWh and {amount(totals.co2e_kg / 1000, 2)} t CO2e.",
-    ]
+    mwh, tonnes = amount(kwh_to_mwh(totals.energy_kwh), 2), amount(kg_to_tonnes(totals.co2e_kg), 2)
+    out += ["", f"Total: {mwh} MWh and {tonnes} t CO2e."]
     for item in bill.items:
         if item.kind == "inference":
             out += ["", f"## Inference economics — {cell(item.name)}", "", "| | |", "|---|---|"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from energybill.bill import Bill, ItemBill, PhaseTotal
 from energybill.report.numbers import amount, large
+from energybill.units import kg_to_tonnes
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def economics(item: ItemBill) -> list[tuple[str, str]]:
         lines.append(("tokens to equal training", f"{large(d['tokens_to_match_training'])} ('{reference}')"))
     if "tokens_per_day" in d:
         ratio = f" at {amount(d['tokens_per_word'], 2)} tokens per word" if "tokens_per_word" in d else ""
-        energy, co2e_t = amount(d["energy_kwh_per_day"], 0), amount(d["co2e_kg_per_day"] / 1000, 1)
+        energy, co2e_t = amount(d["energy_kwh_per_day"], 0), amount(kg_to_tonnes(d["co2e_kg_per_day"]), 1)
         daily = f"{large(d['tokens_per_day'])} tokens/day{ratio} → {energy} kWh, {co2e_t} t CO2e per day"
         lines.append(("daily serving", daily))
     if "days_to_match_training" in d:

@@ -11,6 +11,7 @@ from energybill.report.assumptions import catalog_values
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
+from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 def render(bill: Bill, console: Console) -> None:
@@ -18,8 +19,8 @@ def render(bill: Bill, console: Console) -> None:
     console.print(_bill_table(bill))
     totals = bill.totals
     console.print(
-        f"[bold]Total[/bold]: {amount(totals.energy_kwh / 1000, 2)} MWh and "
-        f"{amount(totals.co2e_kg / 1000, 2)} t CO2e"
+        f"[bold]Total[/bold]: {amount(kwh_to_mwh(totals.energy_kwh), 2)} MWh and "
+        f"{amount(kg_to_tonnes(totals.co2e_kg), 2)} t CO2e"
     )
     measured = measured_table(bill)
     if measured is not None:
