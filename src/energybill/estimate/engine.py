@@ -6,7 +6,7 @@ from energybill.bill import Bill, ItemBill
 from energybill.estimate.compute import estimate_compute
 from energybill.estimate.inference import estimate_inference
 from energybill.estimate.other import estimate_other
-from energybill.estimate.site import SiteContext
+from energybill.estimate.site import SiteContext, site_contexts
 from energybill.estimate.storage import estimate_storage
 from energybill.estimate.training import estimate_training
 from energybill.estimate.transfer import estimate_transfer
@@ -27,7 +27,7 @@ from energybill.project.model import (
 
 def estimate(project: Project) -> Bill:
     """The bill of a validated project (see ``energybill.load_project``)."""
-    sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
+    sites = site_contexts(project)
     items: list[ItemBill] = []
     for _, item in project.items():
         items.append(_estimate_calibrated(item, sites, items))

@@ -20,7 +20,7 @@ from typing import Any
 
 from energybill.bill import Bill, ItemBill, Provenance
 from energybill.errors import Problem, ProjectError
-from energybill.estimate.site import SiteContext
+from energybill.estimate.site import SiteContext, site_contexts
 from energybill.ledger.paths import resolve
 from energybill.project.model import Project
 from energybill.units import j_to_kwh
@@ -44,7 +44,7 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     store = Ledger(path, create=False)
     runs = store.runs(project=project.project.name)
     _check_ids(store, listed, str(project_file))
-    sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
+    sites = site_contexts(project)
     items = [_attach(bill_item, item, runs, store, sites)
              for bill_item, (_, item) in zip(bill.items, project.items(), strict=True)]
     names = {item.name for _, item in project.items()}

@@ -15,7 +15,7 @@ from typing import Any
 from energybill.bill import Bill
 from energybill.estimate.engine import estimate
 from energybill.estimate.scenarios import Overrides, compute_sites, variant
-from energybill.estimate.site import TALK, SiteContext
+from energybill.estimate.site import TALK, SiteContext, site_contexts
 from energybill.project.model import Project
 
 # A named clean grid for the relocation advice when no catalog is installed: France, the talk's
@@ -49,7 +49,7 @@ class Recommendation:
 def recommendations(raw: dict[str, Any], file: str, bill: Bill) -> list[Recommendation]:
     """Every practice that applies to the project, largest CO2e saving first (per project, then per day)."""
     project = variant(raw, file).project
-    sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
+    sites = site_contexts(project)
     found: list[Recommendation | None] = [
         _clean_grid(raw, file, bill, sites),
         _cleanest_site(raw, file, bill, sites),

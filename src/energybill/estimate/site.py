@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from energybill.bill import Provenance
-from energybill.project.model import Site
+from energybill.project.model import Project, Site
 from energybill.units import co2e_kg, wh_to_kwh
 
 TALK = "Debbah et al., 'Energy Bill of Extreme-scale Language Models' (talk on Noor)"
@@ -58,6 +58,11 @@ class SiteContext:
             source=f"{TALK}: CO2e per kWh of the supply mix; intensity from {self.intensity_source}",
         )
         return value, record
+
+
+def site_contexts(project: Project) -> dict[str, SiteContext]:
+    """Every site of ``project`` as the bill sees it (catalog regions resolved), by name."""
+    return {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
 
 
 def device_energy(

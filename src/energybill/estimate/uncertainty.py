@@ -15,7 +15,7 @@ from typing import Any
 from energybill.bill import Bill, ItemBill
 from energybill.estimate.engine import _estimate_calibrated, estimate
 from energybill.estimate.ranges import Distribution, split_ranges
-from energybill.estimate.site import SiteContext
+from energybill.estimate.site import site_contexts
 from energybill.project.load import parse_project
 from energybill.project.model import Project
 
@@ -74,9 +74,8 @@ def sample(raw: dict[str, Any], file: str, samples: int, seed: int | None = None
 
 
 def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list[ItemBill]:
-    sites = {}
-    for name, site in project.sites.items():
-        context = SiteContext.from_site(name, site)
+    sites = site_contexts(project)
+    for name, context in sites.items():
         updates = {
             k: draws[f"sites.{name}.{k}"]
             for k in ("pue", "carbon_intensity_g_per_kwh")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from energybill import __version__
 from energybill.bill import Bill, ItemBill, Provenance
-from energybill.estimate.site import SiteContext
+from energybill.estimate.site import site_contexts
 from energybill.project.model import Project
 from energybill.report.equivalents import Equivalent, equivalents
 from energybill.report.rows import defaults_used, economics
@@ -244,8 +244,9 @@ def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
 def _site_rows(bill: Bill, project: Project) -> tuple[SiteRow, ...]:
     """Every site of the project file, in file order, with the sources SiteContext records."""
     out = []
+    contexts = site_contexts(project)
     for name, site in project.sites.items():
-        context = SiteContext.from_site(name, site)
+        context = contexts[name]
         out.append(
             SiteRow(
                 name=name,
