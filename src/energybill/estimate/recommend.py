@@ -63,7 +63,10 @@ def recommendations(raw: dict[str, Any], file: str, bill: Bill) -> list[Recommen
 
 
 def _saving(bill: Bill, raw: dict[str, Any], file: str, overrides: Overrides) -> tuple[float, float]:
-    other = estimate(variant(raw, file, overrides).project)
+    return _difference(bill, estimate(variant(raw, file, overrides).project))
+
+
+def _difference(bill: Bill, other: Bill) -> tuple[float, float]:
     return (
         bill.totals.energy_kwh - other.totals.energy_kwh,
         bill.totals.co2e_kg - other.totals.co2e_kg,
@@ -188,7 +191,7 @@ def _batch(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Reco
     other = estimate(variant(raw, file, Overrides(sets)).project)
     billed = [i for i in small if bill.item(i.name).billed]
     if billed:
-        kwh, kg = _saving(bill, raw, file, Overrides(sets))
+        kwh, kg = _difference(bill, other)
         basis = "project"
     else:
         kwh = kg = 0.0
