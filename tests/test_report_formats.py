@@ -180,3 +180,18 @@ def test_html_goes_to_stdout_by_default() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
     assert "<script" not in result.stdout and "http-equiv=\"Content-Security-Policy\"" in result.stdout
+
+
+def test_model_card_names_the_cloud_provider_of_a_cloud_region_site(tmp_path: Path) -> None:
+    """A training site at ``region = "gcp:europe-west4"`` is on Google Cloud: the card says so
+    (SiteRow.provider used to be read from a Site attribute that does not exist, so always None)."""
+    path = tmp_path / "cloud.toml"
+    path.write_text(
+        '[project]\nname = "cloud"\n[sites.gcp]\nregion = "gcp:europe-west4"\n'
+        '[[training]]\nname = "m"\nsite = "gcp"\nparameters = 1e9\ntokens = 2e10\n'
+        "tflops_per_device = 100\nwatts_per_device = 400\n"
+    )
+    result = run_cli("report", str(path), "--format", "model-card")
+    assert result.returncode == 0, result.stderr
+    assert "- **Cloud Provider:** gcp\n" in result.stdout
+    assert "- **Compute Region:** gcp:europe-west4 (PUE 1.09" in result.stdout

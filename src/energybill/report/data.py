@@ -256,13 +256,18 @@ def _site_rows(bill: Bill, project: Project) -> tuple[SiteRow, ...]:
                 carbon_intensity_g_per_kwh=context.carbon_intensity_g_per_kwh,
                 intensity_source=context.intensity_source,
                 # A site resolved from the catalog carries its data year; a hand-written one has none.
-                year=getattr(site, "year", None),
+                year=site.year,
                 items=sum(1 for item in bill.items if item.site == name),
-                provider=getattr(site, "provider", None),
-                region=getattr(site, "region", None),
+                provider=_provider(site.region),
+                region=site.region,
             )
         )
     return tuple(out)
+
+
+def _provider(region: str | None) -> str | None:
+    """The cloud provider of a ``provider:region`` site (``gcp:europe-west4`` → ``gcp``), else None."""
+    return region.split(":", 1)[0] if region is not None and ":" in region else None
 
 
 def _economics(item: ItemBill) -> Economics:
