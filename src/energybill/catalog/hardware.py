@@ -65,6 +65,12 @@ def cpu(name: str) -> tuple[str, float]:
     return found[0], found[1]
 
 
+def cpu_tdp(name: str) -> CatalogValue:
+    """A CPU's TDP as a citable value (CodeCarbon's table)."""
+    model, tdp_w = cpu(name)
+    return CatalogValue(tdp_w, "W", f"{model} TDP", "codecarbon_cpu", "2026", "vendor TDP")
+
+
 @functools.cache  # a bill looks each name up twice: when loaded, when estimated
 def device_tdp(name: str) -> CatalogValue:
     """TDP of a device: an accelerator (Epoch AI, then the mlco2 fallback), else a CPU."""
@@ -74,12 +80,11 @@ def device_tdp(name: str) -> CatalogValue:
         if exc.kind == "ambiguous":
             raise
         try:
-            model, tdp_w = cpu(name)
+            return cpu_tdp(name)
         except CatalogError as cpu_exc:
             if cpu_exc.kind == "ambiguous":
                 raise
             raise exc from None
-        return CatalogValue(tdp_w, "W", f"{model} TDP", "codecarbon_cpu", "2026", "vendor TDP")
     value = accelerator_value(entry, source_key, "tdp_w")
     if value is None:
         raise CatalogError(f"accelerator '{entry['name']}' has no TDP in the catalog; give watts_per_device")

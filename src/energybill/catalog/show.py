@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from energybill.catalog.errors import CatalogError
-from energybill.catalog.values import CatalogValue
 
 
 def show_lines(kind: str, name: str, year: int | None) -> list[str]:
@@ -61,11 +60,10 @@ def _accelerator(name: str, year: int | None) -> list[str]:
 
 
 def _cpu(name: str, year: int | None) -> list[str]:
-    from energybill.catalog.hardware import cpu
+    from energybill.catalog.hardware import cpu_tdp
 
-    model, tdp = cpu(name)
-    value = CatalogValue(tdp, "W", f"{model} TDP", "codecarbon_cpu", "2026", "vendor TDP")
-    return [model, f"  tdp_w: {value.cite()}"]
+    value = cpu_tdp(name)
+    return [value.label.removesuffix(" TDP"), f"  tdp_w: {value.cite()}"]
 
 
 def _airport(name: str, year: int | None) -> list[str]:
