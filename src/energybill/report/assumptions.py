@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from energybill.bill import Bill
+from energybill.report.rows import source_parts
 
 MARK = "catalog: "
 
 
 def catalog_values(bill: Bill) -> list[str]:
     """Every ``catalog: ...`` part of the provenance sources, in bill order, without repeats."""
-    seen: dict[str, None] = {}
-    for item in bill.items:
-        for record in item.provenance:
-            for part in record.source.split("; "):
-                if MARK in part:
-                    seen.setdefault(part.split(MARK, 1)[1].strip(), None)
-    return list(seen)
+    return list(dict.fromkeys(part.split(MARK, 1)[1].strip() for part in source_parts(bill) if MARK in part))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from energybill.bill import Bill, ItemBill, PhaseTotal
@@ -60,10 +61,13 @@ def economics(item: ItemBill) -> list[tuple[str, str]]:
 
 def defaults_used(bill: Bill) -> list[str]:
     """Every default the bill relied on, once each (provenance sources that start with 'default:')."""
-    seen: dict[str, None] = {}
+    parts = source_parts(bill)
+    chosen = (part for part in parts if part.startswith("default:") or " from default:" in part)
+    return list(dict.fromkeys(part.split("default:", 1)[1].strip() for part in chosen))
+
+
+def source_parts(bill: Bill) -> Iterator[str]:
+    """The "; "-separated parts of every provenance source of the bill, in bill order."""
     for item in bill.items:
         for record in item.provenance:
-            for part in record.source.split("; "):
-                if part.startswith("default:") or " from default:" in part:
-                    seen.setdefault(part.split("default:", 1)[1].strip(), None)
-    return list(seen)
+            yield from record.source.split("; ")
