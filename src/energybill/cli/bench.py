@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from energybill.cli.options import stdout_console
 from energybill.errors import EnergybillError
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
@@ -133,7 +134,7 @@ def train(
         watts,
         peak_tflops,
     )
-    console = _console()
+    console = stdout_console()
     console.print(
         f"[bold]bench train[/] {config.arch.describe()}; {config.device}, micro-batch "
         f"{micro_batch} × {config.sequence} tokens, {warmup} warm-up + {steps} timed steps"
@@ -212,7 +213,7 @@ def serve(
         watts,
         peak_tflops,
     )
-    console = _console()
+    console = stdout_console()
     console.print(
         f"[bold]bench serve[/] {config.arch.describe()}; {config.device}, batch sizes "
         f"{', '.join(map(str, config.batches))}, prompt {prompt}, {new_tokens} new tokens"
@@ -281,12 +282,6 @@ def _batches(text: str) -> tuple[int, ...]:
             f"--batch: give whole numbers >= 1 separated by commas, e.g. 1,8,32; got '{text}'"
         )
     return tuple(int(p) for p in parts)
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console() if sys.stdout.isatty() else Console(width=120)
 
 
 class _Bars:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from energybill.cli.options import RELOCATE, SCENARIO, SET
+from energybill.cli.options import RELOCATE, SCENARIO, SET, stdout_console
 
 _EPILOG = """\b
 Examples:
@@ -51,15 +51,12 @@ def compare(
 
 
 def _print(data: dict[str, Any]) -> None:
-    import sys
-
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from energybill.report.numbers import amount
 
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console = stdout_console(width=160)
     names = [s["name"] for s in data["scenarios"]]
     for quantity, unit in (("energy_kwh", "kWh"), ("co2e_kg", "kg CO2e")):
         table = Table(

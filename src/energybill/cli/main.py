@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from energybill import __version__
-from energybill.cli.options import whatif_options
+from energybill.cli.options import stdout_console, whatif_options
 from energybill.errors import EnergybillError
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
@@ -76,7 +76,7 @@ def bill(file: Path, fmt: str, **whatif: object) -> None:
     else:
         from energybill.report.terminal import render as render_table
 
-        console = _console()
+        console = stdout_console()
         render_table(result, console)
         run.print(console)
 
@@ -96,13 +96,6 @@ def validate(file: Path) -> None:
     project = load_project(file)
     count = len(project.items())
     click.echo(f"{file}: valid — {count} items, {len(project.sites)} sites")
-
-
-def _console() -> object:
-    from rich.console import Console
-
-    # Piped output keeps a wide, fixed width so that tables do not wrap in files and CI logs.
-    return Console() if sys.stdout.isatty() else Console(width=120)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -45,3 +45,13 @@ def whatif_options(command: F) -> F:
     for option in (seed, samples, RELOCATE, SET, SCENARIO):
         command = option(command)
     return command
+
+
+def stdout_console(width: int = 120) -> Any:
+    """A rich Console on stdout; piped output keeps a fixed ``width`` so that tables do not wrap in
+    files and CI logs."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=width)

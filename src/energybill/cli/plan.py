@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from energybill.cli.options import stdout_console
 from energybill.errors import EnergybillError, Problem, ProjectError
 
 _EPILOG = """\b
@@ -184,14 +185,11 @@ def _iso_loss(item: Any, hardware: Any) -> dict[str, float]:
 
 
 def _print(data: dict[str, Any]) -> None:
-    import sys
-
-    from rich.console import Console
     from rich.table import Table
 
     from energybill.report.numbers import amount
 
-    console = Console() if sys.stdout.isatty() else Console(width=120)
+    console = stdout_console()
     table = Table(title=f"Compute-optimal plan for {data['budget_flops']:.3g} FLOP", title_justify="left")
     for column in (
         "method",

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from energybill.cli.options import stdout_console
+
 _EPILOG = """\b
 Examples:
     energybill sweep                                   # the talk's prospective Noor 13B estimate
@@ -71,16 +73,13 @@ def sweep(
 
 
 def _print(name: str, points: list[Any]) -> None:
-    import sys
-
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from energybill.report.numbers import amount, large
     from energybill.units import kg_to_tonnes
 
-    console = Console() if sys.stdout.isatty() else Console(width=140)
+    console = stdout_console(width=140)
     table = Table(title=f"Inference economics sweep — {escape(name)}", title_justify="left")
     columns = (
         "batch",
