@@ -8,7 +8,7 @@ from energybill.bill import ItemBill, Provenance
 from energybill.catalog.flights import EARTH_RADIUS_KM, Airport, airport, flight_factor, great_circle_km, haul
 from energybill.catalog.tables import source
 from energybill.catalog.values import CatalogValue
-from energybill.estimate.travel import _NO_KWH
+from energybill.estimate.travel import NO_KWH, passenger_kilometres
 from energybill.project.model import Travel
 
 
@@ -41,8 +41,7 @@ def estimate_flight(item: Travel) -> ItemBill:
     indirect routing and circling (DESNZ 2025 methodology, business travel – air).
     """
     route = flight_route(item)
-    legs = 2 if item.round_trip else 1
-    passenger_km = route.great_circle_km * legs * item.travelers * item.trips
+    passenger_km, passenger_km_record = passenger_kilometres(item, "great_circle_km", route.great_circle_km)
     factor = route.factor.value if route.factor is not None else item.kg_co2e_per_passenger_km
     assert factor is not None
     co2e = passenger_km * factor
@@ -54,8 +53,8 @@ def estimate_flight(item: Travel) -> ItemBill:
     }
     records = (
         _distance_record(route),
-        _passenger_km_record(item, route, legs),
-        _NO_KWH,
+        passenger_km_record,
+        NO_KWH,
         Provenance(
             "co2e_kg",
             "passenger_km × kg_co2e_per_passenger_km",
@@ -78,20 +77,6 @@ def _distance_record(route: Route) -> Provenance:
         f"haversine(from, to) on a sphere of radius {EARTH_RADIUS_KM} km",
         {"from_lat": a.lat, "from_lon": a.lon, "to_lat": b.lat, "to_lon": b.lon},
         f"haversine (Sinnott 1984) with the IUGG mean Earth radius, airports from {where}",
-    )
-
-
-def _passenger_km_record(item: Travel, route: Route, legs: int) -> Provenance:
-    return Provenance(
-        "details.passenger_km",
-        "great_circle_km × legs × travelers × trips",
-        {
-            "great_circle_km": route.great_circle_km,
-            "legs": legs,
-            "travelers": item.travelers,
-            "trips": item.trips,
-        },
-        "project file (legs = 2 for a round trip)",
     )
 
 

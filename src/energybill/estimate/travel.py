@@ -6,7 +6,7 @@ from energybill.bill import ItemBill, Provenance
 from energybill.estimate.site import TALK
 from energybill.project.model import Travel
 
-_NO_KWH = Provenance(
+NO_KWH = Provenance(
     "energy_kwh",
     "0",
     {},
@@ -23,23 +23,12 @@ def estimate_travel(item: Travel) -> ItemBill:
     """
     if item.co2e_kg is not None:
         record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, "project file")
-        return ItemBill("travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (_NO_KWH, record))
-    legs = 2 if item.round_trip else 1
-    passenger_km = item.distance_km * legs * item.travelers * item.trips  # type: ignore[operator]
+        return ItemBill("travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (NO_KWH, record))
+    passenger_km, passenger_km_record = passenger_kilometres(item, "distance_km", item.distance_km)  # type: ignore[arg-type]
     co2e = passenger_km * item.kg_co2e_per_passenger_km  # type: ignore[operator]
     records = (
-        Provenance(
-            "details.passenger_km",
-            "distance_km × legs × travelers × trips",
-            {
-                "distance_km": item.distance_km,
-                "legs": legs,
-                "travelers": item.travelers,
-                "trips": item.trips,
-            },  # type: ignore[dict-item]
-            "project file (legs = 2 for a round trip)",
-        ),
-        _NO_KWH,
+        passenger_km_record,
+        NO_KWH,
         Provenance(
             "co2e_kg",
             "passenger_km × kg_co2e_per_passenger_km",
@@ -51,3 +40,18 @@ def estimate_travel(item: Travel) -> ItemBill:
         ),
     )
     return ItemBill("travel", item.name, item.phase, None, 0.0, co2e, {"passenger_km": passenger_km}, records)
+
+
+def passenger_kilometres(item: Travel, distance_key: str, distance_km: float) -> tuple[float, Provenance]:
+    """``passenger-km = distance × legs × travellers × trips`` (legs = 2 for a round trip), with its
+    provenance; ``distance_key`` names the distance (given, or the airports' great circle)."""
+    legs = 2 if item.round_trip else 1
+    inputs: dict[str, float | str] = {
+        distance_key: distance_km,
+        "legs": legs,
+        "travelers": item.travelers,
+        "trips": item.trips,
+    }
+    formula = f"{distance_key} × legs × travelers × trips"
+    record = Provenance("details.passenger_km", formula, inputs, "project file (legs = 2 for a round trip)")
+    return distance_km * legs * item.travelers * item.trips, record
