@@ -11,6 +11,8 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from energybill.units import FLOP_PER_TFLOP
+
 # CUDA reports names the catalog does not always know ("NVIDIA H100 80GB HBM3" is the SXM5
 # board): (substring of the CUDA name, catalog name) to try when the name itself does not match.
 # Most specific first: "H100 PCIe" before "H100", "A100" before "A10".
@@ -51,7 +53,7 @@ def peak_tflops_for(name: str) -> tuple[float, str] | None:
             continue
         value = accelerator_value(entry, source_key, "bf16_flops")
         if value is not None:
-            return value.value / 1e12, value.cite()
+            return value.value / FLOP_PER_TFLOP, value.cite()
     return None
 
 

@@ -19,6 +19,7 @@ from energybill.practice.arch import Arch
 from energybill.practice.calibration import Record, ServeRow, new_id, now_utc
 from energybill.practice.devices import DeviceInfo
 from energybill.practice.loop import NullReporter, Reporter, Runtime, measured_loop, runtime, unmeasured_loop
+from energybill.units import BYTES_PER_GB, FLOP_PER_TFLOP
 
 USABLE_MEMORY = 0.9
 
@@ -78,7 +79,8 @@ def run_serve(config: ServeConfig, reporter: Reporter | None = None) -> ServeRes
     for batch in config.batches:
         need = serving_bytes(arch, batch, length, value_bytes)
         if need > USABLE_MEMORY * info.memory_bytes:
-            result.skipped[batch] = f"needs ~{need / 1e9:.1f} GB of {info.memory_bytes / 1e9:.1f} GB"
+            need_gb, have_gb = need / BYTES_PER_GB, info.memory_bytes / BYTES_PER_GB
+            result.skipped[batch] = f"needs ~{need_gb:.1f} GB of {have_gb:.1f} GB"
             continue
         try:
             row = _measure_batch(model, rt, config, batch, reporter)
@@ -168,7 +170,7 @@ def _row(arch: Arch, config: ServeConfig, batch: int, pre: Any, dec: Any) -> Ser
         prefill_tokens_per_second=prefill_tokens / pre.window.seconds,
         prefill_joules_per_token=pre.window.energy_j / prefill_tokens,
         prefill_watts_per_device=pre.window.power_w,
-        decode_tflops_per_device=decode_flops / dec.window.seconds / 1e12,
+        decode_tflops_per_device=decode_flops / dec.window.seconds / FLOP_PER_TFLOP,
         decode_steps=dec.steps,
     )
 

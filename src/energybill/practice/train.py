@@ -16,6 +16,7 @@ from energybill.practice.arch import Arch
 from energybill.practice.calibration import Record, new_id, now_utc
 from energybill.practice.devices import DeviceInfo
 from energybill.practice.loop import NullReporter, Reporter, measured_loop, runtime, unmeasured_loop
+from energybill.units import BYTES_PER_GB, FLOP_PER_TFLOP
 
 # Mixed-precision Adam holds 16 bytes per parameter: bf16 weights and gradients (2 + 2), fp32
 # master weights, momentum and variance (4 + 4 + 4). Rajbhandari et al. 2020 (ZeRO), §3.1.
@@ -65,10 +66,10 @@ def layers_that_fit(arch: Arch, micro_batch: int, seq_len: int, memory_bytes: fl
     usable = USABLE_MEMORY * memory_bytes
     fits = [k for k in range(1, arch.n_layers + 1) if training_bytes(arch, k, micro_batch, seq_len) <= usable]
     if not fits:
-        need = training_bytes(arch, 1, micro_batch, seq_len) / 1e9
+        need = training_bytes(arch, 1, micro_batch, seq_len) / BYTES_PER_GB
         raise EnergybillError(
             f"even one layer of {arch.name} needs ~{need:.1f} GB to train at micro-batch {micro_batch} "
-            f"× {seq_len} tokens; the device has {memory_bytes / 1e9:.1f} GB: "
+            f"× {seq_len} tokens; the device has {memory_bytes / BYTES_PER_GB:.1f} GB: "
             "lower --micro-batch or --seq-len"
         )
     return max(fits)
@@ -112,13 +113,13 @@ class TrainResult:
         return (
             flops.train_flops_per_token(self.config.arch, self.config.sequence)
             / self.seconds_per_token
-            / 1e12
+            / FLOP_PER_TFLOP
         )
 
     @property
     def tflops_6n(self) -> float:
         """The same throughput counted as the bill counts it, 6·N per token only."""
-        return 6.0 * flops.flop_params(self.config.arch) / self.seconds_per_token / 1e12
+        return 6.0 * flops.flop_params(self.config.arch) / self.seconds_per_token / FLOP_PER_TFLOP
 
     @property
     def mfu(self) -> float | None:
