@@ -59,3 +59,24 @@ def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
     result = run_cli("plot", str(NOOR), "--out", str(tmp_path / "chart.gif"))
     assert result.returncode == 2
     assert "give a file ending in .png, .svg, .pdf" in result.stderr
+
+
+def test_items_chart_shows_the_reports_measured_only_items(tmp_path: Path) -> None:
+    """The chart draws the same bill as `energybill report`: a run recorded for an item that is not
+    in the file is a measured item of the bill (the plot used to bill the file without its ledger)."""
+    project = tmp_path / "mini.toml"
+    project.write_text(
+        '[project]\nname = "Mini"\n[sites.lab]\npue = 1.5\ncarbon_intensity_g_per_kwh = 600\n'
+        '[[compute]]\nname = "finetune"\nphase = "training"\nsite = "lab"\ndevices = 1\nhours = 0.001\n'
+        "watts_per_device = 100\n"
+    )
+    import sys
+
+    measured = run_cli("measure", "--project", str(project), "--item", "tokenize", "--site", "lab",
+                       "--", sys.executable, "-c", "pass")
+    assert measured.returncode == 0, measured.stderr
+    out = tmp_path / "items.svg"
+    result = run_cli("plot", str(project), "--kind", "items", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    svg = out.read_text()
+    assert "<!-- finetune -->" in svg and "<!-- tokenize -->" in svg  # matplotlib keeps each label's text

@@ -41,14 +41,12 @@ def plot(file: Path, kind: str, out: Path) -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise ReportError("energybill plot needs matplotlib: pip install 'energybill[plot]'") from None
-    from energybill.estimate.engine import estimate
-    from energybill.project.load import load_project
-    from energybill.report.data import build_report
+    from energybill.cli.report import report_data
     from energybill.report.plot import plot as draw
 
-    project = load_project(file)
+    data = report_data(file)  # the report's bill, measured runs included
     try:
-        draw(build_report(estimate(project), project), kind, out)
+        draw(data, kind, out)
     except OSError as exc:
         raise ReportError(f"{out}: cannot write the chart: {exc.strerror}") from None
     click.echo(f"wrote {out} ({kind})", err=True)

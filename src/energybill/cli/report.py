@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from energybill.report.errors import ReportError
+
+if TYPE_CHECKING:
+    from energybill.report.data import ReportData
 
 FORMATS = ("html", "markdown", "model-card", "json", "csv")
 # --out's suffix picks the format when --format is not given.
@@ -58,8 +62,8 @@ def report(file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, 
     click.echo(f"wrote {out} ({chosen}, {len(text.encode()) / 1024:,.1f} KiB)", err=True)
 
 
-def render(file: Path, fmt: str) -> str:
-    """The report of ``file`` in format ``fmt`` (one of FORMATS)."""
+def report_data(file: Path) -> ReportData:
+    """The report data of ``file``: its bill with the measured runs of its ledger, if any."""
     from energybill.estimate.engine import estimate
     from energybill.estimate.measured import attach_measurements
     from energybill.project.load import load_project
@@ -68,7 +72,12 @@ def render(file: Path, fmt: str) -> str:
 
     project = load_project(file)
     bill = attach_measurements(estimate(project), project, file)
-    data = build_report(bill, project, measured=report_rows(bill))
+    return build_report(bill, project, measured=report_rows(bill))
+
+
+def render(file: Path, fmt: str) -> str:
+    """The report of ``file`` in format ``fmt`` (one of FORMATS)."""
+    data = report_data(file)
     if fmt == "html":
         from energybill.report.html import render as render_html
 
