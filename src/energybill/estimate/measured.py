@@ -71,11 +71,12 @@ def _attach(bill_item: ItemBill, item: Any, runs: list[Any], store: Any,
     if not mine:
         return bill_item
     site = sites.get(item.site) if item.site else None
-    energy_kwh, records = _measured_energy(mine, site, store)
+    methods = _methods(mine, store)
+    energy_kwh, records = _measured_energy(mine, site, store, methods)
     details: dict[str, float | str] = dict(bill_item.details)
     details["measured_energy_kwh"] = energy_kwh
     details["measured_runs"] = ", ".join(r.id for r in mine)
-    details["measured_methods"] = _methods(mine, store)
+    details["measured_methods"] = methods
     if site is not None:
         co2e, co2e_record = site.carbon(energy_kwh)
         details["measured_co2e_kg"] = co2e
@@ -87,14 +88,15 @@ def _attach(bill_item: ItemBill, item: Any, runs: list[Any], store: Any,
     return replace(bill_item, details=details, provenance=(*bill_item.provenance, *records))
 
 
-def _measured_energy(runs: list[Any], site: SiteContext | None, store: Any) -> tuple[float, list[Provenance]]:
+def _measured_energy(runs: list[Any], site: SiteContext | None, store: Any,
+                     methods: str) -> tuple[float, list[Provenance]]:
     pue = site.pue if site is not None else 1.0
     energy_kwh = j_to_kwh(sum(r.energy_j for r in runs)) * pue
     inputs: dict[str, float | str] = {f"run {r.id} energy_j": r.energy_j for r in runs}
     inputs["pue"] = pue
     states = ", ".join(f"{r.id} {r.status}" for r in runs)
     pue_from = site.pue_source if site is not None else "no site: PUE 1 (IT energy only)"
-    source = f"ledger {store.path}: runs {states}; methods {_methods(runs, store)}; PUE from {pue_from}"
+    source = f"ledger {store.path}: runs {states}; methods {methods}; PUE from {pue_from}"
     return energy_kwh, [Provenance("details.measured_energy_kwh", FORMULA, inputs, source)]
 
 
@@ -118,10 +120,11 @@ def _measured_item(name: str, runs: list[Any], sites: dict[str, SiteContext], st
     if site_name is None and len(sites) == 1:
         site_name = next(iter(sites))
     site = sites.get(site_name) if site_name else None
-    energy_kwh, records = _measured_energy(runs, site, store)
+    methods = _methods(runs, store)  # one query per run, not one per use
+    energy_kwh, records = _measured_energy(runs, site, store, methods)
     details: dict[str, float | str] = {"measured_energy_kwh": energy_kwh,
                                        "measured_runs": ", ".join(r.id for r in runs),
-                                       "measured_methods": _methods(runs, store)}
+                                       "measured_methods": methods}
     if site is None:  # no intensity to price it with: shown, not billed (never a zero CO2e)
         details["note"] = "no site: record the run with --site to bill it"
         return ItemBill(MEASURED_KIND, name, MEASURED_KIND, None, None, None, details, tuple(records))
