@@ -19,6 +19,39 @@ def estimate_inference(item: Inference, site: SiteContext, reference: ItemBill |
     talk's Inference slide (50 ms per token at batch size 1, 400 W + 70 W, PUE 1.1, 475 g/kWh).
     """
     records: list[Provenance] = []
+    details, joules_per_token = _economics(item, site, reference, records)
+    daily_tokens = _daily_tokens(item, details, records)
+    if daily_tokens is not None:
+        _add_daily(details, records, daily_tokens, joules_per_token, site)
+    volume = _volume_tokens(item, details, records, daily_tokens)
+    if volume is None:
+        return ItemBill("inference", item.name, item.phase, site.name, None, None, details, tuple(records))
+    energy = j_to_kwh(volume * joules_per_token)
+    records.append(
+        Provenance(
+            "energy_kwh",
+            "tokens × joules_per_token / 3.6e6",
+            {"tokens": volume, "joules_per_token": joules_per_token},
+            "DESIGN.md, inference formula",
+        )
+    )
+    co2e, co2e_record = site.carbon(energy)
+    return ItemBill(
+        "inference",
+        item.name,
+        item.phase,
+        site.name,
+        energy,
+        co2e,
+        details,
+        (*records, co2e_record),
+    )
+
+
+def _economics(
+    item: Inference, site: SiteContext, reference: ItemBill | None, records: list[Provenance]
+) -> tuple[dict[str, float | str], float]:
+    """Per-token economics (rate, J/token, tokens/hour, tokens per kg CO2e, tokens to equal training)."""
     rate = _tokens_per_second(item, records)
     # J/token = W × PUE × s/token / batch (DESIGN.md, from the talk's Inference slide)
     power_w = item.devices * (item.watts_per_device + item.host_watts_per_device)
@@ -64,42 +97,25 @@ def estimate_inference(item: Inference, site: SiteContext, reference: ItemBill |
         )
     )
     if reference is not None and reference.energy_kwh is not None:
-        details["compare_with"] = reference.name
-        details["tokens_to_match_training"] = kwh_to_j(reference.energy_kwh) / joules_per_token
-        records.append(
-            Provenance(
-                "details.tokens_to_match_training",
-                "training energy_kwh × 3.6e6 / joules_per_token",
-                {"training_energy_kwh": reference.energy_kwh, "joules_per_token": joules_per_token},
-                f"{TALK}, Inference slide ('3 billion tokens ... to catch up with training'); "
-                f"training item '{reference.name}'",
-            )
-        )
-    daily_tokens = _daily_tokens(item, details, records)
-    if daily_tokens is not None:
-        _add_daily(details, records, daily_tokens, joules_per_token, site)
-    volume = _volume_tokens(item, details, records, daily_tokens)
-    if volume is None:
-        return ItemBill("inference", item.name, item.phase, site.name, None, None, details, tuple(records))
-    energy = j_to_kwh(volume * joules_per_token)
+        _match_training(details, records, reference, joules_per_token)
+    return details, joules_per_token
+
+
+def _match_training(
+    details: dict[str, float | str], records: list[Provenance], reference: ItemBill, joules_per_token: float
+) -> None:
+    """The tokens whose serving uses as much energy as training ``reference``."""
+    assert reference.energy_kwh is not None
+    details["compare_with"] = reference.name
+    details["tokens_to_match_training"] = kwh_to_j(reference.energy_kwh) / joules_per_token
     records.append(
         Provenance(
-            "energy_kwh",
-            "tokens × joules_per_token / 3.6e6",
-            {"tokens": volume, "joules_per_token": joules_per_token},
-            "DESIGN.md, inference formula",
+            "details.tokens_to_match_training",
+            "training energy_kwh × 3.6e6 / joules_per_token",
+            {"training_energy_kwh": reference.energy_kwh, "joules_per_token": joules_per_token},
+            f"{TALK}, Inference slide ('3 billion tokens ... to catch up with training'); "
+            f"training item '{reference.name}'",
         )
-    )
-    co2e, co2e_record = site.carbon(energy)
-    return ItemBill(
-        "inference",
-        item.name,
-        item.phase,
-        site.name,
-        energy,
-        co2e,
-        details,
-        (*records, co2e_record),
     )
 
 
