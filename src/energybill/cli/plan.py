@@ -167,20 +167,19 @@ def _iso_loss(item: Any, hardware: Any) -> dict[str, float]:
     """The least compute reaching the item's loss with a compute-optimal model, and the saving."""
     from energybill.estimate import planning
 
-    flops = planning.FLOP_PER_PARAMETER_TOKEN * item.parameters * item.tokens
-    least = planning.iso_loss_flops(item.parameters, item.tokens)
-    n_opt = planning.optimal_parameters(least, "chinchilla-parametric")
+    optimal = planning.iso_loss(item.parameters, item.tokens)
     actual = planning.cost(planning.existing(item.parameters, item.tokens), hardware)
-    saved = 1.0 - least / flops
+    saved = optimal.compute_saved_share
     return {
         "loss": actual.allocation.loss,
-        "flops": least,
-        "parameters": n_opt,
-        "tokens": least / (planning.FLOP_PER_PARAMETER_TOKEN * n_opt),
+        "flops": optimal.flops,
+        "parameters": optimal.parameters,
+        "tokens": optimal.tokens,
         "compute_saved_share": saved,
         "energy_kwh_saved": actual.energy_kwh * saved,
         "co2e_kg_saved": actual.co2e_kg * saved,
-        "inference_flops_per_token_ratio": n_opt / item.parameters,  # 2N FLOP per token (Kaplan §2.1)
+        # 2N FLOP per token (Kaplan §2.1)
+        "inference_flops_per_token_ratio": optimal.parameters / item.parameters,
     }
 
 

@@ -126,6 +126,24 @@ def energy_for_co2e(co2e_kg: float, intensity_g_per_kwh: float) -> float:
     return co2e_kg * G_PER_KG / intensity_g_per_kwh
 
 
+@dataclass(frozen=True)
+class IsoLoss:
+    """The compute-optimal model (Approach 3) that reaches the loss of a given (N, D), and its compute."""
+
+    flops: float
+    parameters: float
+    tokens: float
+    compute_saved_share: float  # 1 − its FLOP / (6·N·D)
+
+
+def iso_loss(parameters: float, tokens: float) -> IsoLoss:
+    """The least compute reaching the loss of ``parameters`` trained on ``tokens``, and its model."""
+    least = iso_loss_flops(parameters, tokens)
+    n_opt = optimal_parameters(least, "chinchilla-parametric")
+    saved = 1.0 - least / (FLOP_PER_PARAMETER_TOKEN * parameters * tokens)
+    return IsoLoss(least, n_opt, least / (FLOP_PER_PARAMETER_TOKEN * n_opt), saved)
+
+
 def iso_loss_flops(parameters: float, tokens: float) -> float:
     """The least compute whose Approach-3 compute-optimal model reaches the loss of (N, D).
 

@@ -161,13 +161,13 @@ def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill, project: Projec
     largest: tuple[float, str] | None = None
     for item in project.training:
         line = bill.item(item.name)
-        least = planning.iso_loss_flops(item.parameters, item.tokens)
-        share = 1.0 - least / (planning.FLOP_PER_PARAMETER_TOKEN * item.parameters * item.tokens)
+        optimal = planning.iso_loss(item.parameters, item.tokens)
+        share = optimal.compute_saved_share
         kwh += (line.energy_kwh or 0.0) * share
         kg += (line.co2e_kg or 0.0) * share
-        n_opt = planning.optimal_parameters(least, "chinchilla-parametric")
+        n_opt, d_opt = optimal.parameters / 1e9, optimal.tokens / 1e9
         text = (
-            f"'{item.name}': {n_opt / 1e9:.3g}B parameters on {least / (6 * n_opt) / 1e9:.3g}B tokens "
+            f"'{item.name}': {n_opt:.3g}B parameters on {d_opt:.3g}B tokens "
             f"reach the loss of {item.parameters / 1e9:.3g}B on {item.tokens / 1e9:.3g}B "
             f"with {share:.0%} less compute"
         )
