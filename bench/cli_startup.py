@@ -10,11 +10,10 @@ wall time of each command and the ratio to the bare interpreter. Target: the Noo
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from timing import median_command_seconds  # bench/timing.py
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
@@ -48,22 +47,13 @@ COMMANDS = {
 }
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    results = {name: median_seconds(command, args.runs) for name, command in COMMANDS.items()}
+    results = {name: median_command_seconds(command, args.runs, ROOT) for name, command in COMMANDS.items()}
     base = results["python -c pass"]
     print(f"{'command':<52} {'median (s)':>10} {'× python':>9}")
     for name, seconds in results.items():

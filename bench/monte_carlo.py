@@ -12,24 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_command_seconds, median_seconds  # bench/timing.py
 
 ROOT = Path(__file__).resolve().parents[1]
 NOOR = ROOT / "examples" / "noor.toml"
-
-
-def timed(function: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -51,8 +40,8 @@ def main() -> None:
         return sample(load_raw(NOOR), str(NOOR), args.samples, seed=0)
 
     monte_carlo()  # warm the caches once, as a second command would find them
-    one = timed(deterministic, args.runs)
-    many = timed(monte_carlo, args.runs)
+    one = median_seconds(deterministic, args.runs)
+    many = median_seconds(monte_carlo, args.runs)
     command = [
         sys.executable,
         "-c",
@@ -66,7 +55,7 @@ def main() -> None:
         "--format",
         "json",
     ]
-    cli = timed(lambda: subprocess.run(command, check=True, capture_output=True), args.runs)
+    cli = median_command_seconds(command, args.runs)
     print(
         f"Noor, {args.samples:,} samples, median of {args.runs} runs; {os.cpu_count()} CPUs, "
         f"Python {sys.version.split()[0]}, numpy {numpy.__version__}"

@@ -11,25 +11,14 @@ Jinja2 template, so it is timed on its own. Cold CLI: fresh interpreters running
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_command_seconds, median_seconds  # bench/timing.py
 
 ROOT = Path(__file__).resolve().parents[1]
 NOOR = ROOT / "examples" / "noor.toml"
-
-
-def median_seconds(work: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def in_process(runs: int) -> dict[str, float]:
@@ -61,12 +50,7 @@ def cold_cli(runs: int) -> dict[str, float]:
             "energybill report examples/noor.toml --out noor.html": ["report", str(NOOR), "--out", out],
         }
         return {
-            name: median_seconds(
-                lambda args=args: subprocess.run(
-                    [sys.executable, "-m", "energybill", *args], check=True, capture_output=True
-                ),
-                runs,
-            )
+            name: median_command_seconds([sys.executable, "-m", "energybill", *args], runs)
             for name, args in commands.items()
         }
 
