@@ -54,6 +54,15 @@ def test_markdown_has_phase_table_and_escapes_user_text(tmp_path: Path) -> None:
     assert "<script>" not in out and "&lt;script&gt;" in out and "a\\|b" in out
 
 
+def test_markdown_folds_a_line_break_in_a_name(tmp_path: Path) -> None:
+    """A TOML name may hold a line break; it must not end the table row early."""
+    path = tmp_path / "n.toml"
+    path.write_text('[project]\nname = "p"\n[[other]]\nname = "two\\nlines"\nco2e_kg = 1\n')
+    out = run_cli("bill", str(path), "--format", "markdown").stdout
+    assert "| two lines |" in out
+    assert all(line.endswith("|") for line in out.splitlines() if line.startswith("|"))
+
+
 def test_rich_markup_in_names_is_printed_literally(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
     path.write_text(
