@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from energybill.bill import ItemBill, Provenance
-from energybill.estimate.site import TALK, SiteContext, device_energy_kwh
+from energybill.estimate.site import SiteContext, device_energy
 from energybill.project.model import Compute
 
 
@@ -14,31 +14,19 @@ def estimate_compute(item: Compute, site: SiteContext) -> ItemBill:
     (16,800 A100-hours, 400 W + 70 W of host, PUE 1.35).
     """
     device_hours = item.total_device_hours()
-    energy = device_energy_kwh(
-        device_hours, item.watts_per_device, item.host_watts_per_device, site.pue
+    energy, energy_record = device_energy(
+        device_hours,
+        item.watts_per_device,
+        item.host_watts_per_device,
+        site,
+        "Data processing and R&D slides",
     )
-    energy_record = Provenance(
-        "energy_kwh",
-        "device_hours × (watts_per_device + host_watts_per_device) / 1000 × pue",
-        {
-            "device_hours": device_hours,
-            "watts_per_device": item.watts_per_device,
-            "host_watts_per_device": item.host_watts_per_device,
-            "pue": site.pue,
-        },
-        f"{TALK}, Data processing and R&D slides; PUE from {site.pue_source}",
-    )
-    records = [energy_record]
     if item.device_hours is None:
-        records.insert(
-            0,
-            Provenance(
-                "details.device_hours",
-                "devices × hours",
-                {"devices": item.devices, "hours": item.hours},  # type: ignore[dict-item]
-                "project file",
-            ),
-        )
+        inputs = {"devices": item.devices, "hours": item.hours}
+        hours_record = Provenance("details.device_hours", "devices × hours", inputs, "project file")  # type: ignore[arg-type]
+    else:
+        inputs = {"device_hours": item.device_hours}
+        hours_record = Provenance("details.device_hours", "given", inputs, "project file")  # type: ignore[arg-type]
     co2e, co2e_record = site.carbon(energy)
     return ItemBill(
         kind="compute",
@@ -48,5 +36,5 @@ def estimate_compute(item: Compute, site: SiteContext) -> ItemBill:
         energy_kwh=energy,
         co2e_kg=co2e,
         details={"device_hours": device_hours},
-        provenance=(*records, co2e_record),
+        provenance=(hours_record, energy_record, co2e_record),
     )

@@ -33,9 +33,7 @@ def estimate(project: Project) -> Bill:
     return Bill.from_items(project.project.name, items)
 
 
-def _estimate_item(
-    item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]
-) -> ItemBill:
+def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
     site = sites[item.site] if item.site is not None else None
     match item:
         case Storage():

@@ -12,9 +12,7 @@ from energybill.units import SECONDS_PER_HOUR, j_to_kwh, kwh_to_j
 DEFAULT_TOKENS_PER_WORD = 4.0 / 3.0
 
 
-def estimate_inference(
-    item: Inference, site: SiteContext, reference: ItemBill | None = None
-) -> ItemBill:
+def estimate_inference(item: Inference, site: SiteContext, reference: ItemBill | None = None) -> ItemBill:
     """Bill serving, and give its economics: J/token, tokens/hour, tokens per kg CO2e.
 
     ``reference`` is the training item whose energy the serving is compared with. Source: the
@@ -37,6 +35,14 @@ def estimate_inference(
                 "tokens_per_second": rate,
             },
             f"{TALK}, Inference slide; PUE from {site.pue_source}",
+        )
+    )
+    records.append(
+        Provenance(
+            "details.tokens_per_hour",
+            "tokens_per_second × 3600",
+            {"tokens_per_second": rate},
+            "unit conversion",
         )
     )
     kg_per_token = j_to_kwh(joules_per_token) * site.carbon_intensity_g_per_kwh / 1000.0
@@ -74,9 +80,7 @@ def estimate_inference(
         _add_daily(details, records, daily_tokens, joules_per_token, site)
     volume = _volume_tokens(item, details, records, daily_tokens)
     if volume is None:
-        return ItemBill(
-            "inference", item.name, item.phase, site.name, None, None, details, tuple(records)
-        )
+        return ItemBill("inference", item.name, item.phase, site.name, None, None, details, tuple(records))
     energy = j_to_kwh(volume * joules_per_token)
     records.append(
         Provenance(
@@ -101,6 +105,8 @@ def estimate_inference(
 
 def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
     if item.tokens_per_second is not None:
+        inputs = {"tokens_per_second": item.tokens_per_second}
+        records.append(Provenance("details.tokens_per_second", "given", inputs, "project file"))  # type: ignore[arg-type]
         return item.tokens_per_second
     rate = item.batch_size / item.seconds_per_token  # type: ignore[operator]
     records.append(
@@ -114,18 +120,14 @@ def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
     return rate
 
 
-def _tokens_per_word(
-    item: Inference, details: dict[str, float | str], records: list[Provenance]
-) -> float:
+def _tokens_per_word(item: Inference, details: dict[str, float | str], records: list[Provenance]) -> float:
     if item.tokens_per_word is not None:
         ratio, source = item.tokens_per_word, "project file"
     else:
         ratio = DEFAULT_TOKENS_PER_WORD
         source = "default: 4/3 tokens per word (OpenAI rule of thumb for English, 2023); set tokens_per_word"
     details["tokens_per_word"] = ratio
-    records.append(
-        Provenance("details.tokens_per_word", "given", {"tokens_per_word": ratio}, source)
-    )
+    records.append(Provenance("details.tokens_per_word", "given", {"tokens_per_word": ratio}, source))
     return ratio
 
 
@@ -133,6 +135,8 @@ def _daily_tokens(
     item: Inference, details: dict[str, float | str], records: list[Provenance]
 ) -> float | None:
     if item.tokens_per_day is not None:
+        inputs = {"tokens_per_day": item.tokens_per_day}
+        records.append(Provenance("details.tokens_per_day", "given", inputs, "project file"))  # type: ignore[arg-type]
         return item.tokens_per_day
     if item.words_per_day is None:
         return None
@@ -158,8 +162,14 @@ def _add_daily(
 ) -> None:
     daily_kwh = j_to_kwh(daily_tokens * joules_per_token)
     daily_kg = daily_kwh * site.carbon_intensity_g_per_kwh / 1000.0
-    details.update(
-        tokens_per_day=daily_tokens, energy_kwh_per_day=daily_kwh, co2e_kg_per_day=daily_kg
+    details.update(tokens_per_day=daily_tokens, energy_kwh_per_day=daily_kwh, co2e_kg_per_day=daily_kg)
+    records.append(
+        Provenance(
+            "details.energy_kwh_per_day",
+            "tokens_per_day × joules_per_token / 3.6e6",
+            {"tokens_per_day": daily_tokens, "joules_per_token": joules_per_token},
+            f"{TALK}, Inference slide",
+        )
     )
     records.append(
         Provenance(
@@ -191,13 +201,29 @@ def _volume_tokens(
 ) -> float | None:
     """Billed tokens: a total, words × ratio, or a daily rate × days; None for no volume."""
     if item.tokens is not None:
-        volume = item.tokens
+        volume, formula, inputs = item.tokens, "given", {"tokens": item.tokens}
     elif item.words is not None:
-        volume = item.words * _tokens_per_word(item, details, records)
+        ratio = _tokens_per_word(item, details, records)
+        volume, formula = item.words * ratio, "words × tokens_per_word"
+        inputs = {"words": item.words, "tokens_per_word": ratio}
     elif daily is not None and item.days is not None:
-        volume = daily * item.days
+        volume, formula, inputs = (
+            daily * item.days,
+            "tokens_per_day × days",
+            {"tokens_per_day": daily, "days": item.days},
+        )
     else:
         return None
+    rate = float(details["tokens_per_second"])
     details["tokens"] = volume
-    details["serving_hours"] = volume / (float(details["tokens_per_second"]) * SECONDS_PER_HOUR)
+    details["serving_hours"] = volume / (rate * SECONDS_PER_HOUR)
+    records.append(Provenance("details.tokens", formula, inputs, "project file"))  # type: ignore[arg-type]
+    records.append(
+        Provenance(
+            "details.serving_hours",
+            "tokens / (tokens_per_second × 3600)",
+            {"tokens": volume, "tokens_per_second": rate},
+            "serving time of one instance at the given rate",
+        )
+    )
     return volume

@@ -56,15 +56,31 @@ class SiteContext:
         return value, record
 
 
-def device_energy_kwh(
-    device_hours: float, watts_per_device: float, host_watts_per_device: float, pue: float
-) -> float:
-    """``kWh = device-hours × (W + host W) / 1000 × PUE``.
+def device_energy(
+    device_hours: float,
+    watts_per_device: float,
+    host_watts_per_device: float,
+    site: SiteContext,
+    slide: str,
+) -> tuple[float, Provenance]:
+    """``kWh = device-hours × (W + host W) / 1000 × PUE``, with its provenance.
 
     The talk counts each A100 at 400 W plus 70 W of host CPU, times the data centre's PUE
-    (R&D, Training and Inference slides).
+    (Data processing, R&D, Training and Inference slides); ``slide`` names the one that applies.
     """
-    return wh_to_kwh(device_hours * (watts_per_device + host_watts_per_device)) * pue
+    energy = wh_to_kwh(device_hours * (watts_per_device + host_watts_per_device)) * site.pue
+    record = Provenance(
+        "energy_kwh",
+        "device_hours × (watts_per_device + host_watts_per_device) / 1000 × pue",
+        {
+            "device_hours": device_hours,
+            "watts_per_device": watts_per_device,
+            "host_watts_per_device": host_watts_per_device,
+            "pue": site.pue,
+        },
+        f"{TALK}, {slide}; PUE from {site.pue_source}",
+    )
+    return energy, record
 
 
 def pue_note(site: SiteContext, included: bool) -> str:

@@ -15,7 +15,8 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
     redundancy of 2, so ``pue_included = true`` for that factor).
     """
     if item.hours is not None:
-        hours, hours_record = item.hours, None
+        hours = item.hours
+        hours_record = Provenance("details.hours", "given", {"hours": hours}, "project file")
     else:
         hours = item.months * HOURS_PER_MONTH  # type: ignore[operator]
         hours_record = Provenance(
@@ -38,7 +39,12 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
         f"{TALK}, Storage slide; {pue_note(site, item.pue_included)}",
     )
     co2e, co2e_record = site.carbon(energy)
-    records = (hours_record, energy_record, co2e_record)
+    tb_hours_record = Provenance(
+        "details.terabyte_hours",
+        "terabytes × hours",
+        {"terabytes": item.terabytes, "hours": hours},
+        "project file",
+    )
     return ItemBill(
         kind="storage",
         name=item.name,
@@ -47,5 +53,5 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
         energy_kwh=energy,
         co2e_kg=co2e,
         details={"hours": hours, "terabyte_hours": item.terabytes * hours},
-        provenance=tuple(r for r in records if r is not None),
+        provenance=(hours_record, tb_hours_record, energy_record, co2e_record),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from energybill.bill import ItemBill, Provenance
-from energybill.estimate.site import TALK, SiteContext, device_energy_kwh
+from energybill.estimate.site import TALK, SiteContext, device_energy
 from energybill.project.model import Training
 from energybill.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -21,8 +21,8 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
     pf_days = flops / FLOP_PER_PF_DAY
     # Device-hours at the achieved (not peak) throughput, as the talk's Table 1 does.
     device_hours = flops / (item.tflops_per_device * FLOP_PER_TFLOP * SECONDS_PER_HOUR)
-    energy = device_energy_kwh(
-        device_hours, item.watts_per_device, item.host_watts_per_device, site.pue
+    energy, energy_record = device_energy(
+        device_hours, item.watts_per_device, item.host_watts_per_device, site, "Training slide"
     )
     co2e, co2e_record = site.carbon(energy)
     details: dict[str, float | str] = {
@@ -49,17 +49,7 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
             {"flops": flops, "tflops_per_device": item.tflops_per_device},
             f"{TALK}, Table 1 (achieved throughput per device)",
         ),
-        Provenance(
-            "energy_kwh",
-            "device_hours × (watts_per_device + host_watts_per_device) / 1000 × pue",
-            {
-                "device_hours": device_hours,
-                "watts_per_device": item.watts_per_device,
-                "host_watts_per_device": item.host_watts_per_device,
-                "pue": site.pue,
-            },
-            f"{TALK}, Training slide; PUE from {site.pue_source}",
-        ),
+        energy_record,
     ]
     if item.devices is not None:
         days = device_hours / item.devices / HOURS_PER_DAY

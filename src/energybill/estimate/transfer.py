@@ -26,6 +26,12 @@ def estimate_transfer(item: Transfer, site: SiteContext) -> ItemBill:
         },
         f"{TALK}, Transfer slide; {pue_note(site, item.pue_included)}",
     )
+    moved_record = Provenance(
+        "details.terabytes_moved",
+        "terabytes × copies",
+        {"terabytes": item.terabytes, "copies": item.copies},
+        f"{TALK}, Transfer slide (copy factor per dataset)",
+    )
     co2e, co2e_record = site.carbon(energy)
     return ItemBill(
         kind="transfer",
@@ -35,5 +41,5 @@ def estimate_transfer(item: Transfer, site: SiteContext) -> ItemBill:
         energy_kwh=energy,
         co2e_kg=co2e,
         details={"terabytes_moved": moved_tb},
-        provenance=(energy_record, co2e_record),
+        provenance=(moved_record, energy_record, co2e_record),
     )

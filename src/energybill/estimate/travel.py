@@ -23,9 +23,7 @@ def estimate_travel(item: Travel) -> ItemBill:
     """
     if item.co2e_kg is not None:
         record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, "project file")
-        return ItemBill(
-            "travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (_NO_KWH, record)
-        )
+        return ItemBill("travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (_NO_KWH, record))
     legs = 2 if item.round_trip else 1
     passenger_km = item.distance_km * legs * item.travelers * item.trips  # type: ignore[operator]
     co2e = passenger_km * item.kg_co2e_per_passenger_km  # type: ignore[operator]
@@ -52,6 +50,4 @@ def estimate_travel(item: Travel) -> ItemBill:
             "DESIGN.md travel formula; factor from the project file",
         ),
     )
-    return ItemBill(
-        "travel", item.name, item.phase, None, 0.0, co2e, {"passenger_km": passenger_km}, records
-    )
+    return ItemBill("travel", item.name, item.phase, None, 0.0, co2e, {"passenger_km": passenger_km}, records)

@@ -41,9 +41,7 @@ def load_project(path: str | Path) -> Project:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        message = (
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
-        )
+        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         raise ProjectError(file, [Problem("", message)]) from None
     try:
         raw = tomllib.loads(text)
@@ -75,19 +73,13 @@ def check_references(project: Project) -> list[Problem]:
             hint = did_you_mean(item.site, sites) if sites else "the file has no [sites.*] table"
             problems.append(Problem(f"{path}.site", f"unknown site '{item.site}'; {hint}"))
         if item.name in seen:
-            message = (
-                f"duplicate item name '{item.name}' (also {seen[item.name]}); names must be unique"
-            )
+            message = f"duplicate item name '{item.name}' (also {seen[item.name]}); names must be unique"
             problems.append(Problem(f"{path}.name", message))
         seen.setdefault(item.name, path)
     training = [item.name for item in project.training]
     for index, item in enumerate(project.inference):
         if item.compare_with is not None and item.compare_with not in training:
-            hint = (
-                did_you_mean(item.compare_with, training)
-                if training
-                else "there is no training item"
-            )
+            hint = did_you_mean(item.compare_with, training) if training else "there is no training item"
             message = f"no training item named '{item.compare_with}'; {hint}"
             problems.append(Problem(f"inference[{index}].compare_with", message))
     return problems

@@ -251,7 +251,5 @@ class Project(_Strict):
     def items(self) -> list[tuple[str, AnyItem]]:
         """Every item with its key path (``training[2]``), in billing order."""
         return [
-            (f"{kind}[{index}]", item)
-            for kind in KINDS
-            for index, item in enumerate(getattr(self, kind))
+            (f"{kind}[{index}]", item) for kind in KINDS for index, item in enumerate(getattr(self, kind))
         ]

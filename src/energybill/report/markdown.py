@@ -28,7 +28,10 @@ def render(bill: Bill) -> str:
             )
     totals = bill.totals
     out.append(f"| **Total** | | **{amount(totals.energy_kwh)}** | | **{amount(totals.co2e_kg)}** | |")
-    out += ["", f"Total: {amount(totals.energy_kwh / 1000, 2)} MWh and {amount(totals.co2e_kg / 1000, 2)} t CO2e."]
+    out += [
+        "",
+        f"Total: {amount(totals.energy_kwh / 1000, 2)} MWh and {amount(totals.co2e_kg / 1000, 2)} t CO2e.",
+    ]
     for item in bill.items:
         if item.kind == "inference":
             out += ["", f"## Inference economics — {_cell(item.name)}", "", "| | |", "|---|---|"]

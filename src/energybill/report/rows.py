@@ -32,29 +32,26 @@ def unbilled(bill: Bill) -> list[ItemBill]:
 
 def economics(item: ItemBill) -> list[tuple[str, str]]:
     """Label/value lines of an inference item's economics."""
-    d = item.details
+    d = {key: value for key, value in item.details.items() if not isinstance(value, str)}
+    per_second, per_hour = amount(d["tokens_per_second"], 2), amount(d["tokens_per_hour"], 0)
     lines = [
-        ("throughput", f"{amount(_f(d['tokens_per_second']), 2)} tokens/s = {amount(_f(d['tokens_per_hour']), 0)} tokens/hour"),
-        ("energy per token", f"{amount(_f(d['joules_per_token']), 2)} J (PUE included)"),
-        ("carbon efficiency", f"{amount(_f(d['tokens_per_kg_co2e']), 0)} tokens per kg CO2e"),
+        ("throughput", f"{per_second} tokens/s = {per_hour} tokens/hour"),
+        ("energy per token", f"{amount(d['joules_per_token'], 2)} J (PUE included)"),
+        ("carbon efficiency", f"{amount(d['tokens_per_kg_co2e'], 0)} tokens per kg CO2e"),
     ]
     if "tokens_to_match_training" in d:
-        lines.append(
-            ("tokens to equal training", f"{large(_f(d['tokens_to_match_training']))} (training item '{d['compare_with']}')")
-        )
+        reference = item.details["compare_with"]
+        lines.append(("tokens to equal training", f"{large(d['tokens_to_match_training'])} ('{reference}')"))
     if "tokens_per_day" in d:
-        ratio = f" at {amount(_f(d['tokens_per_word']), 2)} tokens per word" if "tokens_per_word" in d else ""
-        lines.append(
-            (
-                "daily serving",
-                f"{large(_f(d['tokens_per_day']))} tokens/day{ratio} → {amount(_f(d['energy_kwh_per_day']), 0)} kWh, "
-                f"{amount(_f(d['co2e_kg_per_day']) / 1000, 1)} t CO2e per day",
-            )
-        )
+        ratio = f" at {amount(d['tokens_per_word'], 2)} tokens per word" if "tokens_per_word" in d else ""
+        energy, co2e_t = amount(d["energy_kwh_per_day"], 0), amount(d["co2e_kg_per_day"] / 1000, 1)
+        daily = f"{large(d['tokens_per_day'])} tokens/day{ratio} → {energy} kWh, {co2e_t} t CO2e per day"
+        lines.append(("daily serving", daily))
     if "days_to_match_training" in d:
-        lines.append(("days to equal training", f"{amount(_f(d['days_to_match_training']), 2)} days at that volume"))
+        days = amount(d["days_to_match_training"], 2)
+        lines.append(("days to equal training", f"{days} days at that volume"))
     if "tokens" in d:
-        lines.append(("billed volume", f"{large(_f(d['tokens']))} tokens"))
+        lines.append(("billed volume", f"{large(d['tokens'])} tokens"))
     else:
         lines.append(("billed volume", "none given: a prospective estimate, not in the totals"))
     return lines
@@ -69,7 +66,3 @@ def defaults_used(bill: Bill) -> list[str]:
                 if part.startswith("default:") or " from default:" in part:
                     seen.setdefault(part.split("default:", 1)[1].strip(), None)
     return list(seen)
-
-
-def _f(value: float | str) -> float:
-    return float(value)

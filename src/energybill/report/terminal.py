@@ -49,7 +49,14 @@ def _bill_table(bill: Bill) -> Table:
             share(phase.co2e_share),
         )
         for item in group.items:
-            table.add_row(f"  {escape(item.name)}", escape(item.site or ""), amount(item.energy_kwh), "", amount(item.co2e_kg), "")
+            table.add_row(
+                f"  {escape(item.name)}",
+                escape(item.site or ""),
+                amount(item.energy_kwh),
+                "",
+                amount(item.co2e_kg),
+                "",
+            )
     table.add_section()
     table.add_row(
         "[bold]Total[/bold]",
