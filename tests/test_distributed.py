@@ -1,0 +1,112 @@
+"""A 4-process gloo job on two fake hosts: each physical device counted once, a lost rank kept."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from energybill.measure.backends.base import COUNTER, Device
+from energybill.measure.distributed import Seen, plan_owners
+
+torch = pytest.importorskip("torch")
+dist_worker = pytest.importorskip("tests.dist_worker")
+
+STEPS = dist_worker.EPOCHS * (dist_worker.TRAIN_STEPS + dist_worker.EVAL_STEPS)  # seconds
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _launch(tmp_path: Path, lose: int | None, ddp: bool) -> list[int | None]:
+    for host in ("node-a", "node-b"):
+        dist_worker.make_sysfs(tmp_path, host)
+    ctx = torch.multiprocessing.get_context("spawn")
+    port = _free_port()
+    procs = [ctx.Process(target=dist_worker.rank_main, args=(r, 4, port, str(tmp_path), lose, ddp))
+             for r in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=180)
+    for p in procs:
+        if p.is_alive():
+            p.kill()
+    return [p.exitcode for p in procs]
+
+
+def _the_run(tmp_path: Path) -> tuple[object, object]:
+    from energybill.ledger.store import Ledger
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    runs = ledger.runs()
+    assert len(runs) == 1, "one job, one run (not one per rank)"
+    return ledger, runs[0]
+
+
+def test_four_ranks_two_hosts_count_each_device_once(tmp_path: Path) -> None:
+    from energybill.ledger import record
+
+    assert _launch(tmp_path, lose=None, ddp=True) == [0, 0, 0, 0]
+    ledger, run = _the_run(tmp_path)
+    devices = {d["device_id"]: d for d in record.per_device(ledger, run.id)}
+    # By hand: constant power × 8 s for each GPU and each host's package; ranks 0 and 2 read RAPL.
+    expected = {
+        "node-a/gpu:GPU-node-a-0": (100 * STEPS, 0), "node-a/gpu:GPU-node-a-1": (150 * STEPS, 1),
+        "node-b/gpu:GPU-node-b-0": (200 * STEPS, 2), "node-b/gpu:GPU-node-b-1": (250 * STEPS, 3),
+        "node-a/rapl:package-0": (50 * STEPS, 0), "node-b/rapl:package-0": (60 * STEPS, 2),
+    }
+    assert set(devices) == set(expected), "every physical device once, no per-rank copies"
+    for key, (joules, rank) in expected.items():
+        assert devices[key]["energy_j"] == pytest.approx(joules)
+        assert devices[key]["rank"] == rank
+    assert run.status == "completed"
+    assert run.energy_j == pytest.approx(sum(j for j, _ in expected.values()))  # 6480 J
+    assert run.energy_j == pytest.approx(sum(d["energy_j"] for d in devices.values()))
+    assert record.per_node(ledger, run.id) == pytest.approx({"node-a": 300 * STEPS, "node-b": 510 * STEPS})
+    assert [r.status for r in record.ranks(ledger, run.id)] == ["reported"] * 4
+    windows = {w.name: w for w in record.windows(ledger, run.id)}
+    assert windows["epoch 1"].energy_j == pytest.approx(810 * 4)
+    assert windows["epoch 1/train"].energy_j == pytest.approx(810 * 3)
+    assert windows["epoch 1/eval"].energy_j == pytest.approx(810 * 1)
+
+
+def test_a_lost_rank_leaves_the_others_recorded_and_the_run_incomplete(tmp_path: Path) -> None:
+    from energybill.ledger import record
+
+    assert _launch(tmp_path, lose=3, ddp=False) == [0, 0, 0, 17]
+    ledger, run = _the_run(tmp_path)
+    devices = {d["device_id"]: d["energy_j"] for d in record.per_device(ledger, run.id)}
+    survivors = {"node-a/gpu:GPU-node-a-0": 100 * STEPS, "node-a/gpu:GPU-node-a-1": 150 * STEPS,
+                 "node-b/gpu:GPU-node-b-0": 200 * STEPS, "node-a/rapl:package-0": 50 * STEPS,
+                 "node-b/rapl:package-0": 60 * STEPS}
+    for key, joules in survivors.items():
+        assert devices[key] == pytest.approx(joules)
+    # Rank 3 checkpointed at the end of epoch 0 (4 s), then died.
+    assert devices["node-b/gpu:GPU-node-b-1"] == pytest.approx(250 * 4)
+    assert run.status == "interrupted"
+    assert "incomplete: rank 3 was lost" in run.notes
+    assert [r.status for r in record.ranks(ledger, run.id)] == ["reported", "reported", "reported", "lost"]
+    assert run.energy_j == pytest.approx(sum(survivors.values()) + 1000)
+
+
+def _seen(rank: int, host: str, ids: list[str], preferred: str | None) -> Seen:
+    devices = tuple(Device(i, "gpu" if i.startswith("gpu") else "cpu", COUNTER, i, "test") for i in ids)
+    return Seen(rank, host, devices, preferred)
+
+
+def test_owners_gpu_to_its_trainer_cpu_zones_to_the_lowest_rank_of_the_host() -> None:
+    seen = [
+        _seen(0, "a", ["gpu:G0", "gpu:G1", "rapl:package-0"], "gpu:G1"),
+        _seen(1, "a", ["gpu:G0", "gpu:G1", "rapl:package-0"], "gpu:G0"),
+        _seen(2, "b", ["gpu:G2", "gpu:G3", "rapl:package-0"], None),  # trains on nothing visible
+        _seen(3, "b", ["gpu:G3", "rapl:package-0"], "gpu:G3"),
+    ]
+    assert plan_owners(seen) == {
+        ("a", "gpu:G1"): 0, ("a", "gpu:G0"): 1, ("a", "rapl:package-0"): 0,
+        ("b", "gpu:G3"): 3, ("b", "gpu:G2"): 2, ("b", "rapl:package-0"): 2,
+    }
