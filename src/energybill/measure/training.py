@@ -180,6 +180,11 @@ class TrainingMeter:
         self.end_phase(phase)
 
     @property
+    def current_epoch(self) -> int | None:
+        """The open epoch, or None between epochs."""
+        return self._epoch
+
+    @property
     def in_phase(self) -> str | None:
         return None if self._open_phase is None else self._open_phase[1]
 
