@@ -26,8 +26,9 @@ log = logging.get_logger("energybill")
 class EnergybillCallback(TrainerCallback):
     """Measures a ``Trainer`` run; ``meter_options`` go to the meter (interval, backends, …)."""
 
-    def __init__(self, name: str = "training", *, ledger: str | Path | None = None, project: str | None = None,
-                 item: str | None = None, site: str | None = None, **meter_options: Any) -> None:
+    def __init__(self, name: str = "training", *, ledger: str | Path | None = None,
+                 project: str | None = None, item: str | None = None, site: str | None = None,
+                 **meter_options: Any) -> None:
         self.options = {"ledger": ledger, "project": project, "item": item, "site": site, **meter_options}
         self.name = name
         self.meter: TrainingMeter | None = None

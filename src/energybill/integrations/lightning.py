@@ -21,8 +21,9 @@ from energybill.measure.training import TrainingMeter
 class EnergybillCallback(pl.Callback):
     """Measures ``trainer.fit``; ``meter_options`` go to the meter (interval, backends, …)."""
 
-    def __init__(self, name: str = "training", *, ledger: str | Path | None = None, project: str | None = None,
-                 item: str | None = None, site: str | None = None, **meter_options: Any) -> None:
+    def __init__(self, name: str = "training", *, ledger: str | Path | None = None,
+                 project: str | None = None, item: str | None = None, site: str | None = None,
+                 **meter_options: Any) -> None:
         self.options = {"ledger": ledger, "project": project, "item": item, "site": site, **meter_options}
         self.name = name
         self.meter: TrainingMeter | None = None
@@ -37,7 +38,8 @@ class EnergybillCallback(pl.Callback):
             self.meter.finish()
             self.meter = None
 
-    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
+                     exception: BaseException) -> None:
         if self.meter is not None:
             self.meter.finish("failed")
             self.meter = None
