@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakehw import StepClock, gpu_meter_options
 
 from energybill.ledger import record
 from energybill.ledger.store import Ledger
-from tests.fakehw import StepClock, gpu_meter_options
 
 torch = pytest.importorskip("torch")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakehw import StepClock, gpu_meter_options
 
 from energybill.ledger import record
 from energybill.ledger.store import Ledger
 from energybill.measure.training import TrainingMeter
-from tests.fakehw import StepClock, gpu_meter_options
 
 WATTS = {"GPU-a": 100.0, "GPU-b": 50.0}  # 150 W in all
 
