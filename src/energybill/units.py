@@ -15,6 +15,7 @@ J_PER_KWH = 3.6e6
 WH_PER_KWH = 1000.0
 G_PER_KG = 1000.0
 KG_PER_TONNE = 1000.0
+KWH_PER_MWH = 1000.0
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
 # A month as 365 days × 24 h / 12 = 730 h (DESIGN.md: "months: 730 h each").
@@ -56,3 +57,18 @@ MJ_PER_J = 1000.0  # millijoules (NVML energy) per joule
 def j_to_wh(energy_j: Num) -> Num:
     """Joules to watt-hours."""
     return energy_j / SECONDS_PER_HOUR  # type: ignore[operator]
+
+
+def kg_to_g(mass_kg: Num) -> Num:
+    """Kilograms to grams (a Hugging Face model card gives CO2e in grams)."""
+    return mass_kg * G_PER_KG  # type: ignore[operator]
+
+
+def kwh_to_mwh(energy_kwh: Num) -> Num:
+    """Kilowatt-hours to megawatt-hours."""
+    return energy_kwh / KWH_PER_MWH  # type: ignore[operator]
+
+
+def kg_to_tonnes(mass_kg: Num) -> Num:
+    """Kilograms to tonnes."""
+    return mass_kg / KG_PER_TONNE  # type: ignore[operator]

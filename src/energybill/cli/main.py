@@ -57,9 +57,11 @@ def bill(file: Path, fmt: str) -> None:
         energybill bill examples/noor.toml --format markdown > BILL.md
     """
     from energybill.estimate.engine import estimate
+    from energybill.estimate.measured import attach_measurements
     from energybill.project.load import load_project
 
-    result = estimate(load_project(file))
+    project = load_project(file)
+    result = attach_measurements(estimate(project), project, file)
     if fmt == "json":
         import json
 
@@ -106,3 +108,16 @@ def main() -> None:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
+
+
+from energybill.cli.measure import measure as _measure_command  # noqa: E402
+from energybill.cli.runs import runs as _runs_command  # noqa: E402
+
+cli.add_command(_measure_command)
+cli.add_command(_runs_command)
+
+from energybill.cli.plot import plot as _plot  # noqa: E402
+from energybill.cli.report import report as _report  # noqa: E402
+
+cli.add_command(_report)
+cli.add_command(_plot)

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +99,6 @@ class RunRow:
     peak_power_w: float | None
     notes: str
 
-    COLUMNS = (
-        "id name project item site command host pid status exit_code interval_s started_unix "
-        "checkpoint_unix ended_unix duration_s energy_j peak_power_w notes"
-    ).split()
 
 
 class Ledger:
@@ -112,7 +108,7 @@ class Ledger:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise LedgerError(f"{self.path}: no such ledger (record a run with `energybill measure` first)")
-        self._ready = False
+        self._ready = _key(self.path) in _PREPARED
 
     @contextmanager
     def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -138,6 +134,8 @@ class Ledger:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not self._ready:
             self._prepare(conn)
+        else:
+            self._check_version(conn)
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable across a killed process
         return conn
 
@@ -148,15 +146,10 @@ class Ledger:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
+            if not self._check_version(conn):
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise LedgerError(
-                    f"{self.path}: ledger schema {row[0]} is newer than this energybill "
-                    f"(schema {SCHEMA_VERSION}); upgrade energybill"
-                )
             conn.execute("COMMIT")
+            _PREPARED.add(_key(self.path))
         except sqlite3.DatabaseError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -164,11 +157,23 @@ class Ledger:
             raise LedgerError(f"{self.path}: not an energybill ledger ({exc})") from None
         self._ready = True
 
+    def _check_version(self, conn: sqlite3.Connection) -> bool:
+        """False for a new file; raises for a schema newer than this code."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            conn.close()
+            raise LedgerError(
+                f"{self.path}: ledger schema {row[0]} is newer than this energybill "
+                f"(schema {SCHEMA_VERSION}); upgrade energybill"
+            )
+        return row is not None
+
     # -- writing ----------------------------------------------------------------------------
     def insert_run(self, row: dict[str, Any], devices: Sequence[Device]) -> None:
         with self.connect(write=True) as conn:
             keys = ", ".join(row)
-            conn.execute(f"INSERT INTO runs ({keys}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+            marks = ", ".join("?" * len(row))
+            conn.execute(f"INSERT INTO runs ({keys}) VALUES ({marks})", tuple(row.values()))
             conn.executemany(
                 "INSERT INTO run_devices (run_id, device_id, component, method, label, source) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -231,7 +236,7 @@ class Ledger:
         sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
         with self.connect() as conn:
             rows = conn.execute(sql + " ORDER BY started_unix, id", args).fetchall()
-        return [RunRow(**{c: r[c] for c in RunRow.COLUMNS}) for r in rows]
+        return [RunRow(**{f.name: r[f.name] for f in fields(RunRow)}) for r in rows]
 
     def run(self, run_id: str) -> RunRow:
         """The run with this id, or a unique id prefix."""
@@ -251,6 +256,17 @@ class Ledger:
         with self.connect() as conn:
             rows = conn.execute("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
             return [dict(r) for r in rows]
+
+
+_PREPARED: set[tuple[str, int, int]] = set()  # files this process has checked (path, device, inode)
+
+
+def _key(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (str(path), -1, -1)  # not created yet: never counts as prepared
+    return (str(path.resolve()), info.st_dev, info.st_ino)
 
 
 def _alive(pid: int, started_unix: float) -> bool:

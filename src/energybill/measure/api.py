@@ -47,6 +47,7 @@ class Run(ContextDecorator):
         self._own_meter = meter is None
         self.meter_options = meter_options
         self.result: Measurement | None = None
+        self.history: list[Measurement] = []  # every call's result when used as a decorator (shared)
         self.run_id: str | None = None
         self._recorder: Any = None
 
@@ -82,6 +83,7 @@ class Run(ContextDecorator):
     def finish(self, status: str | None = None, exit_code: int | None = None) -> Measurement:
         """End the window, stop an own meter, record the result; returns the Measurement."""
         self.result = self.meter.end(self.name)
+        self.history.append(self.result)
         if self._own_meter:
             self.meter.stop()
         if self._recorder is not None:

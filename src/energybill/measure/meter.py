@@ -46,6 +46,7 @@ def open_backends(
     powercap_root: Path | str | None = None,
     nvml_source: Any = None,
     now_s: float = 0.0,
+    powercap_read: Callable[[Path], str] | None = None,
 ) -> tuple[list[tuple[Backend, list[Device]]], list[str]]:
     """The backend ladder: NVML for GPUs; RAPL for CPU and DRAM, else the labelled model.
 
@@ -58,7 +59,7 @@ def open_backends(
     started: list[tuple[Backend, list[Device]]] = []
     notes: list[str] = []
     gpu = NvmlBackend(nvml_source) if nvml_source is not None else NvmlBackend()
-    rapl = RaplBackend(powercap_root or DEFAULT_ROOT)
+    rapl = RaplBackend(powercap_root or DEFAULT_ROOT, powercap_read)
     for backend in (gpu, rapl):
         try:
             started.append((backend, backend.start(now_s)))
@@ -87,6 +88,7 @@ class Meter:
         cpu_tdp_w: float | None = None,
         powercap_root: Path | str | None = None,
         nvml_source: Any = None,
+        powercap_read: Callable[[Path], str] | None = None,
         on_sample: Callable[[Meter], None] | None = None,
         thread: bool = True,
     ) -> None:
@@ -95,7 +97,8 @@ class Meter:
         self.wall = wall
         self.on_sample = on_sample
         self._given = list(backends) if backends is not None else None
-        self._ladder = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root, "nvml_source": nvml_source}
+        self._ladder = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root,
+                        "nvml_source": nvml_source, "powercap_read": powercap_read}
         self._thread = thread
         self._lock = threading.RLock()
         self._windows: dict[str, _Window] = {}
@@ -162,7 +165,7 @@ class Meter:
         for backend, devices in self.backends:
             try:
                 values = backend.read(now_s)
-            except (BackendUnavailable, OSError) as exc:  # keep the last good values, say why
+            except Exception as exc:  # NVML/sysfs errors mid-run: keep the last good values, say why
                 self.notes.append(f"{backend.name}: read failed at {now_s:.1f} s ({exc})")
                 continue
             for device in devices:
@@ -203,7 +206,8 @@ class Meter:
             now_s = self.clock()
             energies = self._read(now_s)
             window = self._windows.pop(name)
-            _advance(window, now_s, sum(energies.values()))
+            # the last, partial interval counts towards the peak only if long enough to be meaningful
+            _advance(window, now_s, sum(energies.values()), min_s=self.sample_interval_s / 2)
             result = self._result(window, now_s, energies)
         self.edge_cpu_s += time.thread_time() - cpu0
         return result
@@ -228,10 +232,10 @@ class Meter:
         )
 
 
-def _advance(window: _Window, now_s: float, total_j: float) -> None:
+def _advance(window: _Window, now_s: float, total_j: float, min_s: float = 0.0) -> None:
     """Fold the interval since the window's last sample into its peak power."""
     elapsed_s = now_s - window.last_s
-    if elapsed_s > 0:
+    if elapsed_s > 0 and (elapsed_s >= min_s or window.peak_power_w is None):
         power_w = (total_j - window.last_total_j) / elapsed_s
         window.peak_power_w = power_w if window.peak_power_w is None else max(window.peak_power_w, power_w)
         window.last_s, window.last_total_j = now_s, total_j

@@ -35,7 +35,7 @@ class Sampler:
 
     def start(self) -> None:
         with self._lock:
-            if not self._started:
+            if not self._started and not self._stop.is_set():
                 self._started = True
                 self._thread.start()
 

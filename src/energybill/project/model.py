@@ -72,6 +72,8 @@ class Item(_Strict):
     description: str | None = None
     phase: str = Field(min_length=1)
     site: str | None = None
+    # ids of measured runs (energybill runs list) billed beside this item's estimate
+    runs: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _site_given(self) -> Self:

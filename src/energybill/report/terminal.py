@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from energybill.bill import Bill
+from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
 
@@ -19,6 +20,9 @@ def render(bill: Bill, console: Console) -> None:
         f"[bold]Total[/bold]: {amount(totals.energy_kwh / 1000, 2)} MWh and "
         f"{amount(totals.co2e_kg / 1000, 2)} t CO2e"
     )
+    measured = measured_table(bill)
+    if measured is not None:
+        console.print(measured)
     for item in bill.items:
         if item.kind == "inference":
             console.print(_economics_table(item.name, economics(item)))

@@ -20,7 +20,7 @@ MODELLED = "modelled"  # utilisation × rated power: an estimate, never called m
 METHODS = (COUNTER, INTEGRATED, MODELLED)
 
 
-class BackendUnavailable(Exception):  # noqa: N818  (a state, not a bug: the ladder goes on)
+class BackendUnavailable(Exception):
     """This backend cannot measure here; ``str(exc)`` says why and what would make it work."""
 
 

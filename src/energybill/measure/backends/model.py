@@ -16,6 +16,7 @@ Never called measured: every device it returns carries the method ``modelled``.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 
@@ -31,7 +32,7 @@ CURVE_SOURCE = "Boavizta consumption profile (0→12 %, 10→32 %, 50→75 %, 10
 def load_fraction(utilisation: float) -> float:
     """Fraction of TDP drawn at a CPU utilisation in [0, 1]: piecewise linear through LOAD_CURVE."""
     u = min(max(utilisation, 0.0), 1.0)
-    for (u0, f0), (u1, f1) in zip(LOAD_CURVE, LOAD_CURVE[1:], strict=False):
+    for (u0, f0), (u1, f1) in itertools.pairwise(LOAD_CURVE):
         if u <= u1:
             return f0 + (f1 - f0) * (u - u0) / (u1 - u0)
     return LOAD_CURVE[-1][1]

@@ -28,7 +28,7 @@ _MW_PER_W = 1000.0
 POWER_INTERVAL_S = 0.1  # ≥ 10 Hz where power must be integrated
 
 
-class NotSupported(Exception):  # noqa: N818  (NVML's own name for it)
+class NotSupported(Exception):
     """The device does not offer this reading (no energy counter before Volta, some vGPUs)."""
 
 
@@ -138,6 +138,28 @@ class TraceSource:
 
     def close(self) -> None:
         pass
+
+
+def record_trace(source: NvmlSource, seconds: float, period_s: float = 0.02) -> dict[str, Any]:
+    """Record what NVML reports, in the format ``TraceSource`` replays (run it on a GPU machine).
+
+        python -c "import json; from energybill.measure.backends.nvml import *; \
+                   print(json.dumps(record_trace(PynvmlSource(), 12.0)))" > trace.json
+    """
+    import time
+
+    count = source.device_count()
+    devices = [{"uuid": source.uuid(i), "name": source.name(i), "samples": []} for i in range(count)]
+    start = time.monotonic()
+    while (now := time.monotonic() - start) < seconds:
+        for index, device in enumerate(devices):
+            try:
+                energy_mj: int | None = source.total_energy_mj(index)
+            except NotSupported:
+                energy_mj = None
+            device["samples"].append([round(now, 4), energy_mj, source.power_mw(index)])  # type: ignore[attr-defined]
+        time.sleep(period_s)
+    return {"recorded_with": "energybill record_trace", "devices": devices}
 
 
 def torch_sync() -> None:

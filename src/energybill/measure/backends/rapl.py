@@ -20,6 +20,7 @@ Pitfalls handled (``reference/existing-tools.md`` §4, items 8–10):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,11 @@ class RaplBackend:
     name = "rapl"
     max_interval_s: float | None = 60.0
 
-    def __init__(self, root: Path | str = DEFAULT_ROOT) -> None:
+    def __init__(
+        self, root: Path | str = DEFAULT_ROOT, read_text: Callable[[Path], str] | None = None
+    ) -> None:
         self.root = Path(root)
+        self._read_text = read_text or Path.read_text  # the sysfs seam: tests emulate root-only files
         self._zones: list[Zone] = []
         self._last_uj: dict[str, int] = {}
         self._range_uj: dict[str, int] = {}
@@ -101,15 +105,15 @@ class RaplBackend:
         if not zones:
             raise BackendUnavailable(f"no RAPL package zone under {self.root} (not Linux on x86, or a VM)")
         for zone in zones:
-            self._range_uj[zone.device_id] = _read_int(zone.path / "max_energy_range_uj", self.root)
-            self._last_uj[zone.device_id] = _read_int(zone.path / "energy_uj", self.root)
+            self._range_uj[zone.device_id] = self._read_int(zone.path / "max_energy_range_uj")
+            self._last_uj[zone.device_id] = self._read_int(zone.path / "energy_uj")
             self._total_uj[zone.device_id] = 0
         self._zones = zones
         return [_device(zone, self.root) for zone in zones]
 
     def sample(self, now_s: float) -> None:
         for zone in self._zones:
-            now_uj = _read_int(zone.path / "energy_uj", self.root)
+            now_uj = self._read_int(zone.path / "energy_uj")
             delta = now_uj - self._last_uj[zone.device_id]
             if delta < 0:  # wrapped once since the last read
                 delta += self._range_uj[zone.device_id]
@@ -122,6 +126,14 @@ class RaplBackend:
 
     def close(self) -> None:
         self._zones = []
+
+    def _read_int(self, path: Path) -> int:
+        try:
+            return int(self._read_text(path).strip())
+        except PermissionError:
+            raise BackendUnavailable(PERMISSION_HELP.format(root=self.root)) from None
+        except (OSError, ValueError) as exc:
+            raise BackendUnavailable(f"cannot read {path}: {exc}") from None
 
 
 def _device(zone: Zone, root: Path) -> Device:
@@ -139,10 +151,3 @@ def _name(path: Path) -> str:
     return (path / "name").read_text().strip()
 
 
-def _read_int(path: Path, root: Path) -> int:
-    try:
-        return int(path.read_text().strip())
-    except PermissionError:
-        raise BackendUnavailable(PERMISSION_HELP.format(root=root)) from None
-    except (OSError, ValueError) as exc:
-        raise BackendUnavailable(f"cannot read {path}: {exc}") from None

@@ -1,0 +1,151 @@
+"""Overhead of measuring: one CPU-bound workload alone, under energybill's meter, under CodeCarbon.
+
+    pip install -e '.[bench]'
+    python bench/meter_overhead.py [--rounds 7] [--seconds 3]
+
+Each round runs the same pure-Python workload (a fixed number of iterations, about --seconds
+long) three times, in a rotating order: alone, inside ``energybill.measure()`` at its default
+interval, and inside CodeCarbon's ``OfflineEmissionsTracker`` (country FRA, no file written, its
+default 15 s interval; offline so that no network is needed). The table gives the median wall
+time of the workload, its slowdown ratio against running alone, the tracker's start+stop cost and
+the extra process CPU seconds against running alone (every tracker, its threads included), and
+the meter's own CPU seconds as it counts them (sampler thread and window edges, ``Meter.cpu_s``).
+Target: energybill's slowdown ≤ 1 % and below CodeCarbon's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+
+def workload(iterations: int) -> int:
+    total = 0
+    for i in range(iterations):
+        total += i * i % 7
+    return total
+
+
+def calibrate(seconds: float) -> int:
+    iterations = 200_000
+    while True:
+        start = time.perf_counter()
+        workload(iterations)
+        elapsed = time.perf_counter() - start
+        if elapsed > 0.2:
+            return int(iterations * seconds / elapsed)
+        iterations *= 2
+
+
+class Energybill:
+    name = "energybill measure()"
+
+    def __init__(self) -> None:
+        self.cpu_s: list[float] = []
+
+    def __call__(self) -> AbstractContextManager[Any]:
+        import energybill
+
+        return energybill.measure("bench")
+
+    def after(self, run: Any) -> None:
+        self.cpu_s.append(run.meter.cpu_s)
+
+
+class CodeCarbon:
+    name = "CodeCarbon OfflineEmissionsTracker"
+
+    def __init__(self) -> None:
+        from codecarbon import OfflineEmissionsTracker
+
+        logging.getLogger("codecarbon").setLevel(logging.ERROR)
+        self.make = lambda: OfflineEmissionsTracker(
+            country_iso_code="FRA", save_to_file=False, log_level="error"
+        )
+        self.cpu_s: list[float] = []
+
+    def __call__(self) -> AbstractContextManager[Any]:
+        return self.make()
+
+    def after(self, run: Any) -> None:
+        pass
+
+
+class Alone:
+    name = "alone"
+    cpu_s: list[float] = []  # noqa: RUF012  (never filled: nothing runs beside the workload)
+
+    def __call__(self) -> AbstractContextManager[Any]:
+        return nullcontext()
+
+    def after(self, run: Any) -> None:
+        pass
+
+
+def one_run(
+    tracker: Callable[[], AbstractContextManager[Any]], iterations: int
+) -> tuple[float, float, float]:
+    """(workload wall seconds, start + stop seconds of the tracker, process CPU seconds in all)."""
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    with tracker() as run:
+        t1 = time.perf_counter()
+        workload(iterations)
+        t2 = time.perf_counter()
+    t3 = time.perf_counter()
+    cpu_s = time.process_time() - cpu0
+    getattr(tracker, "after", lambda _run: None)(run)
+    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s
+
+
+def main() -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    iterations = calibrate(args.seconds)
+    contenders: list[Any] = [Alone(), Energybill()]
+    try:
+        contenders.append(CodeCarbon())
+    except ImportError:
+        print("CodeCarbon is not installed (pip install -e '.[bench]'): compared with nothing")
+    times: dict[str, list[float]] = {c.name: [] for c in contenders}
+    edges: dict[str, list[float]] = {c.name: [] for c in contenders}
+    cpus: dict[str, list[float]] = {c.name: [] for c in contenders}
+    for round_ in range(args.rounds):
+        order = contenders[round_ % len(contenders):] + contenders[: round_ % len(contenders)]
+        for contender in order:
+            wall, edge, cpu_s = one_run(contender, iterations)
+            times[contender.name].append(wall)
+            edges[contender.name].append(edge)
+            cpus[contender.name].append(cpu_s)
+    report(contenders, times, edges, cpus, args)
+
+
+def report(contenders: list[Any], times: dict[str, list[float]], edges: dict[str, list[float]],
+           cpus: dict[str, list[float]], args: argparse.Namespace) -> None:
+    alone = statistics.median(times["alone"])
+    alone_cpu = statistics.median(cpus["alone"])
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"workload: {args.seconds:g} s of pure Python, {args.rounds} interleaved rounds, "
+          f"{os.cpu_count()} CPUs, load average {load}; medians")
+    print(f"{'':36} {'workload s':>10} {'slowdown':>9} {'start+stop s':>12} {'extra CPU s':>11} "
+          f"{'meter CPU s':>11}")
+    for contender in contenders:
+        wall = statistics.median(times[contender.name])
+        ratio = wall / alone
+        own = f"{statistics.median(contender.cpu_s):.4f}" if contender.cpu_s else "—"
+        edge = statistics.median(edges[contender.name])
+        extra = statistics.median(cpus[contender.name]) - alone_cpu
+        print(f"{contender.name:36} {wall:10.3f} {ratio:9.4f} {edge:12.3f} {extra:11.3f} {own:>11}")
+
+
+if __name__ == "__main__":
+    main()

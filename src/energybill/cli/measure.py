@@ -1,0 +1,141 @@
+"""``energybill measure -- CMD``: run a command, measure its energy, record it in the ledger."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from energybill.errors import EnergybillError, Problem, ProjectError
+
+if TYPE_CHECKING:
+    import subprocess
+
+FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option("--project", "project_file", type=click.Path(path_type=Path),
+              help="Project file the run belongs to; the ledger defaults to <project>.ledger.db beside it.")
+@click.option("--item", help="Name of the project item this run measures (a new name bills it on its own).")
+@click.option("--site", help="Site the run used (PUE, carbon intensity); default: the item's site.")
+@click.option("--name", help="Name of the run.  [default: the item, else the command]")
+@click.option("--interval", "interval_s", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Seconds between samples and ledger checkpoints.")
+@click.option("--ledger", type=click.Path(path_type=Path),
+              help="Ledger file.  [default: <project>.ledger.db beside --project, "
+              "else $ENERGYBILL_LEDGER or ./energybill.ledger.db]")
+@click.option("--cpu-tdp-w", type=click.FloatRange(min=0, min_open=True),
+              help="CPU TDP in watts for the modelled fallback (no RAPL).  [default: 85]")
+@click.option("--powercap-root", type=click.Path(path_type=Path), default="/sys/class/powercap",
+              show_default=True, help="Where to find RAPL zones.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def measure(project_file: Path | None, item: str | None, site: str | None, name: str | None,
+            interval_s: float, ledger: Path | None, cpu_tdp_w: float | None, powercap_root: Path,
+            command: tuple[str, ...]) -> None:
+    """Run COMMAND, measure the energy it used, record the run and exit with its exit code.
+
+    GPUs are read from NVML's energy counter, CPU packages and DRAM from RAPL; where no sensor
+    is readable, CPU and RAM are modelled from the process tree's utilisation and labelled so.
+    Signals (Ctrl-C, SIGTERM, ...) are passed on to the command. A checkpoint is written every
+    interval: a killed run stays in the ledger, marked interrupted.
+
+    \b
+    Examples:
+        energybill measure -- python train.py --epochs 3
+        energybill measure --project noor.toml --item "Noor 13B" -- torchrun train.py
+        energybill measure --interval 5 --ledger runs.db --cpu-tdp-w 280 -- ./bench.sh
+        energybill runs list --project noor.toml
+    """
+    from energybill.ledger.paths import resolve
+
+    if item is not None and project_file is None:
+        raise EnergybillError("--item needs --project FILE (the project the item belongs to)")
+    context = _project_context(project_file, item, site)
+    run_name = name or item or Path(command[0]).name
+    options: dict[str, Any] = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root}
+    code = _run(command, run_name, interval_s, resolve(ledger, project_file), context, options)
+    sys.exit(code)
+
+
+def _project_context(project_file: Path | None, item: str | None, site: str | None) -> dict[str, Any]:
+    """Project name, item, site, and the site's PUE and intensity for the summary's CO2e."""
+    if project_file is None:
+        return {"project": None, "item": None, "site": site, "intensity": None, "pue": 1.0}
+    from energybill.project.load import load_project
+
+    project = load_project(project_file)
+    if site is None and item is not None:
+        site = next((i.site for _, i in project.items() if i.name == item), None)
+    if site is not None and site not in project.sites:
+        allowed = ", ".join(project.sites) or "none"
+        problem = Problem("sites", f"no site '{site}' (--site); sites: {allowed}")
+        raise ProjectError(str(project_file), [problem])
+    found = project.sites.get(site) if site else None
+    return {"project": project.project.name, "item": item, "site": site,
+            "intensity": found.carbon_intensity_g_per_kwh if found else None,
+            "pue": found.pue if found else 1.0}
+
+
+def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
+         context: dict[str, Any], options: dict[str, Any]) -> int:
+    import shlex
+    import subprocess
+
+    from energybill.measure.api import Run
+
+    run = Run(name, interval_s=interval_s, ledger=ledger, project=context["project"], item=context["item"],
+              site=context["site"], command=shlex.join(command), **options)
+    run.__enter__()
+    try:
+        child = subprocess.Popen(command)
+    except OSError as exc:
+        run.finish("failed", 127)
+        raise EnergybillError(f"cannot run {command[0]!r}: {exc.strerror}") from None
+    previous = _forward_signals(child)
+    try:
+        returncode = child.wait()
+    finally:
+        _restore(previous)
+    code = 128 - returncode if returncode < 0 else returncode  # killed by signal N → 128 + N
+    result = run.finish("completed" if code == 0 else "failed", code)
+    from energybill.cli.runs import print_summary
+
+    print_summary(result, run.run_id, ledger, context["intensity"], context["pue"])
+    return code
+
+
+def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
+    """Pass signals on to the command; a Ctrl-C the terminal already sent it is not sent twice."""
+    import signal
+
+    def forward(signum: int, _frame: object) -> None:
+        if signum == signal.SIGINT and _terminal_sent_it():
+            return
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {}
+    for sig_name in FORWARDED:
+        signum = getattr(signal, sig_name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, forward)
+    return previous
+
+
+def _terminal_sent_it() -> bool:
+    # Ctrl-C goes to the whole foreground process group, our command included.
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError):
+        return False
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)

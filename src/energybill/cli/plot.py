@@ -1,0 +1,54 @@
+"""``energybill plot``: a chart of the bill for slides (matplotlib, the ``plot`` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+SUFFIXES = (".png", ".svg", ".pdf")
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(("phases", "items", "scenarios")),
+    default="phases",
+    show_default=True,
+    help="phases: the talk's two donuts, energy and CO2e by phase; items: items ranked by CO2e; "
+    "scenarios: baseline and what-if scenarios.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The image to write: .png, .svg or .pdf.",
+)
+def plot(file: Path, kind: str, out: Path) -> None:
+    """Draw a chart of a project's bill into an image file.
+
+    \b
+    Examples:
+        energybill plot examples/noor.toml --out noor-phases.png
+        energybill plot examples/noor.toml --kind items --out noor-items.svg
+    """
+    from energybill.report.errors import ReportError
+
+    if out.suffix.lower() not in SUFFIXES:
+        raise ReportError(f"--out {out}: give a file ending in {', '.join(SUFFIXES)}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ReportError("energybill plot needs matplotlib: pip install 'energybill[plot]'") from None
+    from energybill.estimate.engine import estimate
+    from energybill.project.load import load_project
+    from energybill.report.data import build_report
+    from energybill.report.plot import plot as draw
+
+    project = load_project(file)
+    try:
+        draw(build_report(estimate(project), project), kind, out)
+    except OSError as exc:
+        raise ReportError(f"{out}: cannot write the chart: {exc.strerror}") from None
+    click.echo(f"wrote {out} ({kind})", err=True)

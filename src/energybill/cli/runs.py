@@ -1,0 +1,173 @@
+"""``energybill runs list|show|export``: the measured runs of a ledger."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+LEDGER = click.option("--ledger", type=click.Path(path_type=Path),
+                      help="Ledger file.  [default: beside --project, else ./energybill.ledger.db]")
+PROJECT = click.option("--project", "project_file", type=click.Path(path_type=Path),
+                       help="Project file whose ledger (<project>.ledger.db beside it) to read.")
+
+CSV_COLUMNS = ("id", "name", "project", "item", "site", "status", "exit_code", "host", "started_utc",
+               "duration_s", "energy_j", "energy_kwh", "peak_power_w", "average_power_w",
+               "gpu_j", "cpu_j", "dram_j", "ram_j", "methods", "command")
+
+
+@click.group()
+def runs() -> None:
+    """The measured runs recorded by `energybill measure` and `energybill.measure(..., ledger=)`.
+
+    \b
+    Examples:
+        energybill runs list --project noor.toml
+        energybill runs show 3f2a9c --ledger runs.db
+        energybill runs export --csv --project noor.toml > runs.csv
+    """
+
+
+def _ledger(ledger: Path | None, project_file: Path | None) -> Any:
+    from energybill.ledger.paths import resolve
+    from energybill.ledger.store import Ledger
+
+    return Ledger(resolve(ledger, project_file), create=False)
+
+
+@runs.command("list")
+@LEDGER
+@PROJECT
+@click.option("--item", help="Only the runs of this project item.")
+def list_runs(ledger: Path | None, project_file: Path | None, item: str | None) -> None:
+    """List runs, oldest first: status, duration, energy, and the method behind each figure."""
+    from rich.table import Table
+
+    store = _ledger(ledger, project_file)
+    table = Table(title=f"Runs in {store.path}", title_justify="left")
+    for column, justify in (("Id", "left"), ("Name", "left"), ("Item", "left"), ("Status", "left"),
+                            ("Started (UTC)", "left"), ("Duration (s)", "right"), ("Energy (Wh)", "right"),
+                            ("Avg W", "right"), ("Methods", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in store.runs(item=item):
+        methods = sorted({d["method"] for d in store.devices(row.id)})
+        table.add_row(row.id, row.name, row.item or "", row.status, _utc(row.started_unix),
+                      f"{row.duration_s:,.1f}", _wh(row.energy_j), _avg(row.energy_j, row.duration_s),
+                      ", ".join(methods) or "no device")
+    _console().print(table)
+
+
+@runs.command()
+@click.argument("run_id")
+@LEDGER
+@PROJECT
+@click.option("--json", "as_json", is_flag=True, help="Print the run, its devices and samples as JSON.")
+def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: bool) -> None:
+    """Show one run (an id or a unique prefix): devices, methods, sources, samples, notes."""
+    store = _ledger(ledger, project_file)
+    row = store.run(run_id)
+    devices, samples = store.devices(row.id), store.samples(row.id)
+    if as_json:
+        import json
+        from dataclasses import asdict
+
+        click.echo(json.dumps({"run": asdict(row), "devices": devices, "samples": samples}, indent=2))
+        return
+    console = _console()
+    console.print(f"[bold]{row.name}[/bold]  {row.id}  [bold]{row.status}[/bold]"
+                  + (f" (exit code {row.exit_code})" if row.exit_code is not None else ""))
+    for label, value in (("project / item", f"{row.project or '—'} / {row.item or '—'}"),
+                         ("site", row.site or "—"), ("command", row.command or "—"),
+                         ("host / pid", f"{row.host} / {row.pid}"), ("started", _utc(row.started_unix)),
+                         ("duration", f"{row.duration_s:,.2f} s"), ("energy", f"{_wh(row.energy_j)} Wh"),
+                         ("average power", f"{_avg(row.energy_j, row.duration_s)} W"),
+                         ("peak power", _watts(row.peak_power_w)),
+                         ("samples", f"{len(samples)} every {row.interval_s:g} s")):
+        console.print(f"  {label:<15} {value}", markup=False, highlight=False)
+    for d in devices:
+        console.print(f"  • {d['label']} [{d['component']}, {d['method']}]: {d['energy_j']:,.1f} J — "
+                      f"{d['source']}", markup=False, highlight=False)
+    for note in filter(None, row.notes.split("\n")):
+        console.print(f"  note: {note}", markup=False, highlight=False)
+
+
+@runs.command()
+@LEDGER
+@PROJECT
+@click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV, one row per run (the only format).")
+@click.option("-o", "--output", type=click.File("w"), default="-", help="Write here.  [default: stdout]")
+def export(ledger: Path | None, project_file: Path | None, as_csv: bool, output: Any) -> None:
+    """Export every run as CSV: energy per component, methods, status, times (UTC)."""
+    import csv
+
+    store = _ledger(ledger, project_file)
+    writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in store.runs():
+        writer.writerow(_csv_row(row, store.devices(row.id)))
+
+
+def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
+    from energybill.units import j_to_kwh
+
+    by_component: dict[str, float] = {}
+    for d in devices:
+        by_component[d["component"]] = by_component.get(d["component"], 0.0) + d["energy_j"]
+    out = {k: getattr(row, k) for k in ("id", "name", "project", "item", "site", "status", "exit_code",
+                                        "host", "duration_s", "energy_j", "peak_power_w", "command")}
+    out["started_utc"] = _utc(row.started_unix)
+    out["energy_kwh"] = None if row.energy_j is None else j_to_kwh(row.energy_j)
+    has_energy = row.energy_j is not None and row.duration_s > 0
+    out["average_power_w"] = row.energy_j / row.duration_s if has_energy else None
+    for component in ("gpu", "cpu", "dram", "ram"):
+        out[f"{component}_j"] = by_component.get(component)  # empty, not 0, where nothing was read
+    out["methods"] = ";".join(f"{d['device_id']}={d['method']}" for d in devices)
+    return out
+
+
+def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: float | None, pue: float) -> None:
+    """The closing lines of `energybill measure`, on stderr (stdout belongs to the command)."""
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+    console.print(f"[bold]energybill[/bold]: run {run_id} '{result.name}' — {result.duration_s:,.2f} s, "
+                  f"{_wh(result.energy_j)} Wh, average {_avg(result.energy_j, result.duration_s)} W, "
+                  f"peak {result.peak_power_w or 0:,.1f} W", markup=True)
+    for d in result.devices:
+        console.print(f"  {d.device.label} [{d.device.component}, {d.device.method}]: {d.energy_j:,.1f} J",
+                      markup=False)
+    if not result.devices:
+        console.print("  no device could be read: no energy figure (not zero)", markup=False)
+    if intensity is not None and result.energy_kwh is not None:
+        console.print(f"  CO2e at the site: {result.co2e_kg(intensity, pue) * 1000:,.2f} g "
+                      f"(PUE {pue:g}, {intensity:g} g/kWh)", markup=False)
+    for note in result.notes:
+        console.print(f"  note: {note}", markup=False)
+    console.print(f"  recorded in {ledger}", markup=False)
+
+
+def _wh(energy_j: float | None) -> str:
+    from energybill.units import j_to_wh
+
+    return "—" if energy_j is None else f"{j_to_wh(energy_j):,.3f}"
+
+
+def _avg(energy_j: float | None, duration_s: float) -> str:
+    return "—" if energy_j is None or duration_s <= 0 else f"{energy_j / duration_s:,.1f}"
+
+
+def _watts(power_w: float | None) -> str:
+    return "—" if power_w is None else f"{power_w:,.1f} W"
+
+
+def _utc(unix_s: float | None) -> str:
+    return "" if unix_s is None else datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=140)

@@ -1,0 +1,132 @@
+"""Put measured runs on the bill: beside an item's estimate, or as items of their own.
+
+A run belongs to an item when it was recorded with ``--project FILE --item NAME`` (the run's
+project is the file's ``[project].name``) or when the item lists its id in ``runs = [...]``.
+The item keeps its estimate in ``energy_kwh``; the measured energy, its CO2e and the difference
+go in its details with their provenance (run ids, methods, ledger). Runs of the project whose
+item is not in the file are billed as ``measured`` items of their own.
+
+Measured energy is IT energy (devices); the facility's share is added with the site's PUE:
+``kWh = Σ J / 3.6e6 × PUE`` and ``kg = kWh × g/kWh / 1000`` (DESIGN.md, "CO2e").
+
+No ledger file, no change: the bill does not create one and does not import sqlite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from energybill.bill import Bill, ItemBill, Provenance
+from energybill.errors import Problem, ProjectError
+from energybill.estimate.site import SiteContext
+from energybill.ledger.paths import resolve
+from energybill.project.model import Project
+from energybill.units import j_to_kwh
+
+FORMULA = "Σ run energy_j / 3.6e6 × PUE"
+MEASURED_KIND = "measured"
+
+
+def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
+                        ledger: str | Path | None = None) -> Bill:
+    """The bill with measured runs attached; unchanged when there is no ledger."""
+    path = resolve(ledger, project_file)
+    listed = [(key, item) for key, item in project.items() if item.runs]
+    if not path.exists():
+        if listed:
+            problem = Problem(f"{listed[0][0]}.runs", f"no ledger at {path} to find these runs in")
+            raise ProjectError(str(project_file), [problem])
+        return bill
+    from energybill.ledger.store import Ledger
+
+    store = Ledger(path, create=False)
+    runs = store.runs(project=project.project.name)
+    _check_ids(store, listed, str(project_file))
+    sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
+    items = [_attach(bill_item, item, runs, store, sites)
+             for bill_item, (_, item) in zip(bill.items, project.items(), strict=True)]
+    names = {item.name for _, item in project.items()}
+    items += _measurement_only(runs, names, sites, store)
+    return Bill.from_items(bill.project, items)
+
+
+def _check_ids(store: Any, listed: list[tuple[str, Any]], file: str) -> None:
+    problems = []
+    for key, item in listed:
+        found = {row.id for row in store.runs(ids=item.runs)}
+        problems += [
+            Problem(f"{key}.runs[{i}]", f"no run '{run_id}' in {store.path}; see `energybill runs list`")
+            for i, run_id in enumerate(item.runs) if run_id not in found
+        ]
+    if problems:
+        raise ProjectError(file, problems)
+
+
+def _attach(bill_item: ItemBill, item: Any, runs: list[Any], store: Any,
+            sites: dict[str, SiteContext]) -> ItemBill:
+    listed = [r for r in store.runs(ids=item.runs) if r.item != item.name] if item.runs else []
+    mine = [r for r in [*(r for r in runs if r.item == item.name), *listed] if r.energy_j is not None]
+    if not mine:
+        return bill_item
+    site = sites.get(item.site) if item.site else None
+    energy_kwh, records = _measured_energy(mine, site, store)
+    details: dict[str, float | str] = dict(bill_item.details)
+    details["measured_energy_kwh"] = energy_kwh
+    details["measured_runs"] = ", ".join(r.id for r in mine)
+    details["measured_methods"] = _methods(mine, store)
+    if site is not None:
+        co2e, co2e_record = site.carbon(energy_kwh)
+        details["measured_co2e_kg"] = co2e
+        records.append(replace(co2e_record, quantity="details.measured_co2e_kg"))
+    if bill_item.energy_kwh is not None:
+        details["measured_minus_estimated_kwh"] = energy_kwh - bill_item.energy_kwh
+        if bill_item.energy_kwh:
+            details["measured_vs_estimated"] = energy_kwh / bill_item.energy_kwh - 1.0
+    return replace(bill_item, details=details, provenance=(*bill_item.provenance, *records))
+
+
+def _measured_energy(runs: list[Any], site: SiteContext | None, store: Any) -> tuple[float, list[Provenance]]:
+    pue = site.pue if site is not None else 1.0
+    energy_kwh = j_to_kwh(sum(r.energy_j for r in runs)) * pue
+    inputs: dict[str, float | str] = {f"run {r.id} energy_j": r.energy_j for r in runs}
+    inputs["pue"] = pue
+    states = ", ".join(f"{r.id} {r.status}" for r in runs)
+    pue_from = site.pue_source if site is not None else "no site: PUE 1 (IT energy only)"
+    source = f"ledger {store.path}: runs {states}; methods {_methods(runs, store)}; PUE from {pue_from}"
+    return energy_kwh, [Provenance("details.measured_energy_kwh", FORMULA, inputs, source)]
+
+
+def _methods(runs: list[Any], store: Any) -> str:
+    return ", ".join(sorted({d["method"] for r in runs for d in store.devices(r.id)})) or "none"
+
+
+def _measurement_only(runs: list[Any], names: set[str], sites: dict[str, SiteContext],
+                      store: Any) -> list[ItemBill]:
+    """Items that exist only as measurements: runs of the project whose item is not in the file."""
+    groups: dict[str, list[Any]] = {}
+    for run in runs:
+        name = run.item or run.name
+        if name not in names and run.energy_j is not None:
+            groups.setdefault(name, []).append(run)
+    return [_measured_item(name, group, sites, store) for name, group in groups.items()]
+
+
+def _measured_item(name: str, runs: list[Any], sites: dict[str, SiteContext], store: Any) -> ItemBill:
+    site_name = next((r.site for r in runs if r.site), None)
+    if site_name is None and len(sites) == 1:
+        site_name = next(iter(sites))
+    site = sites.get(site_name) if site_name else None
+    energy_kwh, records = _measured_energy(runs, site, store)
+    details: dict[str, float | str] = {"measured_energy_kwh": energy_kwh,
+                                       "measured_runs": ", ".join(r.id for r in runs),
+                                       "measured_methods": _methods(runs, store)}
+    if site is None:  # no intensity to price it with: shown, not billed (never a zero CO2e)
+        details["note"] = "no site: record the run with --site to bill it"
+        return ItemBill(MEASURED_KIND, name, MEASURED_KIND, None, None, None, details, tuple(records))
+    co2e, co2e_record = site.carbon(energy_kwh)
+    details["measured_co2e_kg"] = co2e
+    energy_record = replace(records[0], quantity="energy_kwh")
+    return ItemBill(MEASURED_KIND, name, MEASURED_KIND, site.name, energy_kwh, co2e, details,
+                    (energy_record, co2e_record))

@@ -1,0 +1,295 @@
+"""The report's data, built once from a Bill and its Project; every format only renders it.
+
+Sections that other parts of energybill produce (scenarios, p5–p95 ranges, measured runs,
+recommendations) are optional: ``build_report`` takes them ready-made and a renderer shows a
+section only when it holds something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from energybill import __version__
+from energybill.bill import Bill, ItemBill, Provenance
+from energybill.estimate.site import SiteContext
+from energybill.project.model import Project
+from energybill.report.equivalents import Equivalent, equivalents
+from energybill.report.rows import defaults_used, economics
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One billed item with its rank (1 = most CO2e) and its shares of the totals."""
+
+    rank: int
+    name: str
+    kind: str
+    phase: str
+    site: str | None
+    description: str | None
+    energy_kwh: float
+    co2e_kg: float
+    energy_share: float
+    co2e_share: float
+    provenance: tuple[Provenance, ...]
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    """A phase's totals and shares, and its items in bill order."""
+
+    name: str
+    energy_kwh: float
+    co2e_kg: float
+    energy_share: float
+    co2e_share: float
+    items: tuple[ItemRow, ...]
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    """A site's assumptions: PUE and grid intensity, where each came from, and the data year."""
+
+    name: str
+    description: str | None
+    pue: float
+    pue_source: str
+    carbon_intensity_g_per_kwh: float
+    intensity_source: str
+    year: int | None
+    items: int
+    provider: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Economics:
+    """An inference item's economics as label/value lines; ``billed`` says if it is in the totals."""
+
+    name: str
+    billed: bool
+    lines: tuple[tuple[str, str], ...]
+    provenance: tuple[Provenance, ...]
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    """What a model card's environmental-impact section asks for, from the training items."""
+
+    hardware: str
+    device_hours: float
+    sites: tuple[SiteRow, ...]
+    energy_kwh: float
+    co2e_kg: float
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    """The bill's totals under one scenario (or the baseline)."""
+
+    name: str
+    description: str
+    energy_kwh: float
+    co2e_kg: float
+
+
+@dataclass(frozen=True)
+class RangeRow:
+    """The p5–p50–p95 of one quantity (a phase's or the total's), beside the point estimate."""
+
+    name: str
+    quantity: str  # "energy_kwh" or "co2e_kg"
+    estimate: float
+    p5: float
+    p50: float
+    p95: float
+
+    def __post_init__(self) -> None:
+        if not self.p5 <= self.p50 <= self.p95:
+            raise ValueError(f"range of {self.name}: needs p5 <= p50 <= p95")
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """Uncertainty ranges from sampling: how many samples and how they were drawn."""
+
+    samples: int
+    method: str
+    rows: tuple[RangeRow, ...]
+
+
+@dataclass(frozen=True)
+class MeasuredRow:
+    """An item's estimated energy beside the energy its measured runs recorded."""
+
+    name: str
+    estimated_energy_kwh: float
+    measured_energy_kwh: float
+    method: str  # how it was measured: "NVML energy counter", "RAPL", "utilisation model", ...
+    runs: int
+
+    @property
+    def ratio(self) -> float:
+        """measured / estimated (0 when nothing was estimated)."""
+        return self.measured_energy_kwh / self.estimated_energy_kwh if self.estimated_energy_kwh else 0.0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A change to the project and what it would save."""
+
+    title: str
+    detail: str
+    saving_energy_kwh: float
+    saving_co2e_kg: float
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything any report format shows."""
+
+    bill: Bill
+    project: str
+    description: str | None
+    version: str
+    energy_kwh: float
+    co2e_kg: float
+    equivalents: tuple[Equivalent, ...]
+    phases: tuple[PhaseRow, ...]
+    ranked: tuple[ItemRow, ...]
+    sites: tuple[SiteRow, ...]
+    economics: tuple[Economics, ...]
+    defaults: tuple[str, ...]
+    training: TrainingSummary | None
+    scenarios: tuple[ScenarioRow, ...] = ()  # the first row is the baseline
+    ranges: Ranges | None = None
+    measured: tuple[MeasuredRow, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()
+    unbilled: tuple[str, ...] = ()
+
+
+def build_report(
+    bill: Bill,
+    project: Project,
+    *,
+    scenarios: tuple[ScenarioRow, ...] = (),
+    ranges: Ranges | None = None,
+    measured: tuple[MeasuredRow, ...] = (),
+    recommendations: tuple[Recommendation, ...] = (),
+) -> ReportData:
+    """The report of ``bill``; ``project`` gives the descriptions and the sites' sources."""
+    rows = _item_rows(bill, project)
+    sites = _site_rows(bill, project)
+    return ReportData(
+        bill=bill,
+        project=bill.project,
+        description=project.project.description,
+        version=__version__,
+        energy_kwh=bill.totals.energy_kwh,
+        co2e_kg=bill.totals.co2e_kg,
+        equivalents=equivalents(bill.totals.energy_kwh, bill.totals.co2e_kg),
+        phases=_phase_rows(bill, rows),
+        ranked=tuple(sorted(rows, key=lambda row: row.rank)),
+        sites=sites,
+        economics=tuple(_economics(item) for item in bill.items if item.kind == "inference"),
+        defaults=tuple(defaults_used(bill)),
+        training=_training(bill, project, sites),
+        scenarios=scenarios,
+        ranges=ranges,
+        measured=measured,
+        recommendations=recommendations,
+        unbilled=tuple(item.name for item in bill.items if not item.billed),
+    )
+
+
+def _item_rows(bill: Bill, project: Project) -> list[ItemRow]:
+    """Billed items in bill order, ranked by CO2e (then energy), largest first."""
+    described = {item.name: item.description for _, item in project.items()}
+    billed = [item for item in bill.items if item.billed]
+    order = sorted(billed, key=lambda i: (-(i.co2e_kg or 0.0), -(i.energy_kwh or 0.0)))
+    rank = {item.name: index + 1 for index, item in enumerate(order)}
+    totals = bill.totals
+    return [
+        ItemRow(
+            rank=rank[item.name],
+            name=item.name,
+            kind=item.kind,
+            phase=item.phase,
+            site=item.site,
+            description=described.get(item.name),
+            energy_kwh=item.energy_kwh or 0.0,
+            co2e_kg=item.co2e_kg or 0.0,
+            energy_share=_share(item.energy_kwh or 0.0, totals.energy_kwh),
+            co2e_share=_share(item.co2e_kg or 0.0, totals.co2e_kg),
+            provenance=item.provenance,
+        )
+        for item in billed
+    ]
+
+
+def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
+    return tuple(
+        PhaseRow(
+            name=name,
+            energy_kwh=total.energy_kwh,
+            co2e_kg=total.co2e_kg,
+            energy_share=total.energy_share,
+            co2e_share=total.co2e_share,
+            items=tuple(row for row in rows if row.phase == name),
+        )
+        for name, total in bill.phases.items()
+    )
+
+
+def _site_rows(bill: Bill, project: Project) -> tuple[SiteRow, ...]:
+    """Every site of the project file, in file order, with the sources SiteContext records."""
+    out = []
+    for name, site in project.sites.items():
+        context = SiteContext.from_site(name, site)
+        out.append(
+            SiteRow(
+                name=name,
+                description=site.description,
+                pue=context.pue,
+                pue_source=context.pue_source,
+                carbon_intensity_g_per_kwh=context.carbon_intensity_g_per_kwh,
+                intensity_source=context.intensity_source,
+                # A site resolved from the catalog carries its data year; a hand-written one has none.
+                year=getattr(site, "year", None),
+                items=sum(1 for item in bill.items if item.site == name),
+                provider=getattr(site, "provider", None),
+                region=getattr(site, "region", None),
+            )
+        )
+    return tuple(out)
+
+
+def _economics(item: ItemBill) -> Economics:
+    return Economics(item.name, item.billed, tuple(economics(item)), item.provenance)
+
+
+def _training(bill: Bill, project: Project, sites: tuple[SiteRow, ...]) -> TrainingSummary | None:
+    """Training items summed, with their hardware named from the device or its power."""
+    trained = [item for item in bill.items if item.kind == "training" and item.billed]
+    if not trained:
+        return None
+    specs = {item.name: item for _, item in project.items() if item.kind == "training"}
+    hardware: dict[str, None] = {}
+    for item in trained:
+        spec = specs[item.name]
+        device = getattr(spec, "device", None)
+        name = device or f"accelerators of {spec.watts_per_device:g} W"
+        host = f" + {spec.host_watts_per_device:g} W host share each" if spec.host_watts_per_device else ""
+        hardware.setdefault(f"{name}{host}", None)
+    used = {item.site for item in trained}
+    return TrainingSummary(
+        hardware="; ".join(hardware),
+        device_hours=sum(float(item.details.get("device_hours", 0.0)) for item in trained),
+        sites=tuple(site for site in sites if site.name in used),
+        energy_kwh=sum(item.energy_kwh or 0.0 for item in trained),
+        co2e_kg=sum(item.co2e_kg or 0.0 for item in trained),
+    )
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0

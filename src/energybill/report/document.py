@@ -1,0 +1,201 @@
+"""The report as Markdown: the same content as the HTML page, as tables for a paper or a repository."""
+
+from __future__ import annotations
+
+from energybill.bill import Provenance
+from energybill.report.data import ReportData
+from energybill.report.numbers import amount, share
+from energybill.units import kg_to_tonnes, kwh_to_mwh
+
+
+def cell(text: object) -> str:
+    """Text for a Markdown table cell: no pipe, backslash or markup can break out of it."""
+    value = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return value.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def factor(value: float) -> str:
+    """A published factor with its significant digits: ``10,715``, ``1,466.8``."""
+    return f"{value:,.6g}"
+
+
+def render(data: ReportData) -> str:
+    """The whole report as Markdown."""
+    out = [f"# {cell(data.project)} — energy bill and carbon footprint", ""]
+    if data.description:
+        out += [cell(data.description), ""]
+    out += [
+        f"**Total: {amount(data.energy_kwh)} kWh ({amount(kwh_to_mwh(data.energy_kwh), 2)} MWh) and "
+        f"{amount(data.co2e_kg)} kg CO2e ({amount(kg_to_tonnes(data.co2e_kg), 2)} t).**",
+        "",
+        "| Everyday equivalent | Factor | Source |",
+        "|---|--:|---|",
+    ]
+    out += [
+        row(
+            f"≈ {amount(e.value)} {cell(e.unit)}", f"{factor(e.factor)} {cell(e.factor_unit)}", cell(e.source)
+        )
+        for e in data.equivalents
+    ]
+    out += ["", "## Energy and CO2e by phase", "", *phase_table(data)]
+    out += ["", "## Items ranked by CO2e", "", *_ranked(data)]
+    for section in (_scenarios, _ranges, _measured, _recommendations, _sites, _economics, _provenance):
+        out += section(data)
+    return "\n".join(out) + "\n"
+
+
+def number(value: float | str) -> str:
+    """A provenance input as a reader redoes the sum: 10 significant digits (``32500``, ``1.17e+22``);
+    the JSON report keeps every digit."""
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
+def row(*cells: str) -> str:
+    """A Markdown table row of cells already escaped."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def phase_table(data: ReportData) -> list[str]:
+    """Phases with their totals and shares, and the project's total."""
+    out = ["| Phase | Energy (kWh) | Share | CO2e (kg) | Share |", "|---|--:|--:|--:|--:|"]
+    out += [
+        f"| {cell(p.name)} | {amount(p.energy_kwh)} | {share(p.energy_share)} | {amount(p.co2e_kg)} "
+        f"| {share(p.co2e_share)} |"
+        for p in data.phases
+    ]
+    out.append(
+        row(
+            "**Total**",
+            f"**{amount(data.energy_kwh)}**",
+            share(1.0),
+            f"**{amount(data.co2e_kg)}**",
+            share(1.0),
+        )
+    )
+    return out
+
+
+def _ranked(data: ReportData) -> list[str]:
+    out = [
+        "| # | Item | Phase | Site | Energy (kWh) | CO2e (kg) | Share of CO2e |",
+        "|--:|---|---|---|--:|--:|--:|",
+    ]
+    out += [
+        f"| {i.rank} | {cell(i.name)} | {cell(i.phase)} | {cell(i.site or '')} | {amount(i.energy_kwh)} "
+        f"| {amount(i.co2e_kg)} | {share(i.co2e_share)} |"
+        for i in data.ranked
+    ]
+    if data.unbilled:
+        names = ", ".join(cell(name) for name in data.unbilled)
+        out += ["", f"Not in the totals (prospective, no volume given): {names}."]
+    return out
+
+
+def _scenarios(data: ReportData) -> list[str]:
+    if not data.scenarios:
+        return []
+    base = data.scenarios[0]
+    out = [
+        "",
+        "## Scenarios",
+        "",
+        "| Scenario | Energy (kWh) | CO2e (kg) | CO2e vs. baseline |",
+        "|---|--:|--:|--:|",
+    ]
+    for n, s in enumerate(data.scenarios):
+        delta = (
+            "baseline"
+            if n == 0
+            else f"{'+' if s.co2e_kg > base.co2e_kg else ''}{amount(s.co2e_kg - base.co2e_kg)}"
+        )
+        out.append(
+            row(f"{cell(s.name)}: {cell(s.description)}", amount(s.energy_kwh), amount(s.co2e_kg), delta)
+        )
+    return out
+
+
+def _ranges(data: ReportData) -> list[str]:
+    if data.ranges is None:
+        return []
+    out = [
+        "",
+        "## Uncertainty: p5–p95",
+        "",
+        f"{data.ranges.samples} samples; {cell(data.ranges.method)}.",
+        "",
+    ]
+    out += ["| Quantity | p5 | p50 | p95 | Estimate |", "|---|--:|--:|--:|--:|"]
+    for r in data.ranges.rows:
+        unit = "kWh" if r.quantity == "energy_kwh" else "kg CO2e"
+        out.append(row(f"{cell(r.name)} ({unit})", *(amount(v) for v in (r.p5, r.p50, r.p95, r.estimate))))
+    return out
+
+
+def _measured(data: ReportData) -> list[str]:
+    if not data.measured:
+        return []
+    out = ["", "## Estimate vs. measured", ""]
+    out += [
+        "| Item | Estimated (kWh) | Measured (kWh) | Measured / estimated | Method |",
+        "|---|--:|--:|--:|---|",
+    ]
+    out += [
+        row(
+            cell(m.name),
+            amount(m.estimated_energy_kwh),
+            amount(m.measured_energy_kwh),
+            f"{amount(m.ratio, 2)}×",
+            f"{cell(m.method)} ({m.runs} run{'s' if m.runs != 1 else ''})",
+        )
+        for m in data.measured
+    ]
+    return out
+
+
+def _recommendations(data: ReportData) -> list[str]:
+    if not data.recommendations:
+        return []
+    out = ["", "## Recommendations", ""]
+    out += [
+        f"{n}. **{cell(r.title)}** — saves {amount(r.saving_co2e_kg)} kg CO2e and "
+        f"{amount(r.saving_energy_kwh)} kWh. {cell(r.detail)}"
+        for n, r in enumerate(data.recommendations, start=1)
+    ]
+    return out
+
+
+def _sites(data: ReportData) -> list[str]:
+    out = ["", "## Sites and their assumptions", ""]
+    out += ["| Site | PUE | Grid (g CO2e/kWh) | Year | Sources |", "|---|--:|--:|---|---|"]
+    for s in data.sites:
+        name = f"**{cell(s.name)}**" + (f": {cell(s.description)}" if s.description else "")
+        sources = f"PUE: {cell(s.pue_source)}; intensity: {cell(s.intensity_source)}"
+        intensity = amount(s.carbon_intensity_g_per_kwh, 0)
+        out.append(row(name, amount(s.pue, 2), intensity, str(s.year or "—"), sources))
+    return out
+
+
+def _economics(data: ReportData) -> list[str]:
+    out: list[str] = []
+    for e in data.economics:
+        out += ["", f"## Inference economics — {cell(e.name)}", "", "| | |", "|---|---|"]
+        out += [f"| {cell(label)} | {cell(value)} |" for label, value in e.lines]
+    return out
+
+
+def _provenance(data: ReportData) -> list[str]:
+    out = ["", "## Where each number comes from"]
+    rows = [(i.name, i.provenance) for i in data.ranked] + [
+        (e.name, e.provenance) for e in data.economics if not e.billed
+    ]
+    for name, records in rows:
+        out += ["", f"### {cell(name)}", "", "| Quantity | Formula | Inputs | Source |", "|---|---|---|---|"]
+        out += [_provenance_row(p) for p in records]
+    if data.defaults:
+        out += ["", "### Defaults used", ""] + [f"- {cell(line)}" for line in data.defaults]
+    return out
+
+
+def _provenance_row(p: Provenance) -> str:
+    inputs = ", ".join(f"{k} = {number(v)}" for k, v in p.inputs.items())
+    return f"| {cell(p.quantity)} | `{cell(p.formula)}` | {cell(inputs)} | {cell(p.source)} |"

@@ -1,0 +1,85 @@
+"""Everyday equivalents of a bill's totals, each with its factor and the factor's source.
+
+A reader grasps "5.5 years of a US home's electricity" faster than "59 MWh". Each factor is a
+published figure; the report prints the factor, the formula and the citation beside the number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# EIA FAQ "How much electricity does an American home use?" (id=97, updated 2021-10-07):
+# "In 2020, the average annual electricity consumption for a U.S. residential utility customer
+# was 10,715 kilowatthours (kWh)".
+HOME_KWH_PER_YEAR = 10_715.0
+HOME_SOURCE = (
+    "U.S. EIA, FAQ 'How much electricity does an American home use?': 10,715 kWh per residential "
+    "customer in 2020 (https://www.eia.gov/tools/faqs/faq.php?id=97)"
+)
+
+# EPA-420-F-23-014 (June 2023), "Greenhouse Gas Emissions from a Typical Passenger Vehicle":
+# "A typical passenger vehicle emits about 4.6 metric tons of carbon dioxide per year".
+CAR_KG_PER_YEAR = 4_600.0
+CAR_SOURCE = (
+    "U.S. EPA, 'Greenhouse Gas Emissions from a Typical Passenger Vehicle', EPA-420-F-23-014 (June 2023): "
+    "4.6 t CO2 per vehicle per year"
+)
+
+# Paris CDG – New York JFK great circle: haversine (R = 6,371 km) on the coordinates of the bundled
+# airportsdata table (49.0128, 2.55 and 40.639928, -73.778692) gives 5,833.6 km.
+PARIS_NEW_YORK_KM = 5_833.6
+# DESNZ GHG conversion factors 2025, air travel, "International, to/from non-UK", economy class,
+# with radiative forcing: direct 0.10916 + well-to-tank 0.01656 kg CO2e per passenger-km.
+FLIGHT_KG_PER_PASSENGER_KM = 0.10916 + 0.01656
+FLIGHT_SOURCE = (
+    "UK DESNZ GHG conversion factors 2025, international economy class with radiative forcing, "
+    "direct 0.10916 + well-to-tank 0.01656 kg CO2e per passenger-km (OGL v3.0); CDG–JFK 5,833.6 km "
+    "great circle (airportsdata coordinates)"
+)
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A total expressed as something familiar, with the factor that converts it and its source."""
+
+    basis: str  # "energy_kwh" or "co2e_kg": which total it converts
+    value: float
+    unit: str  # what one of ``value`` is, in words
+    factor: float
+    factor_unit: str
+    formula: str
+    source: str
+
+
+def equivalents(energy_kwh: float, co2e_kg: float) -> tuple[Equivalent, ...]:
+    """The bill's totals as home-years of electricity, car-years and Paris–New York return flights."""
+    flight_kg = 2 * PARIS_NEW_YORK_KM * FLIGHT_KG_PER_PASSENGER_KM
+    return (
+        Equivalent(
+            basis="energy_kwh",
+            value=energy_kwh / HOME_KWH_PER_YEAR,
+            unit="years of the electricity of an average US home",
+            factor=HOME_KWH_PER_YEAR,
+            factor_unit="kWh per home-year",
+            formula="energy_kwh / kWh per home-year",
+            source=HOME_SOURCE,
+        ),
+        Equivalent(
+            basis="co2e_kg",
+            value=co2e_kg / CAR_KG_PER_YEAR,
+            unit="years of driving a typical passenger car",
+            factor=CAR_KG_PER_YEAR,
+            factor_unit="kg CO2 per car-year",
+            formula="co2e_kg / kg per car-year",
+            source=CAR_SOURCE,
+        ),
+        Equivalent(
+            basis="co2e_kg",
+            value=co2e_kg / flight_kg,
+            unit="Paris–New York return flights of one economy passenger",
+            factor=flight_kg,
+            factor_unit="kg CO2e per passenger return flight",
+            formula="co2e_kg / (2 × 5,833.6 km × 0.12572 kg per passenger-km)",
+            source=FLIGHT_SOURCE,
+        ),
+    )

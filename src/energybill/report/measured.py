@@ -1,0 +1,77 @@
+"""The estimated-vs-measured rows of a bill (items with measured runs attached)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from energybill.bill import Bill
+from energybill.report.numbers import amount
+
+
+@dataclass(frozen=True)
+class MeasuredRow:
+    name: str
+    estimated_kwh: str
+    measured_kwh: str
+    difference: str
+    runs: str
+    methods: str
+
+
+def measured_rows(bill: Bill) -> list[MeasuredRow]:
+    """One row per item with measurements: estimate, measurement, difference, runs, methods."""
+    rows = []
+    for item in bill.items:
+        d = item.details
+        if "measured_energy_kwh" not in d:
+            continue
+        estimated = None if item.kind == "measured" else item.energy_kwh
+        diff = d.get("measured_minus_estimated_kwh")
+        ratio = d.get("measured_vs_estimated")
+        difference = "only measured" if estimated is None else _kwh(float(diff) if diff is not None else None)
+        if ratio is not None:
+            difference += f" ({float(ratio) * 100:+.1f} %)"
+        rows.append(MeasuredRow(item.name, _kwh(estimated), _kwh(float(d["measured_energy_kwh"])),
+                                difference, str(d["measured_runs"]), str(d["measured_methods"])))
+    return rows
+
+
+def measured_table(bill: Bill) -> object | None:
+    """A rich table of ``measured_rows``, or None when nothing was measured."""
+    rows = measured_rows(bill)
+    if not rows:
+        return None
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Estimated and measured (kWh, PUE included)", title_justify="left")
+    for column in ("Item", "Estimated", "Measured", "Difference", "Runs", "Methods"):
+        numeric = column in {"Estimated", "Measured", "Difference"}
+        table.add_column(column, justify="right" if numeric else "left")
+    for r in rows:
+        table.add_row(escape(r.name), r.estimated_kwh, r.measured_kwh, r.difference, r.runs, r.methods)
+    return table
+
+
+def _kwh(value: float | None) -> str:
+    """kWh with 4 significant digits below 1 kWh (measured test runs are small), else 1 decimal."""
+    if value is None or abs(value) >= 1:
+        return amount(value, 1)
+    return f"{value:.4g}"
+
+
+def report_rows(bill: Bill) -> tuple[object, ...]:
+    """The measured rows of ``energybill report`` (``report.data.MeasuredRow``)."""
+    from energybill.report.data import MeasuredRow as ReportRow
+
+    return tuple(
+        ReportRow(
+            name=item.name,
+            estimated_energy_kwh=0.0 if item.kind == "measured" else (item.energy_kwh or 0.0),
+            measured_energy_kwh=float(item.details["measured_energy_kwh"]),
+            method=str(item.details["measured_methods"]),
+            runs=len(str(item.details["measured_runs"]).split(", ")),
+        )
+        for item in bill.items
+        if "measured_energy_kwh" in item.details
+    )

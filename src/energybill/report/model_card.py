@@ -1,0 +1,82 @@
+"""The environmental-impact section of a Hugging Face model card, then the full phase table.
+
+The bullet list follows the Hub's model-card template ("Hardware Type, Hours used, Cloud Provider,
+Compute Region, Carbon Emitted", from Lacoste et al. 2019's ML CO2 Impact calculator); the YAML
+block is the Hub's ``co2_eq_emissions`` metadata, whose ``emissions`` is in grams
+(https://huggingface.co/docs/hub/model-cards-co2).
+"""
+
+from __future__ import annotations
+
+import json
+
+from energybill.report.data import ReportData, SiteRow, TrainingSummary
+from energybill.report.document import cell, phase_table
+from energybill.report.numbers import amount
+from energybill.units import kg_to_g
+
+
+def render(data: ReportData) -> str:
+    """Markdown to paste into a model card's README.md."""
+    out = ["## Environmental Impact", ""]
+    out += [
+        "Estimated with energybill over the whole project (storage, transfer, data processing, "
+        "experiments, training, serving, travel), not only the training run; the bullets describe training.",
+        "",
+    ]
+    out += _bullets(data, data.training)
+    out += ["", "### Full bill by phase", "", *phase_table(data), ""]
+    out += _metadata(data, data.training)
+    return "\n".join(out) + "\n"
+
+
+def _bullets(data: ReportData, training: TrainingSummary | None) -> list[str]:
+    total = (
+        f"{amount(data.co2e_kg)} kg CO2e for the whole project ({amount(data.energy_kwh)} kWh; phases below)"
+    )
+    if training is None:
+        return ["- **Hardware Type:** no training item in the bill", f"- **Carbon Emitted:** {total}"]
+    return [
+        f"- **Hardware Type:** {cell(training.hardware)}{_described(training.sites)}",
+        f"- **Hours used:** {amount(training.device_hours, 0)} device-hours (training)",
+        f"- **Cloud Provider:** {cell(_provider(training.sites))}",
+        f"- **Compute Region:** {_regions(training.sites)}",
+        f"- **Carbon Emitted:** {amount(training.co2e_kg)} kg CO2e for training "
+        f"({amount(training.energy_kwh)} kWh); {total}",
+    ]
+
+
+def _described(sites: tuple[SiteRow, ...]) -> str:
+    described = [f"{cell(s.name)}: {cell(s.description)}" for s in sites if s.description]
+    return f" ({'; '.join(described)})" if described else ""
+
+
+def _provider(sites: tuple[SiteRow, ...]) -> str:
+    providers = sorted({s.provider for s in sites if s.provider})
+    return ", ".join(providers) if providers else "not stated in the project file (own or HPC sites)"
+
+
+def _regions(sites: tuple[SiteRow, ...]) -> str:
+    return "; ".join(
+        f"{cell(s.region or s.name)} (PUE {amount(s.pue, 2)}, "
+        f"{amount(s.carbon_intensity_g_per_kwh, 0)} g CO2e/kWh)"
+        for s in sites
+    )
+
+
+def _metadata(data: ReportData, training: TrainingSummary | None) -> list[str]:
+    """The Hub's YAML metadata; strings are JSON-quoted, which YAML reads as double-quoted scalars."""
+    co2e_kg = training.co2e_kg if training else data.co2e_kg
+    lines = [
+        "Metadata for the card's YAML header (training only; `emissions` in grams, as the Hub asks):",
+        "",
+        "```yaml",
+        "co2_eq_emissions:",
+        f"  emissions: {round(kg_to_g(co2e_kg), 1)!r}",
+        f"  source: {json.dumps(f'energybill estimate of project {data.project}', ensure_ascii=False)}",
+    ]
+    if training is not None:
+        where = "; ".join(s.region or s.description or s.name for s in training.sites)
+        lines.append(f"  geographical_location: {json.dumps(where, ensure_ascii=False)}")
+        lines.append(f"  hardware_used: {json.dumps(training.hardware, ensure_ascii=False)}")
+    return [*lines, "```"]

@@ -1,0 +1,99 @@
+"""Charts for slides, drawn with matplotlib (the ``plot`` extra; imported only here, lazily)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from energybill.report.data import ReportData
+from energybill.report.svg import PALETTE, colors
+from energybill.units import kg_to_tonnes, kwh_to_mwh
+
+KINDS = ("phases", "items", "scenarios")
+
+
+def plot(data: ReportData, kind: str, out: Path) -> None:
+    """Draw chart ``kind`` of ``data`` into ``out`` (.png, .svg or .pdf, from its suffix)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
+
+    draw = {"phases": _phases, "items": _items, "scenarios": _scenarios}[kind]
+    figure = draw(plt, data)
+    try:
+        # A fixed date keeps the SVG and PDF files byte-identical from run to run.
+        figure.savefig(out, dpi=150, bbox_inches="tight", metadata=_metadata(out))
+    finally:
+        plt.close(figure)
+
+
+def _phases(plt: Any, data: ReportData) -> Any:
+    """The talk's two pies: energy by phase and CO2e by phase, as donuts."""
+    figure, axes = plt.subplots(1, 2, figsize=(11, 5.2))
+    palette = colors([p.name for p in data.phases])
+    for ax, key, title in (
+        (axes[0], "energy_kwh", f"Energy by phase — {kwh_to_mwh(data.energy_kwh):,.2f} MWh"),
+        (axes[1], "co2e_kg", f"CO2e by phase — {kg_to_tonnes(data.co2e_kg):,.2f} t"),
+    ):
+        shown = [p for p in data.phases if getattr(p, key) > 0]
+        values = [getattr(p, key) for p in shown]
+        ax.pie(
+            values,
+            colors=[palette[p.name] for p in shown],
+            autopct=lambda pct: f"{pct:.0f} %" if pct >= 3 else "",
+            pctdistance=0.78,
+            startangle=90,
+            counterclock=False,
+            wedgeprops={"width": 0.42, "edgecolor": "white"},
+        )
+        ax.set_title(title)
+    # One legend for both donuts: small slices' labels would overlap around the ring.
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=palette[p.name], label=p.name) for p in data.phases]
+    figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 7), frameon=False)
+    figure.suptitle(f"{data.project} — energy bill and carbon footprint", fontweight="bold")
+    return figure
+
+
+def _items(plt: Any, data: ReportData) -> Any:
+    """Items ranked by CO2e, largest at the top, coloured by phase."""
+    rows = list(reversed(data.ranked))
+    palette = colors([p.name for p in data.phases])
+    figure, ax = plt.subplots(figsize=(10, 0.38 * len(rows) + 1.4))
+    ax.barh([r.name for r in rows], [r.co2e_kg for r in rows], color=[palette[r.phase] for r in rows])
+    for index, row in enumerate(rows):
+        ax.text(row.co2e_kg, index, f" {row.co2e_kg:,.0f}", va="center", fontsize=8)
+    ax.set_xlabel("kg CO2e")
+    ax.set_title(f"{data.project} — items ranked by CO2e")
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def _scenarios(plt: Any, data: ReportData) -> Any:
+    """CO2e of the baseline and each scenario."""
+    from energybill.report.errors import ReportError
+
+    if not data.scenarios:
+        raise ReportError("--kind scenarios: scenarios are not available in this version")
+    rows = list(reversed(data.scenarios))
+    figure, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.4))
+    ax.barh(
+        [s.name for s in rows], [s.co2e_kg for s in rows], color=[PALETTE[2]] * (len(rows) - 1) + [PALETTE[0]]
+    )
+    for index, row in enumerate(rows):
+        ax.text(row.co2e_kg, index, f" {row.co2e_kg:,.0f}", va="center", fontsize=8)
+    ax.set_xlabel("kg CO2e")
+    ax.set_title(f"{data.project} — scenarios (baseline at the top)")
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def _metadata(out: Path) -> dict[str, Any]:
+    suffix = out.suffix.lower()
+    if suffix == ".svg":
+        return {"Date": None}
+    if suffix == ".pdf":
+        return {"CreationDate": None}
+    return {}

@@ -1,0 +1,249 @@
+"""The meter, the sampler, measure() and the labelled CPU/RAM model, with values worked out by hand."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import energybill
+from energybill.measure.backends.base import COUNTER, MODELLED, Device
+from energybill.measure.backends.model import ModelBackend, ProcessTree, load_fraction
+from energybill.measure.meter import Meter, MeterError
+from energybill.measure.sampler import Sampler
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class PowerProfile:
+    """A counter-like backend whose device draws ``power(t)`` watts (integrated exactly per second)."""
+
+    name = "profile"
+    max_interval_s = None
+
+    def __init__(self, clock: FakeClock, watts: list[float]) -> None:
+        self.clock, self.watts = clock, watts  # watts[i] during second i
+
+    def start(self, now_s: float) -> list[Device]:
+        return [Device("fake:0", "cpu", COUNTER, "fake", "test profile")]
+
+    def sample(self, now_s: float) -> None:
+        pass
+
+    def read(self, now_s: float) -> dict[str, float]:
+        whole = int(now_s)
+        current_w = self.watts[whole] if whole < len(self.watts) else 0.0
+        energy = sum(self.watts[:whole]) + (now_s - whole) * current_w
+        return {"fake:0": energy}
+
+    def close(self) -> None:
+        pass
+
+
+def test_nested_and_overlapping_windows_share_the_counters() -> None:
+    clock = FakeClock()
+    meter = Meter(backends=[PowerProfile(clock, [50.0] * 20)], clock=clock, thread=False)
+    meter.begin("outer")
+    clock.t = 2.0
+    meter.begin("inner")
+    clock.t = 5.0
+    inner = meter.end("inner")
+    clock.t = 10.0
+    outer = meter.end("outer")
+    assert (inner.energy_j, inner.duration_s) == (150.0, 3.0)
+    assert (outer.energy_j, outer.duration_s, outer.average_power_w) == (500.0, 10.0, 50.0)
+
+
+def test_peak_power_is_the_highest_sampled_interval() -> None:
+    clock = FakeClock()
+    watts = [50.0, 50.0, 50.0, 200.0, 200.0, 80.0]
+    meter = Meter(backends=[PowerProfile(clock, watts)], clock=clock, thread=False)
+    meter.begin("w")
+    for t in range(1, 7):
+        clock.t = float(t)
+        meter.tick()
+    result = meter.end("w")
+    assert result.peak_power_w == 200.0
+    assert result.energy_j == 630.0  # 3 × 50 + 2 × 200 + 80
+
+
+def test_window_misuse_is_a_clear_error() -> None:
+    clock = FakeClock()
+    meter = Meter(backends=[PowerProfile(clock, [1.0])], clock=clock, thread=False)
+    meter.begin("a")
+    with pytest.raises(MeterError, match="already open"):
+        meter.begin("a")
+    with pytest.raises(MeterError, match=r"'b' is not open \(open windows: a\)"):
+        meter.end("b")
+
+
+def test_co2e_at_a_site() -> None:
+    clock = FakeClock()
+    meter = Meter(backends=[PowerProfile(clock, [360.0] * 20)], clock=clock, thread=False)
+    meter.begin("w")
+    clock.t = 10.0
+    result = meter.end("w")
+    # 3,600 J = 0.001 kWh; × PUE 1.5 × 600 g/kWh = 0.9 g
+    assert result.energy_kwh == pytest.approx(0.001)
+    assert result.co2e_kg(600, pue=1.5) == pytest.approx(0.0009)
+
+
+def test_measure_as_context_manager_and_decorator() -> None:
+    clock = FakeClock()
+    with energybill.measure("block", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock,
+                            thread=False) as run:
+        clock.t = 4.0
+    assert run.energy_j == 40.0 and run.result.methods() == {"fake:0": COUNTER}
+
+    deco = energybill.measure("fn", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock, thread=False)
+
+    @deco
+    def work(seconds: float) -> str:
+        clock.t += seconds
+        return "done"
+
+    assert work(1.0) == "done" and work(2.0) == "done"
+    assert [r.energy_j for r in deco.history] == [10.0, 20.0]
+
+
+def test_no_backend_means_no_reading_never_zero() -> None:
+    meter = Meter(backends=[], thread=False)
+    meter.begin("w")
+    result = meter.end("w")
+    assert result.energy_j is None and result.average_power_w is None and result.peak_power_w is None
+
+
+def test_sampler_ticks_on_a_grid_and_stop_is_idempotent() -> None:
+    calls: list[float] = []
+    never = Sampler(lambda: calls.append(-1.0), 0.01)
+    never.stop()  # before start: harmless, and a stopped sampler stays stopped
+    never.start()
+    sampler = Sampler(lambda: calls.append(time.monotonic()), 0.05)
+    sampler.start()
+    time.sleep(0.33)
+    sampler.stop()
+    sampler.stop()
+    assert 5 <= len(calls) <= 7
+    assert not sampler.running and sampler.cpu_s >= 0.0
+    stopped_at = len(calls)
+    time.sleep(0.1)
+    assert len(calls) == stopped_at
+
+
+def test_sampler_survives_a_failing_tick() -> None:
+    def boom() -> None:
+        raise OSError("sysfs went away")
+
+    sampler = Sampler(boom, 0.02)
+    sampler.start()
+    time.sleep(0.1)
+    sampler.stop()
+    assert sampler.errors and isinstance(sampler.errors[0], OSError)
+
+
+def test_sampler_schedules_on_the_injected_clock() -> None:
+    # A clock that jumps 1 s ahead at every reading: the sampler waits by it, not by the real
+    # clock, so every grid point is already due and it ticks at once.
+    fake = [0.0]
+    ticks = threading.Event()
+    count = [0]
+
+    def clock() -> float:
+        fake[0] += 1.0
+        return fake[0]
+
+    def tick() -> None:
+        count[0] += 1
+        if count[0] == 3:
+            ticks.set()
+
+    sampler = Sampler(tick, 0.4, clock=clock)
+    sampler.start()
+    assert ticks.wait(0.3)  # on the real clock three 0.4 s ticks take 1.2 s
+    sampler.stop()
+
+
+# -- the labelled model --------------------------------------------------------------------------
+
+
+def test_load_curve_anchors_and_interpolation() -> None:
+    assert load_fraction(0.0) == pytest.approx(0.12)
+    assert load_fraction(0.5) == pytest.approx(0.75)
+    assert load_fraction(1.0) == pytest.approx(1.02)
+    assert load_fraction(0.3) == pytest.approx(0.32 + (0.75 - 0.32) * 0.2 / 0.4)
+    assert load_fraction(1.7) == pytest.approx(1.02) and load_fraction(-1) == pytest.approx(0.12)
+
+
+class FakeTree:
+    def __init__(self, clock: FakeClock, cpus_busy: float, rss_gb: float) -> None:
+        self.clock, self.cpus_busy, self.rss_gb = clock, cpus_busy, rss_gb
+
+    def cpu_seconds(self) -> float:
+        return self.clock.t * self.cpus_busy
+
+    def rss_bytes(self) -> float:
+        return self.rss_gb * 1e9
+
+
+def test_model_energy_worked_by_hand() -> None:
+    clock = FakeClock()
+    model = ModelBackend(cpu_tdp_w=100.0, tree=FakeTree(clock, cpus_busy=2.0, rss_gb=2.0), logical_cpus=4)
+    devices = model.start(0.0)
+    assert {d.method for d in devices} == {MODELLED}
+    assert "TDP 100 W" in devices[0].source
+    clock.t = 10.0
+    energy = model.read(10.0)
+    # 2 of 4 CPUs busy → u = 0.5 → 0.75 × 100 W × 10 s = 750 J; RAM 2 GB × 0.3725 W/GB × 10 s = 7.45 J
+    assert energy == {"model:cpu": pytest.approx(750.0), "model:ram": pytest.approx(7.45)}
+
+
+def test_model_default_tdp_is_printed_in_the_source() -> None:
+    clock = FakeClock()
+    devices = ModelBackend(tree=FakeTree(clock, 0, 0), components=("cpu",)).start(0.0)
+    assert "TDP 85 W (default; set --cpu-tdp-w)" in devices[0].source
+
+
+def test_process_tree_counts_a_child_process_cpu_time() -> None:
+    tree = ProcessTree()
+    before = tree.cpu_seconds()
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass"
+    child = subprocess.Popen([sys.executable, "-c", burn])
+    time.sleep(0.3)
+    during = tree.cpu_seconds()  # the child is alive: seen through psutil
+    child.wait()
+    after = tree.cpu_seconds()  # the child was reaped: the kernel's children_* times hold it
+    assert during >= before
+    assert after - before == pytest.approx(0.6, abs=0.25)
+    assert tree.rss_bytes() > 0
+    assert os.getpid() == tree.root.pid
+
+
+class Flaky(PowerProfile):
+    """Reads fine, then the hardware goes away (a driver reload, a sysfs permission change)."""
+
+    def read(self, now_s: float) -> dict[str, float]:
+        if now_s > 2.0:
+            raise OSError("No such device")
+        return super().read(now_s)
+
+
+def test_a_read_error_mid_run_keeps_the_last_good_values_and_says_so() -> None:
+    clock = FakeClock()
+    meter = Meter(backends=[Flaky(clock, [10.0] * 10)], clock=clock, thread=False)
+    meter.begin("w")
+    clock.t = 2.0
+    meter.tick()
+    clock.t = 5.0
+    result = meter.end("w")
+    assert result.energy_j == 20.0  # what was read up to 2 s; not extrapolated, not zeroed
+    assert any("read failed at 5.0 s (No such device)" in note for note in result.notes)
