@@ -121,3 +121,7 @@ from energybill.cli.report import report as _report  # noqa: E402
 
 cli.add_command(_report)
 cli.add_command(_plot)
+
+from energybill.cli.importers import import_ as _import_command  # noqa: E402
+
+cli.add_command(_import_command)
