@@ -110,3 +110,31 @@ def test_owners_gpu_to_its_trainer_cpu_zones_to_the_lowest_rank_of_the_host() ->
         ("a", "gpu:G1"): 0, ("a", "gpu:G0"): 1, ("a", "rapl:package-0"): 0,
         ("b", "gpu:G3"): 3, ("b", "gpu:G2"): 2, ("b", "rapl:package-0"): 2,
     }
+
+
+def test_torchrun_job_uses_the_launchers_store_and_counts_the_host_once(tmp_path: Path) -> None:
+    """Real torchrun, 2 ranks on this host: the CPU figures come from one rank, not two."""
+    import os
+    import subprocess
+    import sys
+
+    from energybill.ledger import record
+    from energybill.ledger.store import Ledger
+
+    job = Path(__file__).with_name("torchrun_cpu_job.py")
+    env = {**os.environ, "ENERGYBILL_HOST": "this-host", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
+               str(job), str(tmp_path / "runs.db")]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ledger = Ledger(tmp_path / "runs.db")
+    [run] = ledger.runs()
+    devices = record.per_device(ledger, run.id)
+    ids = [d["device_id"] for d in devices]
+    assert len(ids) == len(set(ids)) and ids, ids
+    # no GPU here: the CPU figures belong to the host's first rank only
+    assert all(d["host"] == "this-host" and d["rank"] == 0 for d in devices)
+    assert [r.status for r in record.ranks(ledger, run.id)] == ["reported", "reported"]
+    assert run.status == "completed"
+    assert run.energy_j == pytest.approx(sum(d["energy_j"] for d in devices))
+    assert [w.name for w in record.windows(ledger, run.id) if w.phase is None] == ["epoch 0", "epoch 1"]
