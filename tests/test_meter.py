@@ -188,11 +188,8 @@ class FakeTree:
     def __init__(self, clock: FakeClock, cpus_busy: float, rss_gb: float) -> None:
         self.clock, self.cpus_busy, self.rss_gb = clock, cpus_busy, rss_gb
 
-    def cpu_seconds(self) -> float:
-        return self.clock.t * self.cpus_busy
-
-    def rss_bytes(self) -> float:
-        return self.rss_gb * 1e9
+    def snapshot(self) -> tuple[float, float]:
+        return self.clock.t * self.cpus_busy, self.rss_gb * 1e9
 
 
 def test_model_energy_worked_by_hand() -> None:

@@ -55,9 +55,14 @@ class ProcessTree:
         except self._psutil.Error:
             return []
 
-    def cpu_seconds(self) -> float:
+    def snapshot(self) -> tuple[float, float]:
+        """(CPU seconds so far, resident bytes now), from one scan of the process table."""
+        members = self._members()
+        return self.cpu_seconds(members), self.rss_bytes(members)
+
+    def cpu_seconds(self, members: list[object] | None = None) -> float:
         """CPU seconds used so far; a child keeps its last seen time after it exits, never less."""
-        for proc in self._members():
+        for proc in self._members() if members is None else members:
             try:
                 times = proc.cpu_times()  # type: ignore[attr-defined]
                 key = (proc.pid, proc.create_time())  # type: ignore[attr-defined]
@@ -74,9 +79,9 @@ class ProcessTree:
         self._total_s = max(self._total_s, seen, own_s + reaped)
         return self._total_s
 
-    def rss_bytes(self) -> float:
+    def rss_bytes(self, members: list[object] | None = None) -> float:
         total = 0.0
-        for proc in self._members():
+        for proc in self._members() if members is None else members:
             try:
                 total += proc.memory_info().rss  # type: ignore[attr-defined]
             except self._psutil.Error:
@@ -113,7 +118,7 @@ class ModelBackend:
             self.tree = arg() if callable(arg) else arg
         except ImportError:
             raise BackendUnavailable("the CPU model needs psutil: pip install psutil") from None
-        self._last = (now_s, self.tree.cpu_seconds())
+        self._last = (now_s, self.tree.snapshot()[0])
         tdp = f"TDP {self.cpu_tdp_w:g} W" + ("" if self.tdp_given else " (default; set --cpu-tdp-w)")
         devices = []
         if "cpu" in self.components:
@@ -130,10 +135,10 @@ class ModelBackend:
         elapsed_s = now_s - t0
         if elapsed_s <= 0:
             return
-        cpu_s = self.tree.cpu_seconds()
+        cpu_s, rss_bytes = self.tree.snapshot()
         utilisation = (cpu_s - cpu0) / (elapsed_s * self.logical_cpus)
         self.energy_j["model:cpu"] += self.cpu_tdp_w * load_fraction(utilisation) * elapsed_s
-        self.energy_j["model:ram"] += self.ram_w_per_gb * self.tree.rss_bytes() / BYTES_PER_GB * elapsed_s
+        self.energy_j["model:ram"] += self.ram_w_per_gb * rss_bytes / BYTES_PER_GB * elapsed_s
         self._last = (now_s, cpu_s)
 
     def read(self, now_s: float) -> dict[str, float]:
