@@ -7,7 +7,7 @@ Phases follow the Trainer's control flow: ``DefaultFlowCallback`` (always first 
 ``train`` segment and open ``eval``, which ``on_evaluate`` closes. Each epoch's figures are appended
 to ``state.log_history`` (saved in ``trainer_state.json``) and to the ``logs`` of later log calls,
 and the run goes to the ledger as one run with its windows. Under torchrun each rank reads only its
-own devices and rank 0 records the job (``energybill.measure.distributed``).
+own devices (its log keys say ``energy/rankN/…``) and rank 0 records the job in the ledger.
 """
 
 from __future__ import annotations
@@ -91,8 +91,12 @@ class EnergybillCallback(TrainerCallback):
     # -- logging --------------------------------------------------------------------------------
     def _log_epoch(self, entry: dict[str, Any]) -> None:
         """Into the Trainer's log history (trainer_state.json) and the next ``logs`` dict."""
+        from energybill.measure.distributed import active_dist
+
         state = self._state
-        figures = {f"energy/{k}": v for k, v in entry.items() if k != "epoch" and v is not None}
+        dist = active_dist()  # under torchrun each rank holds its own devices' joules: say whose
+        prefix = "energy/" if dist is None or dist.get_world_size() == 1 else f"energy/rank{dist.get_rank()}/"
+        figures = {prefix + k: v for k, v in entry.items() if k != "epoch" and v is not None}
         if state is not None:
             state.log_history.append({"epoch": entry["epoch"], "step": state.global_step, **figures})
         self._pending.update(figures)

@@ -53,7 +53,7 @@ class Store(Protocol):
     def check(self, keys: list[str]) -> bool: ...
 
 
-def _dist() -> Any:
+def active_dist() -> Any:
     """``torch.distributed`` if torch is already loaded and a process group is up (never imports torch)."""
     if "torch" not in sys.modules:
         return None
@@ -63,7 +63,7 @@ def _dist() -> Any:
 
 
 def world_size() -> int:
-    dist = _dist()
+    dist = active_dist()
     return dist.get_world_size() if dist is not None else 1
 
 
@@ -214,7 +214,7 @@ class DistributedRun:
 
     # -- start: plan who reads what -------------------------------------------------------------
     def start(self) -> None:
-        dist = _dist()
+        dist = active_dist()
         if self._store is None:
             if dist is None:
                 raise EnergybillError("a distributed run needs torch.distributed initialised (or a store)")
