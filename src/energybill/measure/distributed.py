@@ -179,8 +179,9 @@ class DistributedRun:
         self.interval_s = interval_s
         options = dict(meter_options or {})
         self._ladder = {k: options.pop(k) for k in _LADDER_OPTIONS if k in options}
+        given = options.pop("backends", None) if backends is None else backends  # the candidates
         self._meter_options = options
-        self._given = list(backends) if backends is not None else None
+        self._given = list(given) if given is not None else None
         self._store: Store | None = store
         self.notes: list[str] = []
         self._rank, self._world = rank, world
