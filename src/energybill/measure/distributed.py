@@ -185,6 +185,8 @@ class DistributedRun:
         self._store: Store | None = store
         self.notes: list[str] = []
         self._rank, self._world = rank, world
+        self.rank = -1 if rank is None else rank  # known for sure once started
+        self.world = 0 if world is None else world
         self.host = host or host_name()
         self.timeout_s = timeout_s
         self.coordinator = coordinator
