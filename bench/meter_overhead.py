@@ -1,13 +1,15 @@
 """Overhead of measuring: one CPU-bound workload alone, under energybill's meter, under CodeCarbon.
 
     pip install -e '.[bench]'
-    python bench/meter_overhead.py [--rounds 7] [--seconds 3]
+    python bench/meter_overhead.py [--rounds 15] [--seconds 2]
 
 Each round runs the same pure-Python workload (a fixed number of iterations, about --seconds
 long) three times, in a rotating order: alone, inside ``energybill.measure()`` at its default
 interval, and inside CodeCarbon's ``OfflineEmissionsTracker`` (country FRA, no file written, its
 default 15 s interval; offline so that no network is needed). The table gives the median wall
-time of the workload, its slowdown ratio against running alone, the tracker's start+stop cost and
+time of the workload, its slowdown against running alone (ratio of medians; "paired", the median
+of each round's ratio to that round's run alone; "best", the ratio of the fastest runs, the
+least disturbed on a shared machine), the tracker's start+stop cost and
 the extra process CPU seconds against running alone (every tracker, its threads included), and
 the meter's own CPU seconds as it counts them (sampler thread and window edges, ``Meter.cpu_s``).
 Target: energybill's slowdown ≤ 1 % and below CodeCarbon's.
@@ -19,6 +21,7 @@ import argparse
 import logging
 import os
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -88,27 +91,39 @@ class Alone:
         pass
 
 
+def other_threads_cpu_s() -> dict[int, float]:
+    """CPU seconds of every thread but the main one (the tracker's), from the kernel (10 ms ticks)."""
+    import psutil
+
+    main = threading.main_thread().native_id
+    return {t.id: t.user_time + t.system_time for t in psutil.Process().threads() if t.id != main}
+
+
 def one_run(
     tracker: Callable[[], AbstractContextManager[Any]], iterations: int
-) -> tuple[float, float, float]:
-    """(workload wall seconds, start + stop seconds of the tracker, process CPU seconds in all)."""
+) -> tuple[float, float, float, float]:
+    """(workload wall s, tracker start + stop s, process CPU s in all, tracker threads' CPU s while
+    the workload ran)."""
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     with tracker() as run:
+        threads0 = other_threads_cpu_s()
         t1 = time.perf_counter()
         workload(iterations)
         t2 = time.perf_counter()
+        threads1 = other_threads_cpu_s()
     t3 = time.perf_counter()
     cpu_s = time.process_time() - cpu0
     getattr(tracker, "after", lambda _run: None)(run)
-    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s
+    threads_s = sum(s - threads0.get(tid, 0.0) for tid, s in threads1.items())
+    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s, threads_s
 
 
 def main() -> None:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     iterations = calibrate(args.seconds)
     contenders: list[Any] = [Alone(), Energybill()]
@@ -119,32 +134,44 @@ def main() -> None:
     times: dict[str, list[float]] = {c.name: [] for c in contenders}
     edges: dict[str, list[float]] = {c.name: [] for c in contenders}
     cpus: dict[str, list[float]] = {c.name: [] for c in contenders}
+    threads: dict[str, list[float]] = {c.name: [] for c in contenders}
     for round_ in range(args.rounds):
         order = contenders[round_ % len(contenders):] + contenders[: round_ % len(contenders)]
         for contender in order:
-            wall, edge, cpu_s = one_run(contender, iterations)
+            wall, edge, cpu_s, threads_s = one_run(contender, iterations)
+            threads[contender.name].append(threads_s)
             times[contender.name].append(wall)
             edges[contender.name].append(edge)
             cpus[contender.name].append(cpu_s)
     report(contenders, times, edges, cpus, args)
+    print("\nCPU of the tracker's threads while the workload ran, summed over all rounds:")
+    for contender in contenders[1:]:
+        busy_s, total_s = sum(threads[contender.name]), sum(times[contender.name])
+        print(f"  {contender.name:36} {busy_s:.3f} s in {total_s:.1f} s = {busy_s / total_s * 100:.3f} %")
 
 
 def report(contenders: list[Any], times: dict[str, list[float]], edges: dict[str, list[float]],
            cpus: dict[str, list[float]], args: argparse.Namespace) -> None:
     alone = statistics.median(times["alone"])
+    alone_best = min(times["alone"])
     alone_cpu = statistics.median(cpus["alone"])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"workload: {args.seconds:g} s of pure Python, {args.rounds} interleaved rounds, "
           f"{os.cpu_count()} CPUs, load average {load}; medians")
-    print(f"{'':36} {'workload s':>10} {'slowdown':>9} {'start+stop s':>12} {'extra CPU s':>11} "
-          f"{'meter CPU s':>11}")
+    print(f"{'':36} {'workload s':>10} {'slowdown':>9} {'paired':>7} {'best':>7} {'start+stop s':>12} "
+          f"{'extra CPU s':>11} {'meter CPU s':>11}")
     for contender in contenders:
         wall = statistics.median(times[contender.name])
         ratio = wall / alone
         own = f"{statistics.median(contender.cpu_s):.4f}" if contender.cpu_s else "—"
         edge = statistics.median(edges[contender.name])
         extra = statistics.median(cpus[contender.name]) - alone_cpu
-        print(f"{contender.name:36} {wall:10.3f} {ratio:9.4f} {edge:12.3f} {extra:11.3f} {own:>11}")
+        # paired: the median of each round's ratio to that round's run alone (same load nearby);
+        # best: fastest run / fastest run alone (the runs least disturbed by other processes)
+        paired = statistics.median(t / a for t, a in zip(times[contender.name], times["alone"], strict=True))
+        best = min(times[contender.name]) / alone_best
+        print(f"{contender.name:36} {wall:10.3f} {ratio:9.4f} {paired:7.4f} {best:7.4f} {edge:12.3f} "
+              f"{extra:11.3f} {own:>11}")
 
 
 if __name__ == "__main__":
