@@ -72,7 +72,7 @@ def rank_main(rank: int, world: int, port: int, tmp: str, lose: int | None, ddp:
                             timeout=timedelta(seconds=60))
     clock = StepClock()
     backends = [NvmlBackend(TraceSource(nvml_trace(host), clock), sync=None), RaplBackend(root / host)]
-    run = DistributedRun("ddp-job", ledger=root / "ledger.db", backends=backends, timeout_s=5.0,
+    run = DistributedRun("ddp-job", ledger=root / "noor.ledger.db", backends=backends, timeout_s=5.0,
                          meter_options={"clock": clock, "thread": False}, project="Noor", item="Noor 13B")
     model = torch.nn.Linear(4, 1)
 

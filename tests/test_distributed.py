@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
+from tests.conftest import EXAMPLES, run_cli
 
 from energybill.measure.backends.base import COUNTER, Device
 from energybill.measure.distributed import Seen, plan_owners
@@ -42,7 +45,7 @@ def _launch(tmp_path: Path, lose: int | None, ddp: bool) -> list[int | None]:
 def _the_run(tmp_path: Path) -> tuple[object, object]:
     from energybill.ledger.store import Ledger
 
-    ledger = Ledger(tmp_path / "ledger.db")
+    ledger = Ledger(tmp_path / "noor.ledger.db")
     runs = ledger.runs()
     assert len(runs) == 1, "one job, one run (not one per rank)"
     return ledger, runs[0]
@@ -73,6 +76,11 @@ def test_four_ranks_two_hosts_count_each_device_once(tmp_path: Path) -> None:
     assert windows["epoch 1"].energy_j == pytest.approx(810 * 4)
     assert windows["epoch 1/train"].energy_j == pytest.approx(810 * 3)
     assert windows["epoch 1/eval"].energy_j == pytest.approx(810 * 1)
+    # The job lands on the project's bill: 6480 J × PUE 1.5 (site noor-hpc) on "Noor 13B".
+    shutil.copy(EXAMPLES / "noor.toml", tmp_path / "noor.toml")
+    bill = json.loads(run_cli("bill", str(tmp_path / "noor.toml"), "--format", "json").stdout)
+    [noor] = [i for i in bill["items"] if i["name"] == "Noor 13B"]
+    assert noor["details"]["measured_energy_kwh"] == pytest.approx(6480 / 3.6e6 * 1.5)
 
 
 def test_a_lost_rank_leaves_the_others_recorded_and_the_run_incomplete(tmp_path: Path) -> None:

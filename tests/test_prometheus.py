@@ -9,6 +9,7 @@ GPU must still count once.
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import shutil
 import socket
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
+from tests.conftest import EXAMPLES, run_cli
 from tests.fakehw import StepClock, gpu_meter_options
 
 from energybill.ledger import record
@@ -146,9 +147,11 @@ def test_import_from_a_real_prometheus_counts_each_gpu_once_across_a_reset(
     assert min(exporter.scrapes.values()) >= needed, "Prometheus did not scrape the exporter"
     time.sleep(0.5)  # the last scrapes reach the head block
     end = time.time()
-    ledger = tmp_path / "runs.db"
+    project = tmp_path / "noor.toml"
+    shutil.copy(EXAMPLES / "noor.toml", project)
+    ledger = tmp_path / "noor.ledger.db"  # beside the project file, where the bill looks
     done = run_cli("import", "prometheus", "--url", prometheus, "--start", f"{start:.3f}",
-                   "--end", f"{end:.3f}", "--selector", '{Hostname=~"node-.*"}', "--ledger", str(ledger),
+                   "--end", f"{end:.3f}", "--selector", '{Hostname=~"node-.*"}', "--project", str(project),
                    "--item", "Noor 13B")
     assert done.returncode == 0, done.stderr
     [run] = Ledger(ledger).runs()
@@ -160,6 +163,11 @@ def test_import_from_a_real_prometheus_counts_each_gpu_once_across_a_reset(
     assert run.started_unix == pytest.approx(start, abs=0.01)
     assert run.duration_s == pytest.approx(end - start, abs=0.01)
     assert "1 counter reset(s)" in run.notes
+    # On the project's bill, beside the estimate: 2450 J × PUE 1.5 (noor-hpc) = 1.02e-3 kWh.
+    bill = json.loads(run_cli("bill", str(project), "--format", "json").stdout)
+    [noor] = [i for i in bill["items"] if i["name"] == "Noor 13B"]
+    assert noor["details"]["measured_energy_kwh"] == pytest.approx(2450 / 3.6e6 * 1.5)
+    assert noor["details"]["measured_runs"] == run.id
 
 
 def test_import_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
