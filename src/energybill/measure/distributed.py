@@ -239,12 +239,13 @@ class DistributedRun:
             self._begin_ledger()
 
     def _open_candidates(self) -> list[tuple[Backend, list[Device]]]:
+        now_s = self._meter_options.get("clock", time.monotonic)()  # the meter's clock: sums start now
         if self._given is None:
-            return candidate_backends(**self._ladder)
+            return candidate_backends(**self._ladder, now_s=now_s)
         started = []
         for backend in self._given:
             try:
-                started.append((backend, backend.start(0.0)))
+                started.append((backend, backend.start(now_s)))
             except BackendUnavailable:
                 continue
         return started
