@@ -131,11 +131,16 @@ def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
 def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: float | None, pue: float) -> None:
     """The closing lines of `energybill measure`, on stderr (stdout belongs to the command)."""
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
-    console.print(f"[bold]energybill[/bold]: run {run_id} '{result.name}' — {result.duration_s:,.2f} s, "
+    name = escape(result.name)
+    console.print(f"[bold]energybill[/bold]: run {run_id} '{name}' — {result.duration_s:,.2f} s, "
                   f"{_wh(result.energy_j)} Wh, average {_avg(result.energy_j, result.duration_s)} W, "
-                  f"peak {result.peak_power_w or 0:,.1f} W", markup=True)
+                  f"peak {_watts(result.peak_power_w)}", markup=True)
+    if result.devices and not result.measured:
+        console.print("  some figures are modelled, not measured (no readable sensor): see the notes",
+                      markup=False)
     for d in result.devices:
         console.print(f"  {d.device.label} [{d.device.component}, {d.device.method}]: {d.energy_j:,.1f} J",
                       markup=False)
