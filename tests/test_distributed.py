@@ -146,3 +146,24 @@ def test_torchrun_job_uses_the_launchers_store_and_counts_the_host_once(tmp_path
     assert run.status == "completed"
     assert run.energy_j == pytest.approx(sum(d["energy_j"] for d in devices))
     assert [w.name for w in record.windows(ledger, run.id) if w.phase is None] == ["epoch 0", "epoch 1"]
+
+
+def test_merge_keeps_one_figure_per_device_and_names_what_is_missing() -> None:
+    from energybill.measure.job import Report, job_device, merge
+
+    gpu = Device("gpu:G0", "gpu", COUNTER, "G0", "test")
+    cpu = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
+    planned = {"a/gpu:G0": (job_device("a", gpu), "a", 0), "a/rapl:package-0": (job_device("a", cpu), "a", 0),
+               "b/gpu:G0": (job_device("b", gpu), "b", 2)}
+    reports = {  # rank 1 wrongly read a's GPU too; rank 2 (host b) never reported
+        0: Report(0, "a", True, 100.0, 10.0, {"gpu:G0": 1000.0, "rapl:package-0": 300.0}),
+        1: Report(1, "a", True, 100.0, 10.0, {"gpu:G0": 999.0}),
+    }
+    job = merge("job", planned, reports, world=3)
+    assert job.per_device_j() == {"a/gpu:G0": 1000.0, "a/rapl:package-0": 300.0}
+    assert job.result.energy_j == 1300.0 and job.per_node_j() == {"a": 1300.0}
+    assert job.lost == (2,) and not job.complete
+    notes = "\n".join(job.result.notes)
+    assert "a/gpu:G0: also reported by rank 1; counted once (rank 0)" in notes
+    assert "rank 2 was lost before any checkpoint; no reading for b/gpu:G0" in notes
+    assert [r.status for r in job.extras.ranks] == ["reported", "reported", "lost"]
