@@ -30,6 +30,21 @@ COMMANDS = {
         "--format",
         "json",
     ],
+    # The same project by region, device and airport: loads only the catalog tables it uses.
+    "energybill bill examples/noor-catalog.toml": [
+        sys.executable,
+        "-m",
+        "energybill",
+        "bill",
+        "examples/noor-catalog.toml",
+    ],
+    "energybill bill examples/bloom.toml": [
+        sys.executable,
+        "-m",
+        "energybill",
+        "bill",
+        "examples/bloom.toml",
+    ],
 }
 
 

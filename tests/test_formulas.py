@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,3 +141,14 @@ def test_default_pue_is_recorded_as_a_default() -> None:
     assert bill.item("c").energy_kwh == pytest.approx(1.0)
     sources = " ".join(record.source for record in bill.item("c").provenance)
     assert "default: PUE 1.0" in sources
+
+
+def test_public_api_bills_a_project_file() -> None:
+    import energybill
+    import energybill.estimate.engine  # the subpackage must not shadow the public function
+
+    bill = energybill.estimate_bill(
+        energybill.load_project(Path(__file__).parents[1] / "examples" / "noor.toml")
+    )
+    assert isinstance(bill, energybill.Bill)
+    assert bill.item("Noor 13B").energy_kwh == pytest.approx(32500 * 0.47 * 1.5)  # 22,912.5 kWh

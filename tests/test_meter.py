@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -210,19 +209,61 @@ def test_model_default_tdp_is_printed_in_the_source() -> None:
     assert "TDP 85 W (default; set --cpu-tdp-w)" in devices[0].source
 
 
-def test_process_tree_counts_a_child_process_cpu_time() -> None:
-    tree = ProcessTree()
-    before = tree.cpu_seconds()
-    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass"
-    child = subprocess.Popen([sys.executable, "-c", burn])
-    time.sleep(0.3)
-    during = tree.cpu_seconds()  # the child is alive: seen through psutil
-    child.wait()
-    after = tree.cpu_seconds()  # the child was reaped: the kernel's children_* times hold it
-    assert during >= before
-    assert after - before == pytest.approx(0.6, abs=0.25)
-    assert tree.rss_bytes() > 0
-    assert os.getpid() == tree.root.pid
+PARENT = """
+import subprocess, sys
+burn = "import time\\nt = time.process_time()\\nwhile time.process_time() - t < 0.6: pass"
+sys.stdin.readline()
+child = subprocess.Popen([sys.executable, "-c", burn])
+print("started", flush=True)
+child.wait()
+print("reaped", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_process_tree_counts_a_grandchild_cpu_time_alive_and_reaped() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    assert parent.stdin is not None and parent.stdout is not None
+    try:
+        time.sleep(0.3)  # let the parent start up and wait for "go"
+        lazy, eager = ProcessTree(parent.pid), ProcessTree(parent.pid, rescan_every=1)
+        before = lazy.snapshot()[0], eager.snapshot()[0]
+        parent.stdin.write("go\n")
+        parent.stdin.flush()
+        assert parent.stdout.readline().strip() == "started"
+        time.sleep(0.3)
+        during = eager.snapshot()[0] - before[1]  # the child is alive: found by a scan, read by psutil
+        assert parent.stdout.readline().strip() == "reaped"
+        after = lazy.snapshot()[0] - before[0]  # never seen alive; reaped: its parent's children_* hold it
+        assert 0.1 < during < 0.6
+        assert after == pytest.approx(0.6, abs=0.2)
+        assert eager.snapshot()[0] - before[1] == pytest.approx(0.6, abs=0.2)
+        assert lazy.snapshot()[1] > 0
+    finally:
+        parent.stdin.close()
+        parent.wait(timeout=10)
+
+
+class JumpTree:
+    """A child found late: 3 CPU seconds appear at once after the first second."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    def snapshot(self) -> tuple[float, float]:
+        return (3.0 if self.clock.t >= 1.0 else 0.0), 0.0
+
+
+def test_cpu_time_found_late_is_billed_to_later_intervals_not_lost() -> None:
+    clock = FakeClock()
+    model = ModelBackend(cpu_tdp_w=100.0, components=("cpu",), tree=JumpTree(clock), logical_cpus=1)
+    model.start(0.0)
+    for t in (1.0, 2.0, 3.0, 4.0):
+        clock.t = t
+        model.sample(t)
+    # 3 CPU-seconds on 1 CPU: three intervals at full load (1.02 × 100 W), then one idle (0.12 × 100 W)
+    assert model.read(4.0) == {"model:cpu": pytest.approx(3 * 102.0 + 12.0)}
 
 
 class Flaky(PowerProfile):

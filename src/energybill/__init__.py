@@ -2,7 +2,7 @@
 
     >>> import energybill
     >>> project = energybill.load_project("examples/noor.toml")   # doctest: +SKIP
-    >>> bill = energybill.estimate(project)                        # doctest: +SKIP
+    >>> bill = energybill.estimate_bill(project)                   # doctest: +SKIP
     >>> round(bill.totals.energy_kwh)                              # doctest: +SKIP
     58994
 
@@ -25,30 +25,33 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Bill", "Meter", "ProjectError", "__version__", "estimate", "load_project", "measure"]
+__all__ = ["Bill", "Meter", "ProjectError", "__version__", "estimate_bill", "load_project", "measure"]
 
 if TYPE_CHECKING:
     from energybill.bill import Bill
     from energybill.errors import ProjectError
-    from energybill.estimate.engine import estimate
+    from energybill.estimate.engine import estimate as estimate_bill
     from energybill.measure import Meter, measure
     from energybill.project.load import load_project
 
+# public name → (module, attribute). Not "estimate": that name is the energybill.estimate
+# subpackage as soon as anything imports it.
 _LAZY = {
-    "Bill": "energybill.bill",
-    "ProjectError": "energybill.errors",
-    "estimate": "energybill.estimate.engine",
-    "load_project": "energybill.project.load",
-    "measure": "energybill.measure",
-    "Meter": "energybill.measure",
+    "Bill": ("energybill.bill", "Bill"),
+    "ProjectError": ("energybill.errors", "ProjectError"),
+    "estimate_bill": ("energybill.estimate.engine", "estimate"),
+    "load_project": ("energybill.project.load", "load_project"),
+    # energybill.measure is both the subpackage and the function: the package is callable
+    "measure": ("energybill.measure", "measure"),
+    "Meter": ("energybill.measure", "Meter"),
 }
 
 
 def __getattr__(name: str) -> Any:
     """Import public names lazily so that ``import energybill`` stays instant."""
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _LAZY:
         raise AttributeError(f"module 'energybill' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)

@@ -20,6 +20,8 @@ SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
 # A month as 365 days × 24 h / 12 = 730 h (DESIGN.md: "months: 730 h each").
 HOURS_PER_MONTH = 730.0
+# A year of 365 days (BLOOM's 6-year hardware life is 6 × 8,760 h).
+HOURS_PER_YEAR = 8760.0
 FLOP_PER_TFLOP = 1e12
 # One petaFLOP/s-day: 1e15 FLOP/s sustained for 86,400 s (Brown et al. 2020, Table D.1 unit).
 FLOP_PER_PF_DAY = 1e15 * 86400.0

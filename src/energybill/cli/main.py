@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from energybill import __version__
+from energybill.cli.options import whatif_options
 from energybill.errors import EnergybillError
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
@@ -43,7 +44,8 @@ def cli() -> None:
     help="table: grouped by phase, for the terminal; json: every number with its provenance; "
     "markdown: tables for a paper or a repository.",
 )
-def bill(file: Path, fmt: str) -> None:
+@whatif_options
+def bill(file: Path, fmt: str, **whatif: object) -> None:
     """Print the bill of a project file: items, phases, totals and shares.
 
     Training items show FLOP, PF-days and device-hours; inference items their economics
@@ -55,25 +57,28 @@ def bill(file: Path, fmt: str) -> None:
         energybill bill examples/noor.toml
         energybill bill examples/noor.toml --format json > noor.json
         energybill bill examples/noor.toml --format markdown > BILL.md
+        energybill bill examples/noor.toml --scenario france --set sites.noor-hpc.pue=1.1
+        energybill bill examples/noor.toml --samples 100000 --seed 1
     """
-    from energybill.estimate.engine import estimate
-    from energybill.estimate.measured import attach_measurements
-    from energybill.project.load import load_project
+    from energybill.cli.whatif import run_bill
 
-    project = load_project(file)
-    result = attach_measurements(estimate(project), project, file)
+    run = run_bill(file, **whatif)  # type: ignore[arg-type]
+    result = run.bill
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(run.json(), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
         from energybill.report.markdown import render
 
         click.echo(render(result), nl=False)
+        click.echo(run.markdown(), nl=False)
     else:
         from energybill.report.terminal import render as render_table
 
-        render_table(result, _console())
+        console = _console()
+        render_table(result, console)
+        run.print(console)
 
 
 @cli.command()
@@ -110,18 +115,16 @@ def main() -> None:
         sys.exit(exc.exit_code)
 
 
+from energybill.cli.bench import bench  # noqa: E402
+from energybill.cli.catalog import catalog  # noqa: E402
+from energybill.cli.compare import compare  # noqa: E402
+from energybill.cli.importers import import_  # noqa: E402
 from energybill.cli.measure import measure as _measure_command  # noqa: E402
-from energybill.cli.runs import runs as _runs_command  # noqa: E402
+from energybill.cli.plan import plan  # noqa: E402
+from energybill.cli.plot import plot  # noqa: E402
+from energybill.cli.report import report  # noqa: E402
+from energybill.cli.runs import runs  # noqa: E402
+from energybill.cli.sweep import sweep  # noqa: E402
 
-cli.add_command(_measure_command)
-cli.add_command(_runs_command)
-
-from energybill.cli.plot import plot as _plot  # noqa: E402
-from energybill.cli.report import report as _report  # noqa: E402
-
-cli.add_command(_report)
-cli.add_command(_plot)
-
-from energybill.cli.importers import import_ as _import_command  # noqa: E402
-
-cli.add_command(_import_command)
+for _command in (compare, plan, sweep, report, plot, catalog, bench, _measure_command, runs, import_):
+    cli.add_command(_command)

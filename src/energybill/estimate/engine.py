@@ -14,6 +14,7 @@ from energybill.estimate.travel import estimate_travel
 from energybill.project.model import (
     AnyItem,
     Compute,
+    Embodied,
     Inference,
     Other,
     Project,
@@ -29,12 +30,25 @@ def estimate(project: Project) -> Bill:
     sites = {name: SiteContext.from_site(name, site) for name, site in project.sites.items()}
     items: list[ItemBill] = []
     for _, item in project.items():
-        items.append(_estimate_item(item, sites, items))
+        items.append(_estimate_calibrated(item, sites, items))
     return Bill.from_items(project.project.name, items)
+
+
+def _estimate_calibrated(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
+    """Measured values from a calibration record (if the item names one) replace assumed ones."""
+    from energybill.estimate.calibration import annotate, apply_calibration
+
+    item, applied = apply_calibration(item)
+    bill = _estimate_item(item, sites, earlier)
+    return bill if applied is None else annotate(bill, applied)
 
 
 def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
     site = sites[item.site] if item.site is not None else None
+    if isinstance(item, Compute | Training | Inference) and item.device is not None:
+        from energybill.estimate.devices import with_catalog_device  # imports the catalog
+
+        return with_catalog_device(item, lambda resolved: _estimate_item(resolved, sites, earlier))
     match item:
         case Storage():
             return estimate_storage(item, site)  # type: ignore[arg-type]
@@ -46,10 +60,18 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
             return estimate_training(item, site)  # type: ignore[arg-type]
         case Inference():
             return estimate_inference(item, site, _reference(item, earlier))  # type: ignore[arg-type]
+        case Travel() if item.uses_catalog():
+            from energybill.estimate.flights import estimate_flight  # imports the catalog
+
+            return estimate_flight(item)
         case Travel():
             return estimate_travel(item)
         case Other():
             return estimate_other(item, site)
+        case Embodied():
+            from energybill.estimate.embodied import estimate_embodied
+
+            return estimate_embodied(item)
     raise TypeError(f"no estimator for {type(item).__name__}")
 
 

@@ -50,7 +50,7 @@ def estimate_inference(item: Inference, site: SiteContext, reference: ItemBill |
         "tokens_per_second": rate,
         "tokens_per_hour": rate * SECONDS_PER_HOUR,
         "joules_per_token": joules_per_token,
-        "tokens_per_kg_co2e": 1.0 / kg_per_token if kg_per_token else float("inf"),
+        "tokens_per_kg_co2e": _inverse(kg_per_token),
     }
     records.append(
         Provenance(
@@ -184,7 +184,7 @@ def _add_daily(
         )
     )
     tokens_to_match = details.get("tokens_to_match_training")
-    if isinstance(tokens_to_match, float):
+    if tokens_to_match is not None and not isinstance(tokens_to_match, str):
         details["days_to_match_training"] = tokens_to_match / daily_tokens
         records.append(
             Provenance(
@@ -214,9 +214,9 @@ def _volume_tokens(
         )
     else:
         return None
-    rate = float(details["tokens_per_second"])
+    rate = details["tokens_per_second"]  # a float, or a numpy array when sampling
     details["tokens"] = volume
-    details["serving_hours"] = volume / (rate * SECONDS_PER_HOUR)
+    details["serving_hours"] = volume / (rate * SECONDS_PER_HOUR)  # type: ignore[operator]
     records.append(Provenance("details.tokens", formula, inputs, "project file"))  # type: ignore[arg-type]
     records.append(
         Provenance(
@@ -227,3 +227,11 @@ def _volume_tokens(
         )
     )
     return volume
+
+
+def _inverse(value: float) -> float:
+    """``1 / value``, infinite for a zero-carbon grid; works on numpy arrays too (sampling)."""
+    try:
+        return 1.0 / value
+    except ZeroDivisionError:
+        return float("inf")

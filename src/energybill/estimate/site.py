@@ -25,6 +25,10 @@ class SiteContext:
     def from_site(cls, name: str, site: Site) -> SiteContext:
         """Build from a ``[sites.NAME]`` table; a PUE left out is 1.0 and says so."""
         key = f"project file: sites.{name}"
+        if site.region is not None:  # the catalog is imported only for sites that use it
+            from energybill.catalog.resolve import site_numbers
+
+            return cls(name=name, **vars(site_numbers(name, site)))
         if "pue" in site.model_fields_set:
             pue_source = f"{key}.pue"
         else:
@@ -32,7 +36,7 @@ class SiteContext:
         return cls(
             name=name,
             pue=site.pue,
-            carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,
+            carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,  # type: ignore[arg-type]
             pue_source=pue_source,
             intensity_source=f"{key}.carbon_intensity_g_per_kwh",
         )

@@ -29,6 +29,11 @@ _TYPE_NAMES = {
 
 def load_project(path: str | Path) -> Project:
     """Read, parse and validate a project file; every problem is reported, not only the first."""
+    return parse_project(load_raw(path), str(path))
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
+    """Read and parse a project file's TOML, not yet validated (scenarios change it first)."""
     file = str(path)
     try:
         data = Path(path).read_bytes()
@@ -47,17 +52,38 @@ def load_project(path: str | Path) -> Project:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(file, [Problem("", f"invalid TOML: {exc}")]) from None
-    return parse_project(raw, file)
+    if "calibration" in text:  # a record's relative path is relative to this file's folder
+        from energybill.estimate.calibration import absolute_paths
+
+        absolute_paths(raw, Path(path).resolve().parent)
+    return raw
 
 
 def parse_project(raw: dict[str, Any], file: str) -> Project:
-    """Validate an already-parsed document (also used for scenario overrides)."""
+    """Validate an already-parsed document (also used for scenario overrides).
+
+    Uncertainty ranges (``{low, high}``...) become their point values first (estimate.ranges).
+    """
+    from energybill.estimate.ranges import split_ranges
+    from energybill.estimate.scenarios import check_scenarios
+
+    raw, _, range_problems = split_ranges(raw)
+    if range_problems:
+        raise ProjectError(file, range_problems)
     try:
         project = Project.model_validate(raw)
     except ValidationError as exc:
         problems = [_problem(error) for error in exc.errors()]
         raise ProjectError(file, problems) from None
-    problems = check_references(project)
+    problems = check_references(project) + check_scenarios(raw)
+    if any(item.calibration for item in (*project.training, *project.inference)):
+        from energybill.estimate.calibration import check_calibrations
+
+        problems += check_calibrations(project)
+    if not problems and project.uses_catalog():  # only then is the catalog imported and read
+        from energybill.catalog.resolve import check_project
+
+        problems = check_project(project)
     if problems:
         raise ProjectError(file, problems)
     return project
@@ -141,6 +167,6 @@ def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
             model = args[-1] if args else None
         if isinstance(model, types.UnionType):
             model = next(a for a in typing.get_args(model) if a is not type(None))
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+    if isinstance(model, type) and issubclass(model, BaseModel):  # TOML names: "from", not "from_"
+        return [field.alias or name for name, field in model.model_fields.items()]
     return []

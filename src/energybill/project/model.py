@@ -7,7 +7,7 @@ duplicate names) are checked by ``energybill.project.load`` so that their errors
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +26,7 @@ KINDS: tuple[str, ...] = (
     "inference",
     "travel",
     "other",
+    "embodied",
 )
 
 
@@ -56,11 +57,25 @@ class ProjectInfo(_Strict):
 
 
 class Site(_Strict):
-    """``[sites.NAME]``: a place where energy is used; its PUE and grid carbon intensity."""
+    """``[sites.NAME]``: a place where energy is used; its PUE and grid carbon intensity.
+
+    ``region`` (a country or a cloud region such as ``gcp:europe-west1``) takes the intensity from
+    the catalog, for ``year`` or the latest complete year; a cloud region's PUE defaults to the
+    provider's when ``pue`` is left out.
+    """
 
     pue: float = Field(default=1.0, ge=1.0)
-    carbon_intensity_g_per_kwh: NonNegative
+    carbon_intensity_g_per_kwh: NonNegative | None = None
+    region: str | None = Field(default=None, min_length=1)
+    year: int | None = None
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _intensity(self) -> Self:
+        _exactly_one(self, "carbon_intensity_g_per_kwh", "region")
+        if self.year is not None and self.region is None:
+            raise ValueError("year goes with region (the catalog's data year)")
+        return self
 
 
 class Item(_Strict):
@@ -126,11 +141,13 @@ class Compute(Item):
     devices: Positive | None = None
     hours: Positive | None = None
     device_hours: Positive | None = None
-    watts_per_device: Positive
+    watts_per_device: Positive | None = None
+    device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
     host_watts_per_device: NonNegative = 0.0
 
     @model_validator(mode="after")
     def _time(self) -> Self:
+        _exactly_one(self, "watts_per_device", "device")
         pair = self.devices is not None and self.hours is not None
         half = (self.devices is None) != (self.hours is None)
         if half or pair == (self.device_hours is not None):
@@ -152,9 +169,17 @@ class Training(Item):
     parameters: Positive
     tokens: Positive
     tflops_per_device: Positive
-    watts_per_device: Positive
+    watts_per_device: Positive | None = None
+    device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
     host_watts_per_device: NonNegative = 0.0
     devices: Count | None = None  # only for the wall-clock duration in the details
+    # A record of `energybill bench train` (path or id): replaces tflops_per_device and watts_per_device.
+    calibration: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _power(self) -> Self:
+        _exactly_one(self, "watts_per_device", "device")
+        return self
 
 
 class Inference(Item):
@@ -171,7 +196,8 @@ class Inference(Item):
     batch_size: Count = 1
     tokens_per_second: Positive | None = None
     devices: Count = 1
-    watts_per_device: Positive
+    watts_per_device: Positive | None = None
+    device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
     host_watts_per_device: NonNegative = 0.0
     tokens: Positive | None = None
     words: Positive | None = None
@@ -180,10 +206,13 @@ class Inference(Item):
     days: Positive | None = None
     tokens_per_word: Positive | None = None
     compare_with: str | None = None  # a training item's name; default: the largest one
+    # A record of `energybill bench serve` (path or id): replaces seconds_per_token and watts_per_device.
+    calibration: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _rates(self) -> Self:
         _exactly_one(self, "seconds_per_token", "tokens_per_second")
+        _exactly_one(self, "watts_per_device", "device")
         _at_most_one(self, "tokens", "words", "tokens_per_day", "words_per_day")
         daily = self.tokens_per_day is not None or self.words_per_day is not None
         if self.days is not None and not daily:
@@ -194,12 +223,20 @@ class Inference(Item):
 
 
 class Travel(Item):
-    """``[[travel]]``: ``kg = passenger-km × kg per passenger-km``, or a given ``co2e_kg``."""
+    """``[[travel]]``: ``kg = passenger-km × kg per passenger-km``, or a given ``co2e_kg``.
+
+    With ``from``/``to`` (IATA codes) the distance is the great circle between the airports and the
+    factor, unless given, is DESNZ 2025's for the haul band, ``cabin`` and ``radiative_forcing``.
+    """
 
     kind: ClassVar[str] = "travel"
     uses_site: ClassVar[bool] = False
     phase: str = "travel"
     distance_km: Positive | None = None
+    from_: str | None = Field(default=None, alias="from", min_length=1)
+    to: str | None = Field(default=None, min_length=1)
+    cabin: str | None = None  # DESNZ cabin class; default economy (stated in the bill)
+    radiative_forcing: bool = True  # DESNZ factor with RF (stated in the bill)
     round_trip: bool = False
     travelers: Count = 1
     trips: Count = 1
@@ -210,11 +247,27 @@ class Travel(Item):
     def _method(self) -> Self:
         if self.site is not None:
             raise ValueError("travel burns fuel, not a site's electricity: remove site")
+        if (self.from_ is None) != (self.to is None):
+            raise ValueError("give both from and to (IATA airport codes)")
+        if self.from_ is not None:
+            return self._airports()
         factor = self.distance_km is not None and self.kg_co2e_per_passenger_km is not None
         half = (self.distance_km is None) != (self.kg_co2e_per_passenger_km is None)
         if half or factor == (self.co2e_kg is not None):
-            raise ValueError("give distance_km and kg_co2e_per_passenger_km, or co2e_kg")
+            raise ValueError("give distance_km and kg_co2e_per_passenger_km, from and to, or co2e_kg")
+        if self.cabin is not None or "radiative_forcing" in self.model_fields_set:
+            raise ValueError("cabin and radiative_forcing choose a DESNZ factor: they need from and to")
         return self
+
+    def _airports(self) -> Self:
+        if self.distance_km is not None or self.co2e_kg is not None:
+            raise ValueError("from/to give the distance: remove distance_km and co2e_kg")
+        if self.kg_co2e_per_passenger_km is not None and self.cabin is not None:
+            raise ValueError("cabin chooses a DESNZ factor: remove it or kg_co2e_per_passenger_km")
+        return self
+
+    def uses_catalog(self) -> bool:
+        return self.from_ is not None
 
 
 class Other(Item):
@@ -234,7 +287,54 @@ class Other(Item):
         return self.energy_kwh is not None
 
 
-AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other
+class Embodied(Item):
+    """``[[embodied]]``: the share of making the hardware that a project uses up.
+
+    ``kg = kg_co2e_per_device × device_hours / (lifetime_hours × utilization)`` (Luccioni, Viguier,
+    Ligozat 2022, "Estimating the carbon footprint of BLOOM", §3.1). It adds CO2e and no energy.
+    """
+
+    kind: ClassVar[str] = "embodied"
+    uses_site: ClassVar[bool] = False
+    phase: str = "embodied"
+    devices: Positive | None = None
+    hours_used: Positive | None = None
+    device_hours: Positive | None = None
+    kg_co2e_per_device: Positive | None = None
+    device: str | None = Field(default=None, min_length=1)  # catalog embodied-carbon entry
+    lifetime_hours: Positive | None = None
+    lifetime_years: Positive | None = None
+    utilization: float = Field(default=1.0, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _inputs(self) -> Self:
+        if self.site is not None:
+            raise ValueError("embodied carbon is not a site's electricity: remove site")
+        pair = self.devices is not None and self.hours_used is not None
+        half = (self.devices is None) != (self.hours_used is None)
+        if half or pair == (self.device_hours is not None):
+            raise ValueError("give devices and hours_used, or device_hours (not both)")
+        _exactly_one(self, "kg_co2e_per_device", "device")
+        _exactly_one(self, "lifetime_hours", "lifetime_years")
+        return self
+
+    def total_device_hours(self) -> float:
+        """Device-hours, from ``device_hours`` or ``devices × hours_used``."""
+        if self.device_hours is not None:
+            return self.device_hours
+        return self.devices * self.hours_used  # type: ignore[operator]
+
+
+AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other | Embodied
+
+
+class Scenario(_Strict):
+    """``[scenarios.NAME]``: a what-if (``energybill.estimate.scenarios``): key-path overrides in
+    ``set`` and an optional ``relocate`` of every compute site (g/kWh, or a catalog region)."""
+
+    description: str | None = None
+    relocate: NonNegative | str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
 
 
 class Project(_Strict):
@@ -249,6 +349,17 @@ class Project(_Strict):
     inference: list[Inference] = Field(default_factory=list)
     travel: list[Travel] = Field(default_factory=list)
     other: list[Other] = Field(default_factory=list)
+    embodied: list[Embodied] = Field(default_factory=list)
+    scenarios: dict[str, Scenario] = Field(default_factory=dict)
+
+    def uses_catalog(self) -> bool:
+        """Whether any site or item names a catalog entry (regions, devices, airports)."""
+        if any(site.region is not None for site in self.sites.values()):
+            return True
+        return any(
+            getattr(item, "device", None) is not None or (isinstance(item, Travel) and item.uses_catalog())
+            for _, item in self.items()
+        )
 
     def items(self) -> list[tuple[str, AnyItem]]:
         """Every item with its key path (``training[2]``), in billing order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.bill import Bill
+from energybill.report.assumptions import catalog_values
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
 
@@ -39,6 +40,9 @@ def render(bill: Bill) -> str:
     defaults = defaults_used(bill)
     if defaults:
         out += ["", "Defaults used:", ""] + [f"- {_cell(line)}" for line in defaults]
+    values = catalog_values(bill)
+    if values:
+        out += ["", "Catalog values used (source and year):", ""] + [f"- {_cell(line)}" for line in values]
     return "\n".join(out) + "\n"
 
 

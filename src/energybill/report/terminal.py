@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from energybill.bill import Bill
+from energybill.report.assumptions import catalog_values
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
@@ -30,6 +31,11 @@ def render(bill: Bill, console: Console) -> None:
     if defaults:
         console.print("[bold]Defaults used[/bold] (set them in the project file to change them):")
         for line in defaults:
+            console.print(f"  • {escape(line)}")
+    values = catalog_values(bill)
+    if values:
+        console.print("[bold]Catalog values used[/bold] (licences: energybill catalog sources):")
+        for line in values:
             console.print(f"  • {escape(line)}")
     console.print("[dim]Formula, inputs and source of every number: --format json (provenance).[/dim]")
 

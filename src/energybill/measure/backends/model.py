@@ -39,54 +39,62 @@ def load_fraction(utilisation: float) -> float:
 
 
 class ProcessTree:
-    """CPU seconds and resident bytes of a process and all its descendants (psutil)."""
+    """CPU seconds and resident bytes of a process and all its descendants (psutil).
 
-    def __init__(self, pid: int | None = None) -> None:
+    Finding descendants means reading every ``/proc`` entry; a sampler thread doing that I/O every
+    interval contends for the GIL with the Python work it measures (``bench/meter_overhead.py``).
+    So the process table is scanned at every sample only while the tree has descendants, and
+    otherwise every ``rescan_every`` samples. CPU times are cumulative, so a child found late
+    loses none of its CPU time: it is billed to later intervals (see ``ModelBackend``).
+    """
+
+    def __init__(self, pid: int | None = None, rescan_every: int = 5) -> None:
         import psutil
 
         self._psutil = psutil
         self.root = psutil.Process(pid or os.getpid())
-        self._cpu_by_pid: dict[tuple[int, float], float] = {}
+        self._is_self = self.root.pid == os.getpid()
+        self.rescan_every = rescan_every
+        self._samples = 0
+        self._children: dict[int, object] = {}
+        self._cpu_by_child: dict[tuple[int, float], float] = {}
         self._total_s = 0.0
 
-    def _members(self) -> list[object]:
-        try:
-            return [self.root, *self.root.children(recursive=True)]
-        except self._psutil.Error:
-            return []
+    def _rescan(self) -> None:
+        if self._children or self._samples % self.rescan_every == 0:
+            try:
+                self._children = {p.pid: p for p in self.root.children(recursive=True)}
+            except self._psutil.Error:
+                self._children = {}
+        self._samples += 1
+
+    def _root_times(self) -> tuple[float, float]:
+        """(the root's own CPU seconds, CPU seconds of the children it has waited for)."""
+        if self._is_self:  # no /proc read at all
+            t = os.times()
+            return t.user + t.system, t.children_user + t.children_system
+        c = self.root.cpu_times()
+        return c.user + c.system, c.children_user + c.children_system
 
     def snapshot(self) -> tuple[float, float]:
-        """(CPU seconds so far, resident bytes now), from one scan of the process table."""
-        members = self._members()
-        return self.cpu_seconds(members), self.rss_bytes(members)
-
-    def cpu_seconds(self, members: list[object] | None = None) -> float:
-        """CPU seconds used so far; a child keeps its last seen time after it exits, never less."""
-        for proc in self._members() if members is None else members:
+        """(CPU seconds so far, resident bytes now); the CPU total never goes down."""
+        self._rescan()
+        own_s, reaped_s = self._root_times()
+        rss_bytes = float(self.root.memory_info().rss)
+        for pid, proc in list(self._children.items()):
             try:
-                times = proc.cpu_times()  # type: ignore[attr-defined]
-                key = (proc.pid, proc.create_time())  # type: ignore[attr-defined]
+                with proc.oneshot():  # type: ignore[attr-defined]
+                    times = proc.cpu_times()  # type: ignore[attr-defined]
+                    rss_bytes += proc.memory_info().rss  # type: ignore[attr-defined]
+                    key = (pid, proc.create_time())  # type: ignore[attr-defined]
             except self._psutil.Error:
+                del self._children[pid]  # ended: its last seen time stays in _cpu_by_child
                 continue
-            self._cpu_by_pid[key] = times.user + times.system
-        seen = sum(self._cpu_by_pid.values())
-        try:  # children already waited for: the kernel's sum covers their whole life
-            own = self.root.cpu_times()
-            reaped = own.children_user + own.children_system
-        except self._psutil.Error:
-            reaped = 0.0
-        own_s = self._cpu_by_pid.get((self.root.pid, self.root.create_time()), 0.0)
-        self._total_s = max(self._total_s, seen, own_s + reaped)
-        return self._total_s
-
-    def rss_bytes(self, members: list[object] | None = None) -> float:
-        total = 0.0
-        for proc in self._members() if members is None else members:
-            try:
-                total += proc.memory_info().rss  # type: ignore[attr-defined]
-            except self._psutil.Error:
-                continue
-        return total
+            self._cpu_by_child[key] = times.user + times.system
+        # children seen alive (kept after they end) or, once waited for, the kernel's sum of them
+        children_s = max(sum(self._cpu_by_child.values()), reaped_s)
+        self._total_s = max(self._total_s, own_s + children_s)
+        return self._total_s, rss_bytes
 
 
 class ModelBackend:
@@ -110,6 +118,7 @@ class ModelBackend:
         self._tree_arg = tree
         self.logical_cpus = logical_cpus or os.cpu_count() or 1
         self._last: tuple[float, float] | None = None
+        self._carry_s = 0.0
         self.energy_j = {"model:cpu": 0.0, "model:ram": 0.0}
 
     def start(self, now_s: float) -> list[Device]:
@@ -136,7 +145,11 @@ class ModelBackend:
         if elapsed_s <= 0:
             return
         cpu_s, rss_bytes = self.tree.snapshot()
-        utilisation = (cpu_s - cpu0) / (elapsed_s * self.logical_cpus)
+        capacity_s = elapsed_s * self.logical_cpus
+        busy_s = cpu_s - cpu0 + self._carry_s
+        # CPU time above the interval's capacity (a child found late) is billed to later intervals
+        self._carry_s = max(0.0, busy_s - capacity_s)
+        utilisation = min(busy_s, capacity_s) / capacity_s
         self.energy_j["model:cpu"] += self.cpu_tdp_w * load_fraction(utilisation) * elapsed_s
         self.energy_j["model:ram"] += self.ram_w_per_gb * rss_bytes / BYTES_PER_GB * elapsed_s
         self._last = (now_s, cpu_s)

@@ -1,0 +1,109 @@
+"""The lines of ``energybill catalog show KIND NAME``: every field with its source and year."""
+
+from __future__ import annotations
+
+from energybill.catalog.errors import CatalogError
+from energybill.catalog.values import CatalogValue
+
+
+def show_lines(kind: str, name: str, year: int | None) -> list[str]:
+    """Lines describing one entry."""
+    return {
+        "grid": _grid,
+        "cloud": _cloud,
+        "accelerator": _accelerator,
+        "cpu": _cpu,
+        "airport": _airport,
+        "flight": _flight,
+        "embodied": _embodied,
+    }[kind](name, year)
+
+
+def _grid(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.grid import entity, grid_intensity
+
+    found = entity(name)
+    value = grid_intensity(name, year)
+    codes = ", ".join(f"{k} {found[k]}" for k in ("iso2", "iso3", "code") if found.get(k))
+    years = " ".join(f"{y}:{v:g}" for y, v in sorted(found["values"].items()))
+    return [
+        f"{found['name']} ({found['kind']}{', ' + codes if codes else ''})",
+        f"  carbon intensity: {value.cite()}",
+        f"  all years (gCO2e/kWh): {years}",
+        f"  source: {value.provenance_source().removeprefix('catalog: ')}",
+    ]
+
+
+def _cloud(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.cloud import cloud_region
+
+    region = cloud_region(name, year)
+    pue = region.pue.cite() if region.pue else "none in the catalog (give pue in the site)"
+    return [
+        region.key,
+        f"  location: {region.location}",
+        f"  carbon intensity: {region.intensity.cite()}",
+        f"  PUE: {pue}",
+    ]
+
+
+def _accelerator(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.hardware import ACCELERATOR_FIELDS, accelerator, accelerator_value
+
+    entry, source_key = accelerator(name)
+    lines = [f"{entry['name']} ({entry.get('maker') or entry.get('type')})"]
+    if entry.get("released"):
+        lines.append(f"  released: {entry['released']}")
+    for field in ACCELERATOR_FIELDS:
+        value = accelerator_value(entry, source_key, field)
+        lines.append(f"  {field}: {value.cite() if value else 'not in the source'}")
+    return lines
+
+
+def _cpu(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.hardware import cpu
+
+    model, tdp = cpu(name)
+    value = CatalogValue(tdp, "W", f"{model} TDP", "codecarbon_cpu", "2026", "vendor TDP")
+    return [model, f"  tdp_w: {value.cite()}"]
+
+
+def _airport(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.flights import airport
+
+    a = airport(name)
+    return [
+        f"{a.iata}: {a.name}",
+        f"  city: {a.city}, country: {a.country}",
+        f"  coordinates: {a.lat:g}, {a.lon:g} (airportsdata 2026, MIT)",
+    ]
+
+
+def _flight(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.flights import CABINS, airport, flight_factor, great_circle_km, haul
+
+    parts = name.replace(" ", "").upper().split("-")
+    if len(parts) != 2:
+        raise CatalogError(f"a flight is FROM-TO in IATA codes, e.g. CDG-AUH; got '{name}'")
+    a, b = airport(parts[0]), airport(parts[1])
+    distance = great_circle_km(a, b)
+    band = haul(a, b, distance)
+    lines = [
+        f"{a.iata} ({a.name}) → {b.iata} ({b.name})",
+        f"  great circle: {distance:,.1f} km",
+        f"  DESNZ band: {band}",
+    ]
+    for cabin in CABINS:
+        for rf in (True, False):
+            try:
+                lines.append(f"  {cabin}: {flight_factor(band, cabin, rf).cite()}")
+            except CatalogError:
+                continue
+    return lines
+
+
+def _embodied(name: str, year: int | None) -> list[str]:
+    from energybill.catalog.embodied import embodied_factor
+
+    value = embodied_factor(name)
+    return [value.label, f"  kg_co2e_per_device: {value.cite()}"]

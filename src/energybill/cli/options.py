@@ -1,0 +1,47 @@
+"""Command-line options shared by the what-if commands (bill, compare): scenarios, overrides, samples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+SCENARIO = click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    metavar="NAME",
+    help="Apply [scenarios.NAME] of the project file (repeat to stack them, in order).",
+)
+SET = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY.PATH=VALUE",
+    help="Override one value, validated like the file: sites.noor-hpc.pue=1.1, "
+    "'training.Noor 13B.tokens=300e9', 'sites.*.pue=1.1', compute[0].hours=400.",
+)
+RELOCATE = click.option(
+    "--relocate",
+    metavar="G_PER_KWH|REGION",
+    help="Move every compute site (compute, training, inference) to a grid: an intensity in "
+    "g/kWh (41.44 = France, OWID 2025) or a catalog region name where the catalog is installed.",
+)
+
+
+def whatif_options(command: F) -> F:
+    """--scenario, --set, --relocate, --samples and --seed."""
+    samples = click.option(
+        "--samples",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Monte Carlo over the file's ranges ({low, high}, {low, mode, high}, {median, p95}): "
+        "p5/p50/p95 of every item, phase and total. Default: no sampling.",
+    )
+    seed = click.option("--seed", type=int, default=None, help="Random seed, for reproducible intervals.")
+    for option in (seed, samples, RELOCATE, SET, SCENARIO):
+        command = option(command)
+    return command

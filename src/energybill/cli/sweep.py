@@ -1,0 +1,112 @@
+"""``energybill sweep``: inference economics over batch size, latency and power."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+_EPILOG = """\b
+Examples:
+    energybill sweep                                   # the talk's prospective Noor 13B estimate
+    energybill sweep --batch 1,4,8,16 --latency 0.03,0.05,0.08 --watts 300,400
+    energybill sweep examples/noor.toml --tokens-per-day 1e9 --format json
+"""
+
+
+def _numbers(kind: type) -> Any:
+    def parse(_ctx: Any, _param: Any, value: str | None) -> list[Any] | None:
+        if value is None:
+            return None
+        try:
+            numbers = [kind(float(v)) if kind is int else float(v) for v in value.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(f"a comma-separated list of numbers, got '{value}'") from None
+        if not numbers or min(numbers) <= 0:
+            raise click.BadParameter("give numbers > 0, e.g. 1,8,32")
+        return numbers
+
+    return parse
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--item", "item_name", help="The inference item of FILE [default: the first].")
+@click.option("--batch", default="1,2,4,8,16", show_default=True, callback=_numbers(int), help="Batch sizes.")
+@click.option(
+    "--latency", callback=_numbers(float), help="Seconds per generated token [default: the item's]."
+)
+@click.option("--watts", callback=_numbers(float), help="W per device [default: the item's].")
+@click.option("--tokens-per-day", type=float, help="Serving volume [default: the item's daily rate].")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def sweep(
+    file: Path | None,
+    item_name: str | None,
+    batch: list[int],
+    latency: list[float] | None,
+    watts: list[float] | None,
+    tokens_per_day: float | None,
+    fmt: str,
+) -> None:
+    """Sweep an inference item over batch size, latency and power: J/token, tokens per kg CO2e, and
+    the days of serving at the daily volume until serving energy equals the training energy.
+
+    Without FILE: the talk's prospective estimate (Noor 13B on one A100, 50 ms/token, 400 W + 70 W,
+    PUE 1.1, 475 g/kWh, 4.5 billion words a day at 2 tokens per word). Time per token is taken as
+    independent of the batch size, as in the talk.
+    """
+    from energybill.estimate.sweep import TALK_SERVING
+    from energybill.estimate.sweep import sweep as run_sweep
+    from energybill.project.load import load_project, parse_project
+
+    project = load_project(file) if file is not None else parse_project(TALK_SERVING, "<talk>")
+    item, points = run_sweep(project, item_name, batch, latency, watts, tokens_per_day)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"item": item.name, "points": [p.to_dict() for p in points]}, indent=2))
+        return
+    _print(item.name, points)
+
+
+def _print(name: str, points: list[Any]) -> None:
+    import sys
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from energybill.report.numbers import amount, large
+
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    table = Table(title=f"Inference economics sweep — {escape(name)}", title_justify="left")
+    columns = (
+        "batch",
+        "s/token",
+        "W/device",
+        "tokens/h",
+        "J/token",
+        "tokens/kg CO2e",
+        "tokens = training",
+        "kWh/day",
+        "t CO2e/day",
+        "days = training",
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+    for p in points:
+        d = p.details
+        table.add_row(
+            str(p.batch_size),
+            f"{p.seconds_per_token:g}",
+            f"{p.watts_per_device:g}",
+            amount(float(d["tokens_per_hour"]), 0),
+            amount(float(d["joules_per_token"]), 2),
+            amount(float(d["tokens_per_kg_co2e"]), 0),
+            large(float(d["tokens_to_match_training"])) if "tokens_to_match_training" in d else "",
+            amount(float(d["energy_kwh_per_day"]), 0) if "energy_kwh_per_day" in d else "",
+            amount(float(d["co2e_kg_per_day"]) / 1000, 2) if "co2e_kg_per_day" in d else "",
+            amount(float(d["days_to_match_training"]), 2) if "days_to_match_training" in d else "",
+        )
+    console.print(table)

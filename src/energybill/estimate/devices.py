@@ -1,0 +1,31 @@
+"""Items that name a catalog ``device`` instead of ``watts_per_device``: bill them at its TDP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from energybill.bill import ItemBill, Provenance
+from energybill.catalog.hardware import device_tdp
+from energybill.project.model import Compute, Inference, Training
+
+PoweredItem = Compute | Training | Inference
+
+
+def with_catalog_device(item: PoweredItem, estimate: Callable[[PoweredItem], ItemBill]) -> ItemBill:
+    """Estimate ``item`` with ``watts_per_device`` = the device's TDP, and say so.
+
+    TDP is the board's power limit, an upper bound of its average draw during training (the talk
+    counts each A100 at its 400 W TDP); measured power is lower for most workloads.
+    """
+    assert item.device is not None
+    tdp = device_tdp(item.device)
+    bill = estimate(item.model_copy(update={"watts_per_device": tdp.value, "device": None}))
+    record = Provenance(
+        "details.watts_per_device",
+        "TDP of the catalog device",
+        {"device": item.device, "watts_per_device": tdp.value},
+        f"{tdp.provenance_source()}; TDP as the power per device, an upper bound of average draw",
+    )
+    details = {**bill.details, "device": tdp.label.removesuffix(" TDP"), "watts_per_device": tdp.value}
+    return replace(bill, details=details, provenance=(record, *bill.provenance))

@@ -1,0 +1,115 @@
+"""Flights between airports: great-circle distance and DESNZ 2025 factors from the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from energybill.bill import ItemBill, Provenance
+from energybill.catalog.flights import EARTH_RADIUS_KM, Airport, airport, flight_factor, great_circle_km, haul
+from energybill.catalog.tables import source
+from energybill.catalog.values import CatalogValue
+from energybill.estimate.travel import _NO_KWH
+from energybill.project.model import Travel
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a flight goes, how far, in which DESNZ band, and its factor (None if given)."""
+
+    origin: Airport
+    destination: Airport
+    great_circle_km: float
+    haul: str
+    factor: CatalogValue | None
+
+
+def flight_route(item: Travel) -> Route:
+    """Look the route up; the factor only when the project file does not give one."""
+    origin, destination = airport(item.from_ or ""), airport(item.to or "")
+    distance = great_circle_km(origin, destination)
+    band = haul(origin, destination, distance)
+    factor = None
+    if item.kg_co2e_per_passenger_km is None:
+        factor = flight_factor(band, item.cabin or "economy", item.radiative_forcing)
+    return Route(origin, destination, distance, band, factor)
+
+
+def estimate_flight(item: Travel) -> ItemBill:
+    """``kg = great-circle km × legs × travellers × trips × kg per passenger-km`` (DESIGN.md).
+
+    DESNZ applies its factors to the great-circle distance: they already carry its 8 % uplift for
+    indirect routing and circling (DESNZ 2025 methodology, business travel – air).
+    """
+    route = flight_route(item)
+    legs = 2 if item.round_trip else 1
+    passenger_km = route.great_circle_km * legs * item.travelers * item.trips
+    factor = route.factor.value if route.factor is not None else item.kg_co2e_per_passenger_km
+    assert factor is not None
+    co2e = passenger_km * factor
+    details: dict[str, float | str] = {
+        "great_circle_km": route.great_circle_km,
+        "haul": route.haul,
+        "passenger_km": passenger_km,
+        "kg_co2e_per_passenger_km": factor,
+    }
+    records = (
+        _distance_record(route),
+        _passenger_km_record(item, route, legs),
+        _NO_KWH,
+        Provenance(
+            "co2e_kg",
+            "passenger_km × kg_co2e_per_passenger_km",
+            {"passenger_km": passenger_km, "kg_co2e_per_passenger_km": factor},
+            _factor_source(item, route),
+        ),
+    )
+    return ItemBill("travel", item.name, item.phase, None, 0.0, co2e, details, records)
+
+
+def _distance_record(route: Route) -> Provenance:
+    a, b = route.origin, route.destination
+    record = source("airports")
+    where = (
+        f"catalog: {record['short']} {record['year'][:4]}: {a.iata} ({a.name}) {a.lat:g}, {a.lon:g} and "
+        f"{b.iata} ({b.name}) {b.lat:g}, {b.lon:g} [{record['file']}, {record['licence']}]"
+    )
+    return Provenance(
+        "details.great_circle_km",
+        f"haversine(from, to) on a sphere of radius {EARTH_RADIUS_KM} km",
+        {"from_lat": a.lat, "from_lon": a.lon, "to_lat": b.lat, "to_lon": b.lon},
+        f"haversine (Sinnott 1984) with the IUGG mean Earth radius, airports from {where}",
+    )
+
+
+def _passenger_km_record(item: Travel, route: Route, legs: int) -> Provenance:
+    return Provenance(
+        "details.passenger_km",
+        "great_circle_km × legs × travelers × trips",
+        {
+            "great_circle_km": route.great_circle_km,
+            "legs": legs,
+            "travelers": item.travelers,
+            "trips": item.trips,
+        },
+        "project file (legs = 2 for a round trip)",
+    )
+
+
+def _factor_source(item: Travel, route: Route) -> str:
+    if route.factor is None:
+        return (
+            "DESIGN.md travel formula, factor from the project file (great-circle distance from the catalog)"
+        )
+    parts = [
+        f"DESIGN.md travel formula, DESNZ haul band '{route.haul}' from the airports' countries and "
+        f"distance (UK bands: short-haul < 3,700 km)",
+        f"factor from {route.factor.provenance_source()}",
+    ]
+    if item.cabin is None:
+        parts.append('default: economy cabin (set cabin = "business", "first", ... to change)')
+    if "radiative_forcing" not in item.model_fields_set:
+        parts.append(
+            "default: DESNZ factor with radiative forcing, about 1.7× the CO2 of burning the fuel "
+            "(set radiative_forcing = false to leave non-CO2 effects out)"
+        )
+    return "; ".join(parts)

@@ -1,0 +1,279 @@
+"""What-if scenarios: named overrides of a project file, applied to the raw TOML before validation.
+
+A scenario, in the project file or on the command line, is a list of key paths and values:
+
+    [scenarios.france]
+    description = "every computation on the French grid"
+    relocate = 41.44                     # every compute site: g/kWh (a number) or a catalog region
+    [scenarios.france.set]
+    "sites.noor-hpc.pue" = 1.1           # sites.<site>.<key>
+    "training.Noor 13B.tokens" = 300e9   # <kind>.<item name>.<key>  (or <kind>[<index>].<key>)
+    "sites.*.pue" = 1.1                  # * is every site (or every item of a kind)
+
+    energybill bill noor.toml --set sites.noor-hpc.pue=1.1 --relocate 41.44
+
+Overrides are applied to a copy of the raw dict, then the whole file is validated again, so an
+overridden value is checked exactly like one written in the file. A path that names a missing site
+or item is an error; an unknown *key* is reported by the normal validation ("unknown key").
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from energybill.errors import Problem, ProjectError, did_you_mean
+from energybill.project.model import KINDS
+
+# Sites whose electricity runs computations: the ones --relocate and `relocate` move.
+COMPUTE_KINDS = ("compute", "training", "inference")
+_INDEXED = re.compile(r"^(?P<kind>[a-z]+)\[(?P<index>\d+)\]\.(?P<key>[A-Za-z_]+)$")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What to change: key-path assignments, then an optional relocation of every compute site."""
+
+    assignments: tuple[tuple[str, Any], ...] = ()
+    relocate: float | str | None = None
+    origin: str = "--set "  # how errors name where a path came from: "--set PATH", "scenarios.x.set.PATH"
+    labels: tuple[str, ...] = field(default_factory=tuple)
+
+    def __add__(self, other: Overrides) -> Overrides:
+        relocate = other.relocate if other.relocate is not None else self.relocate
+        return Overrides(
+            self.assignments + other.assignments, relocate, other.origin, self.labels + other.labels
+        )
+
+
+def scenario_overrides(raw: dict[str, Any], name: str, file: str) -> Overrides:
+    """The overrides of ``[scenarios.NAME]``; a missing name is a one-line error."""
+    scenarios = raw.get("scenarios") or {}
+    if name not in scenarios:
+        names = list(scenarios)
+        hint = did_you_mean(name, names) if names else "the file has no [scenarios.*] table"
+        raise ProjectError(file, [Problem(f"scenarios.{name}", f"no such scenario; {hint}")])
+    table = scenarios[name]
+    assignments = tuple((table.get("set") or {}).items())
+    return Overrides(assignments, table.get("relocate"), f"scenarios.{name}.set.", (name,))
+
+
+def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any]:
+    """A deep copy of ``raw`` with the overrides applied; every bad path is reported at once."""
+    out = copy.deepcopy(raw)
+    problems: list[Problem] = []
+    for path, value in overrides.assignments:
+        for problem in assign(out, path, value):
+            problems.append(Problem(f"{overrides.origin}{path}", problem))
+    if overrides.relocate is not None:
+        problems += relocate(out, overrides.relocate)
+    if problems:
+        raise ProjectError(file, problems)
+    return out
+
+
+def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
+    """Problems of every ``[scenarios.*]`` table: paths naming a missing site or item, then the values
+    of the file it produces, validated like the file itself."""
+    problems: list[Problem] = []
+    for name, table in (raw.get("scenarios") or {}).items():
+        trial = copy.deepcopy(raw)
+        found = [
+            Problem(f"scenarios.{name}.set.{path}", p)
+            for path, value in (table.get("set") or {}).items()
+            for p in assign(trial, path, value)
+        ]
+        if table.get("relocate") is not None:
+            found += [
+                Problem(f"scenarios.{name}.relocate", p.message) for p in relocate(trial, table["relocate"])
+            ]
+        if not found:
+            found = [Problem(f"scenarios.{name}: {p.path}", p.message) for p in _validate(trial)]
+        problems += found
+    return problems
+
+
+def _validate(raw: dict[str, Any]) -> list[Problem]:
+    """Problems of a scenario's result, as the file's own would be reported (no recursion into scenarios)."""
+    from pydantic import ValidationError
+
+    from energybill.estimate.ranges import split_ranges
+    from energybill.project.load import _problem
+    from energybill.project.model import Project
+
+    points, _, problems = split_ranges({k: v for k, v in raw.items() if k != "scenarios"})
+    if problems:
+        return problems
+    try:
+        Project.model_validate(points)
+    except ValidationError as exc:
+        return [_problem(error) for error in exc.errors()]
+    return []
+
+
+# Keys that are alternatives to each other in the project model: setting one drops the others, so
+# that "use 41 g/kWh" on a site that named a region is a replacement, not a contradiction.
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "carbon_intensity_g_per_kwh": ("region", "year"),
+    "region": ("carbon_intensity_g_per_kwh",),
+    "watts_per_device": ("device",),
+    "device": ("watts_per_device",),
+    "seconds_per_token": ("tokens_per_second",),
+    "tokens_per_second": ("seconds_per_token",),
+}
+
+
+def assign(raw: dict[str, Any], path: str, value: Any) -> list[str]:
+    """Set ``path`` to ``value`` in ``raw``; return what is wrong with the path (empty if nothing)."""
+    try:
+        targets, key = _targets(raw, path)
+    except LookupError as exc:
+        return [str(exc.args[0])]
+    for table in targets:
+        _set(table, key, copy.deepcopy(value))
+    return []
+
+
+def _set(table: dict[str, Any], key: str, value: Any) -> None:
+    for alternative in _ALTERNATIVES.get(key, ()):
+        table.pop(alternative, None)
+    table[key] = value
+
+
+def _targets(raw: dict[str, Any], path: str) -> tuple[list[dict[str, Any]], str]:
+    """The tables a path addresses and the key to set in them."""
+    indexed = _INDEXED.match(path)
+    if indexed:
+        items = _items(raw, indexed["kind"])
+        index = int(indexed["index"])
+        if index >= len(items):
+            raise LookupError(f"{indexed['kind']} has {len(items)} items; index {index} is out of range")
+        return [items[index]], indexed["key"]
+    head, _, rest = path.partition(".")
+    name, _, key = rest.rpartition(".")
+    if head == "project" and "." not in rest and rest:
+        return [raw.setdefault("project", {})], rest
+    if not name or not key:
+        raise LookupError(
+            "a path is sites.<site>.<key>, <kind>.<item name>.<key>, <kind>[<index>].<key> or project.<key>"
+        )
+    if head == "sites":
+        sites = raw.get("sites") or {}
+        if name == "*":
+            return list(sites.values()), key
+        if name not in sites:
+            raise LookupError(f"no site '{name}'; {did_you_mean(name, list(sites))}")
+        return [sites[name]], key
+    items = _items(raw, head)
+    if name == "*":
+        return list(items), key
+    chosen = [item for item in items if isinstance(item, dict) and item.get("name") == name]
+    if not chosen:
+        names = [str(item.get("name")) for item in items if isinstance(item, dict)]
+        hint = did_you_mean(name, names) if names else f"the file has no [[{head}]] item"
+        raise LookupError(f"no {head} item named '{name}'; {hint}")
+    return chosen, key
+
+
+def _items(raw: dict[str, Any], kind: str) -> list[Any]:
+    if kind not in KINDS:
+        raise LookupError(f"unknown table '{kind}'; {did_you_mean(kind, ['sites', 'project', *KINDS])}")
+    items = raw.get(kind) or []
+    return items if isinstance(items, list) else []
+
+
+def compute_sites(raw: dict[str, Any]) -> list[str]:
+    """Names of the sites that compute, training or inference items run on, in file order."""
+    used = {
+        item.get("site") for kind in COMPUTE_KINDS for item in (raw.get(kind) or []) if isinstance(item, dict)
+    }
+    return [name for name in (raw.get("sites") or {}) if name in used]
+
+
+def relocate(raw: dict[str, Any], target: float | str) -> list[Problem]:
+    """Move every compute site to a grid: an intensity in g/kWh, or a catalog region name (written as
+    the site's ``region``, which the catalog resolves, replacing any given intensity)."""
+    sites = raw.get("sites") or {}
+    if isinstance(target, bool) or not isinstance(target, int | float | str):
+        return [Problem("relocate", "must be an intensity in g/kWh (a number) or a region name")]
+    if isinstance(target, str):  # check the region once, not once per site
+        from energybill.catalog.errors import CatalogError
+        from energybill.catalog.resolve import site_numbers
+        from energybill.project.model import Site
+
+        try:
+            site_numbers("relocate", Site(region=target))
+        except CatalogError as exc:
+            return [Problem("relocate", exc.message)]
+    for name in compute_sites(raw):
+        _set(sites[name], "region" if isinstance(target, str) else "carbon_intensity_g_per_kwh", target)
+    return []
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``--set key.path=value``: the value is read as TOML (1.1, 3e9, true, "x", {low=1, high=2})."""
+    import tomllib
+
+    path, sep, value = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ValueError(f"--set {text}: write key.path=value, e.g. sites.noor-hpc.pue=1.1")
+    try:
+        return path, tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        return path, value.strip()  # a bare word is a string: --set sites.x.region=FR
+
+
+def parse_relocate(text: str) -> float | str:
+    """``--relocate 41.44`` (g/kWh) or ``--relocate FR`` (a catalog region)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A project file with overrides applied: its raw dict (ranges kept) and validated Project."""
+
+    label: str
+    file: str
+    raw: dict[str, Any]
+    project: Any  # energybill.project.model.Project
+
+
+def variant(raw: dict[str, Any], file: str, overrides: Overrides | None = None) -> Variant:
+    """Apply ``overrides`` to ``raw`` and validate the result like the file itself."""
+    from energybill.project.load import parse_project
+
+    overrides = overrides or Overrides()
+    if not (overrides.assignments or overrides.relocate is not None):
+        label = " + ".join(overrides.labels) or "base"
+        return Variant(label, file, raw, parse_project(raw, file))  # checks the scenario tables too
+    applied = apply(raw, overrides, file)
+    label = " + ".join(overrides.labels)
+    # the file's scenario tables were checked with the file; a variant does not check them again
+    unchecked = {key: value for key, value in applied.items() if key != "scenarios"}
+    return Variant(label, file, applied, parse_project(unchecked, f"{file} [{label}]"))
+
+
+def cli_overrides(
+    raw: dict[str, Any], file: str, scenarios: tuple[str, ...], sets: tuple[str, ...], relocate: str | None
+) -> Overrides:
+    """The overrides of ``--scenario`` (in order), then ``--set``, then ``--relocate``."""
+    total = Overrides()
+    for name in scenarios:
+        total = total + scenario_overrides(raw, name, file)
+    assignments = []
+    for text in sets:
+        try:
+            assignments.append(parse_assignment(text))
+        except ValueError as exc:
+            raise ProjectError(file, [Problem("", str(exc))]) from None
+    labels = tuple(f"--set {t}" for t in sets)
+    target = parse_relocate(relocate) if relocate is not None else None
+    if target is not None:
+        labels += (f"--relocate {relocate}",)
+    return total + Overrides(tuple(assignments), target, "--set ", labels)

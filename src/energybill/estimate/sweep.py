@@ -1,0 +1,120 @@
+"""Inference economics over a grid of batch size, latency and power: J/token, carbon, and the days
+of serving at a volume until serving has used as much energy as training.
+
+Each grid point is the project's inference item with three values replaced (``model_copy``), billed
+by the same ``estimate_inference`` as the bill. As in the talk, the time per generated token does
+not depend on the batch size, so tokens/s = batch / (s per token): an upper bound that holds while
+decoding stays memory-bound (small batches on an A100 for a 13B model).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from energybill.estimate.inference import estimate_inference
+from energybill.estimate.site import SiteContext
+from energybill.project.model import Inference, Project
+
+# The talk's prospective estimate (Inference slide) and the Noor 13B training it is compared with
+# (Training slide, Table 1): 50 ms/token at batch 1, 400 W + 70 W, PUE 1.1, 475 g/kWh world
+# average, 4.5 billion words a day at 2 tokens per word.
+TALK_SERVING: dict[str, Any] = {
+    "project": {"name": "Noor 13B serving (the talk's prospective estimate)"},
+    "sites": {
+        "noor-hpc": {"pue": 1.5, "carbon_intensity_g_per_kwh": 600},
+        "serving": {"pue": 1.1, "carbon_intensity_g_per_kwh": 475},
+    },
+    "training": [
+        {
+            "name": "Noor 13B",
+            "site": "noor-hpc",
+            "parameters": 13e9,
+            "tokens": 150e9,
+            "tflops_per_device": 100,
+            "watts_per_device": 400,
+            "host_watts_per_device": 70,
+        },
+    ],
+    "inference": [
+        {
+            "name": "Noor 13B serving",
+            "site": "serving",
+            "seconds_per_token": 0.05,
+            "batch_size": 1,
+            "watts_per_device": 400,
+            "host_watts_per_device": 70,
+            "words_per_day": 4.5e9,
+            "tokens_per_word": 2.0,
+            "compare_with": "Noor 13B",
+        },
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One grid point and its economics."""
+
+    batch_size: int
+    seconds_per_token: float
+    watts_per_device: float
+    details: dict[str, float | str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_size": self.batch_size,
+            "seconds_per_token": self.seconds_per_token,
+            "watts_per_device": self.watts_per_device,
+            **self.details,
+        }
+
+
+def sweep(
+    project: Project,
+    item_name: str | None,
+    batches: list[int],
+    latencies: list[float] | None,
+    watts: list[float] | None,
+    tokens_per_day: float | None = None,
+) -> tuple[Inference, list[Point]]:
+    """Every combination of batch size, latency and power for one inference item of ``project``."""
+    from energybill.estimate.engine import estimate
+
+    item = _item(project, item_name)
+    bill = estimate(project)
+    reference_name = bill.item(item.name).details.get("compare_with")
+    reference = bill.item(str(reference_name)) if reference_name else None
+    site = SiteContext.from_site(str(item.site), project.sites[str(item.site)])
+    base_latency = item.seconds_per_token or (1.0 / item.tokens_per_second)  # type: ignore[operator]
+    volume = {} if tokens_per_day is None else {"tokens_per_day": tokens_per_day, "words_per_day": None}
+    points = []
+    grid = itertools.product(batches, latencies or [base_latency], watts or [item.watts_per_device])
+    for batch, latency, power in grid:
+        update = {
+            "batch_size": batch,
+            "seconds_per_token": latency,
+            "tokens_per_second": None,
+            "watts_per_device": power,
+            "tokens": None,
+            "words": None,
+            "days": None,
+            **volume,
+        }
+        billed = estimate_inference(item.model_copy(update=update), site, reference)
+        points.append(Point(batch, latency, power, billed.details))
+    return item, points
+
+
+def _item(project: Project, name: str | None) -> Inference:
+    from energybill.errors import EnergybillError, did_you_mean
+
+    names = [i.name for i in project.inference]
+    if not names:
+        raise EnergybillError("the project has no [[inference]] item to sweep")
+    if name is None:
+        return project.inference[0]
+    if name not in names:
+        raise EnergybillError(f"--item: no inference item named '{name}'; {did_you_mean(name, names)}")
+    return project.inference[names.index(name)]

@@ -1,0 +1,123 @@
+"""What-if sections of a bill: Monte Carlo intervals and recommendations (terminal and Markdown)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from energybill.bill import Bill
+from energybill.estimate.recommend import Recommendation
+from energybill.estimate.uncertainty import Intervals
+from energybill.report.numbers import amount
+
+
+def interval_rows(bill: Bill, intervals: Intervals) -> list[tuple[str, ...]]:
+    """(label, energy p5, p50, p95, CO2e p5, p50, p95): phases with their items, then the total."""
+    rows = []
+    for phase in bill.phases:
+        rows.append((phase, *_cells(intervals.phases.get(phase, {}))))
+        for item in bill.items:
+            if item.billed and item.phase == phase:
+                rows.append((f"  {item.name}", *_cells(intervals.items.get(item.name, {}))))
+    rows.append(("Total", *_cells(intervals.totals)))
+    return rows
+
+
+def _cells(cell: dict[str, Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    for quantity in ("energy_kwh", "co2e_kg"):
+        c = cell.get(quantity)
+        out += [amount(c[p], 0) if c else "" for p in ("p5", "p50", "p95")]
+    return tuple(out)
+
+
+_COLUMNS = ("Phase / item", "kWh p5", "kWh p50", "kWh p95", "kg CO2e p5", "kg CO2e p50", "kg CO2e p95")
+
+
+def economics_lines(intervals: Intervals) -> list[str]:
+    """p5 / p50 / p95 of each inference item's J/token and days to equal training."""
+    lines = []
+    labels = (
+        ("details.joules_per_token", "J/token", 2),
+        ("details.days_to_match_training", "days to equal training", 2),
+    )
+    for name, cells in intervals.items.items():
+        parts = [
+            f"{label} {amount(c['p5'], digits)} / {amount(c['p50'], digits)} / {amount(c['p95'], digits)}"
+            for key, label, digits in labels
+            if (c := cells.get(key)) is not None
+        ]
+        if parts:
+            lines.append(f"{name}: " + "; ".join(parts))
+    return lines
+
+
+def _title(intervals: Intervals) -> str:
+    seed = f", seed {intervals.seed}" if intervals.seed is not None else ""
+    ranged = len(intervals.inputs)
+    return f"Uncertainty — {intervals.samples:,} samples{seed}, {ranged} ranged inputs (p5 / p50 / p95)"
+
+
+def print_intervals(bill: Bill, intervals: Intervals, console: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=_title(intervals), title_justify="left")
+    for column in _COLUMNS:
+        table.add_column(column, justify="left" if column == "Phase / item" else "right")
+    for label, *cells in interval_rows(bill, intervals):
+        table.add_row(escape(label), *cells)
+    console.print(table)
+    for line in economics_lines(intervals):
+        console.print(f"  {escape(line)}")
+    for dist in intervals.inputs:
+        params = ", ".join(f"{k} {v:g}" for k, v in dist.params.items())
+        console.print(
+            f"  • {escape(dist.path)}: {dist.shape} ({params}); point = {dist.point_rule} {dist.point:g}"
+        )
+
+
+def intervals_markdown(bill: Bill, intervals: Intervals) -> str:
+    out = ["", f"## {_title(intervals)}", "", "| " + " | ".join(_COLUMNS) + " |", "|---" + "|--:" * 6 + "|"]
+    out += [
+        "| " + " | ".join([_cell(label.strip()), *cells]) + " |"
+        for label, *cells in interval_rows(bill, intervals)
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _saved(rec: Recommendation) -> str:
+    per = " per day of serving" if rec.basis != "project" else ""
+    return f"{amount(rec.energy_kwh_saved, 0)} kWh, {amount(rec.co2e_kg_saved, 0)} kg CO2e{per}"
+
+
+def print_recommendations(advice: tuple[Recommendation, ...], console: Any) -> None:
+    from rich.markup import escape
+
+    if not advice:
+        return
+    console.print(
+        "[bold]Recommendations[/bold] (the talk's best practices for this project, largest saving first; "
+        "each against the current bill, not additive):"
+    )
+    for rec in advice:
+        console.print(f"  • [bold]{escape(rec.practice)}[/bold] — saves {_saved(rec)}: {escape(rec.action)}")
+
+
+def recommendations_markdown(advice: tuple[Recommendation, ...]) -> str:
+    if not advice:
+        return ""
+    out = [
+        "",
+        "## Recommendations",
+        "",
+        "The talk's best practices for this project, largest saving first; each against the current bill.",
+        "",
+        "| Practice | Saves | What to do |",
+        "|---|--:|---|",
+    ]
+    out += [f"| {_cell(r.practice)} | {_saved(r)} | {_cell(r.action)} |" for r in advice]
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,36 @@
+"""The shipped catalog is exactly what scripts/build_catalog.py makes from shared/data."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from catalog_helpers import ROOT, SHARED_DATA
+
+SHIPPED = ROOT / "src" / "energybill" / "catalog" / "data"
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"source data not found at {SHARED_DATA}")
+@pytest.mark.skipif(
+    importlib.util.find_spec("pycountry") is None, reason="pycountry (build-time) not installed"
+)
+def test_shipped_data_is_what_the_build_script_writes(tmp_path):
+    script = ROOT / "scripts" / "build_catalog.py"
+    subprocess.run(
+        [sys.executable, str(script), "--data", str(SHARED_DATA), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    built = sorted(p.name for p in tmp_path.iterdir())
+    assert built == sorted(p.name for p in SHIPPED.iterdir() if p.is_file())
+    for name in built:
+        assert (tmp_path / name).read_bytes() == (SHIPPED / name).read_bytes(), name
+
+
+def test_notice_names_every_licence_the_sources_require():
+    notice = (SHIPPED / "NOTICE.md").read_text("utf-8")
+    for needed in ("CC BY 4.0", "Open Government Licence v3.0", "MIT", "Apache-2.0", "Epoch AI", "Ember"):
+        assert needed in notice

@@ -1,0 +1,101 @@
+"""Inference economics sweep and the bill's quantified recommendations."""
+
+from __future__ import annotations
+
+import pytest
+
+from energybill.estimate.engine import estimate
+from energybill.estimate.recommend import recommendations
+from energybill.estimate.scenarios import Overrides, variant
+from energybill.project.load import load_raw
+from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
+
+RAW = load_raw(NOOR)
+BILL = estimate(variant(RAW, "noor.toml").project)
+TRAINING_13B_KWH = 6 * 13e9 * 150e9 / (100e12 * 3600) * 470 / 1000 * 1.5  # 22,912.5 kWh
+
+
+def test_default_sweep_is_the_talks_prospective_estimate() -> None:
+    points = {p["batch_size"]: p for p in cli_json("sweep", "--batch", "1,8")["points"]}
+    one = points[1]
+    assert one["tokens_per_hour"] == pytest.approx(72_000)  # talk: "up to 72000 tokens per hour"
+    assert one["joules_per_token"] == pytest.approx(470 * 1.1 * 0.05)  # talk: "26 Joules"
+    assert one["tokens_to_match_training"] == pytest.approx(
+        TRAINING_13B_KWH * 3.6e6 / 25.85, rel=1e-3
+    )  # ~3 billion
+    assert one["tokens_per_kg_co2e"] == pytest.approx(3.6e6 / (25.85 * 0.475), rel=1e-3)  # ~300,000
+    assert one["co2e_kg_per_day"] == pytest.approx(9e9 * 25.85 / 3.6e6 * 0.475, rel=1e-3)  # ~30 t per day
+    assert one["days_to_match_training"] == pytest.approx(one["tokens_to_match_training"] / 9e9)
+    assert points[8]["joules_per_token"] == pytest.approx(one["joules_per_token"] / 8)
+    assert points[8]["days_to_match_training"] == pytest.approx(8 * one["days_to_match_training"])
+
+
+def test_sweep_over_latency_and_power_of_a_file_item() -> None:
+    data = cli_json(
+        "sweep",
+        str(NOOR),
+        "--batch",
+        "1",
+        "--latency",
+        "0.025,0.05",
+        "--watts",
+        "300,400",
+        "--tokens-per-day",
+        "1e9",
+    )
+    assert len(data["points"]) == 4
+    by = {(p["seconds_per_token"], p["watts_per_device"]): p for p in data["points"]}
+    assert by[(0.025, 300)]["joules_per_token"] == pytest.approx((300 + 70) * 1.1 * 0.025)
+    assert by[(0.05, 400)]["energy_kwh_per_day"] == pytest.approx(1e9 * 25.85 / 3.6e6)
+
+
+def test_sweep_errors() -> None:
+    assert_one_line_error(run_cli("sweep", str(NOOR), "--item", "Noor serving"), "no inference item named")
+    assert run_cli("sweep", "--batch", "0").returncode == 2
+
+
+def test_recommendations_are_sorted_and_match_their_scenarios() -> None:
+    advice = recommendations(RAW, "noor.toml", BILL)
+    practices = [r.practice for r in advice]
+    assert practices == [
+        "cleaner grid",
+        "cleaner site",
+        "lower PUE",
+        "compute-optimal size",
+        "fewer flights",
+        "efficient inference",
+    ]
+    per_project = [r.co2e_kg_saved for r in advice if r.basis == "project"]
+    assert per_project == sorted(per_project, reverse=True)
+    grid = advice[0]
+    france = estimate(variant(RAW, "noor.toml", Overrides(relocate=41.44)).project)
+    assert grid.co2e_kg_saved == pytest.approx(BILL.totals.co2e_kg - france.totals.co2e_kg)
+    assert "France (FR, 41.44 g/kWh)" in grid.action
+
+
+def test_pue_recommendation_by_hand() -> None:
+    pue = next(r for r in recommendations(RAW, "noor.toml", BILL) if r.practice == "lower PUE")
+    rd = 16800 * 0.47 * (1.35 - 1.1)
+    small = 6 * 1.3e9 * 150e9 / 3.6e17 * 0.47 * (1.35 - 1.1)
+    hpc = 6 * (2.7e9 + 6.7e9 + 13e9) * 150e9 / 3.6e17 * 0.47 * (1.5 - 1.1)
+    assert pue.energy_kwh_saved == pytest.approx(rd + small + hpc)
+    assert pue.co2e_kg_saved == pytest.approx((rd + small) * 0.060 + hpc * 0.600)
+    assert "aws-bahrain" not in pue.action  # its 11.3 W/TB already holds the PUE: nothing to save there
+
+
+def test_flight_and_batch_recommendations() -> None:
+    advice = {r.practice: r for r in recommendations(RAW, "noor.toml", BILL)}
+    assert advice["fewer flights"].co2e_kg_saved == pytest.approx(
+        5252 * 2 * 4 * 0.0508
+    )  # one round trip of 4
+    serving = advice["efficient inference"]
+    assert serving.basis == "day of serving"
+    assert serving.energy_kwh_saved == pytest.approx(9e9 * 25.85 / 3.6e6 * (1 - 1 / 8))
+
+
+def test_bill_ends_with_recommendations() -> None:
+    table = run_cli("bill", str(NOOR))
+    assert table.returncode == 0, table.stderr
+    assert "Recommendations" in table.stdout and "cleaner grid" in table.stdout
+    markdown = run_cli("bill", str(NOOR), "--format", "markdown").stdout
+    assert "## Recommendations" in markdown and "| cleaner grid |" in markdown
