@@ -32,6 +32,7 @@ def plot(file: Path, kind: str, out: Path) -> None:
     Examples:
         energybill plot examples/noor.toml --out noor-phases.png
         energybill plot examples/noor.toml --kind items --out noor-items.svg
+        energybill plot examples/noor.toml --kind scenarios --out noor-scenarios.png
     """
     from energybill.report.errors import ReportError
 
@@ -42,13 +43,17 @@ def plot(file: Path, kind: str, out: Path) -> None:
     except ImportError:
         raise ReportError("energybill plot needs matplotlib: pip install 'energybill[plot]'") from None
     from energybill.estimate.engine import estimate
-    from energybill.project.load import load_project
+    from energybill.estimate.scenarios import variant
+    from energybill.project.load import load_raw
     from energybill.report.data import build_report
     from energybill.report.plot import plot as draw
+    from energybill.report.whatif_sections import scenario_rows
 
-    project = load_project(file)
+    raw = load_raw(file)
+    project = variant(raw, str(file)).project
+    scenarios = scenario_rows(raw, str(file), ()) if kind == "scenarios" else ()
     try:
-        draw(build_report(estimate(project), project), kind, out)
+        draw(build_report(estimate(project), project, scenarios=scenarios), kind, out)
     except OSError as exc:
         raise ReportError(f"{out}: cannot write the chart: {exc.strerror}") from None
     click.echo(f"wrote {out} ({kind})", err=True)
