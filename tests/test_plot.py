@@ -49,10 +49,20 @@ def test_scenarios_plot_from_report_data(tmp_path: Path) -> None:
     assert _png_pixels(out).std() > 0.05
 
 
+def test_scenarios_plot_of_the_noor_file(tmp_path: Path) -> None:
+    out = tmp_path / "s.svg"
+    result = run_cli("plot", str(NOOR), "--kind", "scenarios", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    for label in ("base", "france", "pue-1.1", "36,371", "13,218"):  # compare's totals, rounded to kg
+        assert label in text
+
+
 def test_scenarios_without_scenarios_is_one_line(tmp_path: Path) -> None:
-    result = run_cli("plot", str(NOOR), "--kind", "scenarios", "--out", str(tmp_path / "s.png"))
+    bloom = NOOR.parent / "bloom.toml"
+    result = run_cli("plot", str(bloom), "--kind", "scenarios", "--out", str(tmp_path / "s.png"))
     assert result.returncode == 2
-    assert result.stderr.strip() == "--kind scenarios: scenarios are not available in this version"
+    assert result.stderr.strip() == "--kind scenarios: the project file has no [scenarios.*] table"
 
 
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:

@@ -90,11 +90,26 @@ def test_out_suffix_picks_the_format(tmp_path: Path) -> None:
         assert f"wrote {tmp_path / name}" in result.stderr
 
 
-def test_scenario_option_says_not_available() -> None:
-    result = run_cli("report", str(NOOR), "--scenario", "france")
+def test_report_shows_the_files_scenarios_ranges_and_recommendations() -> None:
+    compare = json.loads(run_cli("compare", str(NOOR), "--format", "json").stdout)["totals"]
+    result = run_cli("report", str(NOOR), "--format", "json", "--scenario", "france", "--samples", "2000")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    text = json.dumps(data)
+    assert "france" in text and "pue-1.1" not in text  # only the scenario asked for, after the baseline
+    md = run_cli("report", str(NOOR), "--format", "markdown", "--scenario", "france", "--samples", "0").stdout
+    france_kg = f"{compare['france']['co2e_kg']:,.1f}"
+    assert f"| {france_kg} |" in md  # the compare engine's figure, not a recomputation
+    assert "## Uncertainty" not in md  # --samples 0: no whiskers
+    assert "## Recommendations" in md
+
+
+def test_unknown_scenario_is_one_line() -> None:
+    result = run_cli("report", str(NOOR), "--scenario", "frnace")
     assert result.returncode == 2
-    assert result.stderr.strip() == "--scenario france: scenarios are not available in this version"
-    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"{NOOR}: scenarios.frnace: no such scenario; did you mean 'france'?"
+    )
 
 
 def test_unwritable_out_is_one_line(tmp_path: Path) -> None:

@@ -111,6 +111,7 @@ def main() -> None:
 from energybill.cli.bench import bench  # noqa: E402
 from energybill.cli.catalog import catalog  # noqa: E402
 from energybill.cli.compare import compare  # noqa: E402
+from energybill.cli.importers import import_  # noqa: E402
 from energybill.cli.measure import measure as _measure_command  # noqa: E402
 from energybill.cli.plan import plan  # noqa: E402
 from energybill.cli.plot import plot  # noqa: E402
@@ -118,5 +119,5 @@ from energybill.cli.report import report  # noqa: E402
 from energybill.cli.runs import runs  # noqa: E402
 from energybill.cli.sweep import sweep  # noqa: E402
 
-for _command in (compare, plan, sweep, report, plot, catalog, bench, _measure_command, runs):
+for _command in (compare, plan, sweep, report, plot, catalog, bench, _measure_command, runs, import_):
     cli.add_command(_command)

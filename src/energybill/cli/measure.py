@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from energybill.cli.live import prometheus_options, start_exporter
 from energybill.errors import EnergybillError, Problem, ProjectError
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
               help="CPU TDP in watts for the modelled fallback (no RAPL).  [default: 85]")
 @click.option("--powercap-root", type=click.Path(path_type=Path), default="/sys/class/powercap",
               show_default=True, help="Where to find RAPL zones.")
+@prometheus_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def measure(project_file: Path | None, item: str | None, site: str | None, name: str | None,
             interval_s: float, ledger: Path | None, cpu_tdp_w: float | None, powercap_root: Path,
@@ -90,6 +92,7 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
     run = Run(name, interval_s=interval_s, ledger=ledger, project=context["project"], item=context["item"],
               site=context["site"], command=shlex.join(command), **options)
     run.__enter__()
+    exporter = start_exporter(run)  # --prometheus-port: live counters while the command runs
     try:
         child = subprocess.Popen(command)
     except OSError as exc:
@@ -102,6 +105,8 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
         _restore(previous)
     code = 128 - returncode if returncode < 0 else returncode  # killed by signal N → 128 + N
     result = run.finish("completed" if code == 0 else "failed", code)
+    if exporter is not None:
+        exporter.stop()
     from energybill.cli.runs import print_summary
 
     print_summary(result, run.run_id, ledger, context["intensity"], context["pue"])

@@ -32,6 +32,7 @@ def plot(file: Path, kind: str, out: Path) -> None:
     Examples:
         energybill plot examples/noor.toml --out noor-phases.png
         energybill plot examples/noor.toml --kind items --out noor-items.svg
+        energybill plot examples/noor.toml --kind scenarios --out noor-scenarios.png
     """
     from energybill.report.errors import ReportError
 
@@ -44,7 +45,8 @@ def plot(file: Path, kind: str, out: Path) -> None:
     from energybill.cli.report import report_data
     from energybill.report.plot import plot as draw
 
-    data = report_data(file)  # the report's bill, measured runs included
+    # the report's bill (measured runs included); scenarios only for their chart, no advice
+    data = report_data(file, () if kind == "scenarios" else None, advice=False)
     try:
         draw(data, kind, out)
     except OSError as exc:

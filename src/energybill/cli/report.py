@@ -35,9 +35,19 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json",
     "scenarios",
     multiple=True,
     metavar="NAME",
-    help="Compare with a what-if scenario (repeatable). Not available in this version: it exits with code 2.",
+    help="Compare with this what-if scenario of the file (repeatable) [default: all of the file's].",
 )
-def report(file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, ...]) -> None:
+@click.option(
+    "--samples",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="Monte Carlo draws for the p5–p95 whiskers when the file gives ranges (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
+def report(
+    file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, ...], samples: int, seed: int
+) -> None:
     """Write the report of a project file: totals with everyday equivalents, energy and CO2e by phase,
     items ranked, sites and their sources, inference economics, and where every number comes from.
 
@@ -47,11 +57,10 @@ def report(file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, 
         energybill report examples/noor.toml --format markdown > BILL.md
         energybill report examples/noor.toml --format model-card >> README.md
         energybill report examples/noor.toml --out noor.csv
+        energybill report examples/noor.toml --scenario france --samples 0 --out france.html
     """
-    if scenarios:
-        raise ReportError(f"--scenario {scenarios[0]}: scenarios are not available in this version")
     chosen = fmt or (SUFFIXES.get(out.suffix.lower(), "html") if out else "html")
-    text = render(file, chosen)
+    text = render(file, chosen, scenarios, samples, seed)
     if out is None:
         click.echo(text, nl=False)
         return
@@ -62,22 +71,43 @@ def report(file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, 
     click.echo(f"wrote {out} ({chosen}, {len(text.encode()) / 1024:,.1f} KiB)", err=True)
 
 
-def report_data(file: Path) -> ReportData:
-    """The report data of ``file``: its bill with the measured runs of its ledger, if any."""
+def report_data(
+    file: Path,
+    scenarios: tuple[str, ...] | None = (),
+    samples: int = 0,
+    seed: int = 0,
+    advice: bool = True,
+) -> ReportData:
+    """The report data of ``file``: its bill with the measured runs of its ledger, and the what-if
+    sections the file supports: its scenarios (or those named; None: no scenario section), p5–p95
+    ranges from ``samples`` draws, and (with ``advice``) the recommendations."""
     from energybill.estimate.engine import estimate
     from energybill.estimate.measured import attach_measurements
-    from energybill.project.load import load_project
+    from energybill.estimate.scenarios import variant
+    from energybill.project.load import load_raw
+    from energybill.report import whatif_sections as whatif
     from energybill.report.data import build_report
     from energybill.report.measured import report_rows
 
-    project = load_project(file)
+    raw = load_raw(file)
+    project = variant(raw, str(file)).project
     bill = attach_measurements(estimate(project), project, file)
-    return build_report(bill, project, measured=report_rows(bill))
+    return build_report(
+        bill,
+        project,
+        scenarios=whatif.scenario_rows(raw, str(file), scenarios) if scenarios is not None else (),
+        ranges=whatif.ranges(raw, str(file), samples, seed),
+        measured=report_rows(bill),
+        recommendations=whatif.recommendation_rows(raw, str(file), bill) if advice else (),
+    )
 
 
-def render(file: Path, fmt: str) -> str:
-    """The report of ``file`` in format ``fmt`` (one of FORMATS)."""
-    data = report_data(file)
+def render(
+    file: Path, fmt: str, scenarios: tuple[str, ...] = (), samples: int = 0, seed: int = 0
+) -> str:
+    """The report of ``file`` in format ``fmt`` (one of FORMATS), with the what-if sections the file
+    supports: its scenarios (or those named), p5–p95 ranges from ``samples`` draws, recommendations."""
+    data = report_data(file, scenarios, samples, seed)
     if fmt == "html":
         from energybill.report.html import render as render_html
 

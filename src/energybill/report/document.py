@@ -116,7 +116,7 @@ def _ranges(data: ReportData) -> list[str]:
         "",
         "## Uncertainty: p5–p95",
         "",
-        f"{data.ranges.samples} samples; {cell(data.ranges.method)}.",
+        f"{data.ranges.samples:,} samples; {cell(data.ranges.method)}.",
         "",
     ]
     out += ["| Quantity | p5 | p50 | p95 | Estimate |", "|---|--:|--:|--:|--:|"]

@@ -76,7 +76,7 @@ def _scenarios(plt: Any, data: ReportData) -> Any:
     from energybill.report.errors import ReportError
 
     if not data.scenarios:
-        raise ReportError("--kind scenarios: scenarios are not available in this version")
+        raise ReportError("--kind scenarios: the project file has no [scenarios.*] table")
     rows = list(reversed(data.scenarios))
     figure, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.4))
     ax.barh(

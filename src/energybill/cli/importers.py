@@ -1,0 +1,98 @@
+"""``energybill import …``: record a job measured by someone else's telemetry as a run in the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from energybill.measure.result import Measurement
+
+
+class _Time(click.ParamType):
+    name = "TIME"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from energybill.telemetry.prometheus import parse_time
+
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_time(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@click.group("import")
+def import_() -> None:
+    """Import the energy of a job measured elsewhere (cluster telemetry) into the ledger."""
+
+
+@import_.command("prometheus")
+@click.option("--url", required=True, help="Prometheus base URL, e.g. http://prometheus:9090")
+@click.option("--start", "start_s", required=True, type=_Time(),
+              help="Job start: unix seconds or ISO 8601 (UTC if no offset).")
+@click.option("--end", "end_s", required=True, type=_Time(), help="Job end, same forms as --start.")
+@click.option("--selector", help='Label matchers for the job\'s GPUs, e.g. \'Hostname=~"node-0[1-4]"\'.')
+@click.option("--metric", default="DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", show_default=True,
+              help="Cumulative per-GPU energy counter in millijoules.")
+@click.option("--name", default="prometheus import", show_default=True, help="Name of the run.")
+@click.option("--project", "project_file", type=click.Path(path_type=Path),
+              help="Project file the job belongs to; the ledger defaults to <project>.ledger.db beside it.")
+@click.option("--item", help="Name of the project item the job measures (it lands on the bill there).")
+@click.option("--site", help="Site the job ran at; default: the item's site.")
+@click.option("--ledger", type=click.Path(path_type=Path),
+              help="Ledger file.  [default: <project>.ledger.db beside --project, "
+              "else $ENERGYBILL_LEDGER or ./energybill.ledger.db]")
+def prometheus(url: str, start_s: float, end_s: float, selector: str | None, metric: str, name: str,
+               project_file: Path | None, item: str | None, site: str | None, ledger: Path | None) -> None:
+    """Read GPU energy counters (NVIDIA DCGM exporter) from Prometheus and record the job as a run.
+
+    Every GPU (Hostname + UUID) counts once; counter resets are handled (after a drop the counter
+    counts from 0 again). The energy covers the samples found in [START, END]; the notes give
+    each GPU's first and last sample.
+
+    \b
+    Examples:
+        energybill import prometheus --url http://prom:9090 \\
+            --start 2026-11-20T08:00:00Z --end 2026-11-22T20:00:00Z \\
+            --selector 'Hostname=~"gpu-node-(0[1-9]|1[0-9]|20)"' \\
+            --project noor.toml --item "Noor 13B"
+        energybill bill noor.toml
+        energybill import prometheus --url http://127.0.0.1:9090 --start 1795670000 --end 1795673600
+    """
+    from dataclasses import replace
+
+    from energybill.cli.measure import _project_context
+    from energybill.errors import EnergybillError
+    from energybill.ledger.paths import resolve
+    from energybill.ledger.record import RunExtras, record_run
+    from energybill.ledger.store import Ledger
+    from energybill.telemetry.prometheus import fetch_series, gpu_energy, selector_query
+
+    if end_s <= start_s:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    if item is not None and project_file is None:
+        raise EnergybillError("--item needs --project FILE (the project the item belongs to)")
+    context = _project_context(project_file, item, site)
+    query = selector_query(metric, selector)
+    series = fetch_series(url, query, start_s, end_s)
+    if not series:
+        raise EnergybillError(f"{url}: no {query} samples between --start and --end")
+    source = f"Prometheus {url}: {metric} (DCGM exporter, mJ counter deltas, resets handled)"
+    result = replace(gpu_energy(series, source), name=name, started_unix=start_s, duration_s=end_s - start_s)
+    placements = {d.device.device_id: (d.device.device_id.split("/", 1)[0], None) for d in result.devices}
+    path = resolve(ledger, project_file)
+    hosts = sorted({host for host, _ in placements.values()})
+    tags = {k: context[k] for k in ("project", "item", "site")}
+    run_id = record_run(Ledger(path), name, result, RunExtras(placements=placements), host=",".join(hosts),
+                        command=f"import prometheus {query}", **tags)
+    _summary(run_id, result, path, context)
+
+
+def _summary(run_id: str, result: Measurement, path: Path, context: dict[str, Any]) -> None:
+    from energybill.cli.runs import print_summary
+
+    print_summary(result, run_id, path, context["intensity"], context["pue"])

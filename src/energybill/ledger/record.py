@@ -1,0 +1,193 @@
+"""What a run has beyond ``store.py``'s rows: its windows, where each device sits, and its ranks.
+
+Three tables in the same ledger file (created on first use; older readers ignore them):
+
+- ``run_windows``: named windows of a run (epochs, phases), each with its energy.
+- ``run_placements``: the host and the rank that read each device of a run, so that totals per
+  node can be summed and a device is known to have been counted once (``host/device_id`` keys).
+- ``run_ranks``: each rank of a distributed run and whether it reported (``reported``) or was lost
+  (``lost``: its energy stops at its last checkpoint, and the run is incomplete).
+
+``record_run`` writes a whole finished run from given per-device readings: a job imported from a
+cluster's telemetry, or one merged from the readings of many ranks.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from energybill.ledger.store import Ledger
+from energybill.measure.result import Measurement
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run_windows (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    epoch INTEGER,              -- NULL: a window outside any epoch
+    phase TEXT,                 -- NULL: the whole epoch (or the whole run)
+    started_s REAL NOT NULL,    -- seconds since the run began
+    duration_s REAL NOT NULL,
+    energy_j REAL,              -- NULL: no device read in this window (never a zero)
+    segments INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS run_placements (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    device_id TEXT NOT NULL,    -- as in run_devices: "host/gpu:GPU-…", "host/rapl:package-0"
+    host TEXT NOT NULL,
+    rank INTEGER,               -- the rank that read it (NULL outside a distributed job)
+    PRIMARY KEY (run_id, device_id)
+);
+CREATE TABLE IF NOT EXISTS run_ranks (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    rank INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('reported', 'lost')),
+    energy_j REAL,
+    duration_s REAL,
+    PRIMARY KEY (run_id, rank)
+);
+"""
+
+
+@dataclass(frozen=True)
+class WindowRecord:
+    """One window of a run: an epoch, a phase of an epoch (segments summed), or the run itself."""
+
+    name: str
+    epoch: int | None
+    phase: str | None
+    started_s: float
+    duration_s: float
+    energy_j: float | None
+    segments: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "epoch": self.epoch, "phase": self.phase, "started_s": self.started_s,
+                "duration_s": self.duration_s, "energy_j": self.energy_j, "segments": self.segments}
+
+
+@dataclass(frozen=True)
+class RankRecord:
+    rank: int
+    host: str
+    status: str  # "reported" or "lost"
+    energy_j: float | None
+    duration_s: float | None
+
+
+@dataclass
+class RunExtras:
+    """Windows, device placements ``{device_id: (host, rank)}`` and ranks to store with a run."""
+
+    windows: Sequence[WindowRecord] = ()
+    placements: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    ranks: Sequence[RankRecord] = ()
+
+
+def ensure_schema(ledger: Ledger) -> None:
+    with ledger.connect(write=True) as conn:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+
+def begin_run(ledger: Ledger, name: str, result: Measurement, *, interval_s: float = 0.0,
+              host: str | None = None, **tags: str | None) -> str:
+    """Insert a ``running`` run row with the devices of ``result``; returns its id."""
+    run_id = uuid.uuid4().hex[:12]
+    row: dict[str, Any] = {
+        "id": run_id, "name": name, **tags, "host": host or socket.gethostname(), "pid": os.getpid(),
+        "status": "running", "interval_s": interval_s, "started_unix": result.started_unix,
+    }
+    ledger.insert_run(row, [d.device for d in result.devices])
+    ensure_schema(ledger)
+    return run_id
+
+
+def checkpoint_run(ledger: Ledger, run_id: str, seq: int, result: Measurement, extras: RunExtras,
+                   status: str = "running") -> None:
+    """Write the run's per-device energy and its extras; ``status`` other than running ends it."""
+    ended = status != "running"
+    power_w = result.average_power_w
+    ledger.checkpoint(run_id, seq, result, power_w, status=status, ended=ended)
+    write_extras(ledger, run_id, extras)
+
+
+def record_run(ledger: Ledger, name: str, result: Measurement, extras: RunExtras | None = None, *,
+               status: str = "completed", interval_s: float = 0.0, host: str | None = None,
+               **tags: str | None) -> str:
+    """Record a finished run from given per-device readings in one go; returns its id."""
+    run_id = begin_run(ledger, name, result, interval_s=interval_s, host=host, **tags)
+    checkpoint_run(ledger, run_id, 1, result, extras or RunExtras(), status=status)
+    return run_id
+
+
+def drop_devices(ledger: Ledger, run_id: str, device_ids: Sequence[str]) -> None:
+    """Remove devices that gave no reading from a run (a missing figure is not a zero)."""
+    if device_ids:
+        with ledger.connect(write=True) as conn:
+            conn.executemany("DELETE FROM run_devices WHERE run_id = ? AND device_id = ?",
+                             [(run_id, d) for d in device_ids])
+
+
+def write_extras(ledger: Ledger, run_id: str, extras: RunExtras) -> None:
+    with ledger.connect(write=True) as conn:
+        conn.execute("DELETE FROM run_windows WHERE run_id = ?", (run_id,))
+        conn.executemany(
+            "INSERT INTO run_windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, seq, w.name, w.epoch, w.phase, w.started_s, w.duration_s, w.energy_j, w.segments)
+             for seq, w in enumerate(extras.windows)],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO run_placements VALUES (?, ?, ?, ?)",
+            [(run_id, device_id, host, rank) for device_id, (host, rank) in extras.placements.items()],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO run_ranks VALUES (?, ?, ?, ?, ?, ?)",
+            [(run_id, r.rank, r.host, r.status, r.energy_j, r.duration_s) for r in extras.ranks],
+        )
+
+
+# -- reading --------------------------------------------------------------------------------------
+def windows(ledger: Ledger, run_id: str) -> list[WindowRecord]:
+    """The run's windows in the order they were recorded."""
+    ensure_schema(ledger)
+    with ledger.connect() as conn:
+        rows = conn.execute("SELECT * FROM run_windows WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+    return [WindowRecord(r["name"], r["epoch"], r["phase"], r["started_s"], r["duration_s"], r["energy_j"],
+                         r["segments"]) for r in rows]
+
+
+def ranks(ledger: Ledger, run_id: str) -> list[RankRecord]:
+    ensure_schema(ledger)
+    with ledger.connect() as conn:
+        rows = conn.execute("SELECT * FROM run_ranks WHERE run_id = ? ORDER BY rank", (run_id,)).fetchall()
+    return [RankRecord(r["rank"], r["host"], r["status"], r["energy_j"], r["duration_s"]) for r in rows]
+
+
+def per_device(ledger: Ledger, run_id: str) -> list[dict[str, Any]]:
+    """Each device of the run with its energy, host and reading rank."""
+    ensure_schema(ledger)
+    with ledger.connect() as conn:
+        rows = conn.execute(
+            "SELECT d.*, p.host AS host, p.rank AS rank FROM run_devices d LEFT JOIN run_placements p "
+            "ON p.run_id = d.run_id AND p.device_id = d.device_id WHERE d.run_id = ? ORDER BY d.device_id",
+            (run_id,),
+        ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def per_node(ledger: Ledger, run_id: str) -> dict[str, float]:
+    """Joules per host: the sum of the energy of the devices placed on it."""
+    totals: dict[str, float] = {}
+    for device in per_device(ledger, run_id):
+        host = device["host"] or "?"
+        totals[host] = totals.get(host, 0.0) + device["energy_j"]
+    return totals

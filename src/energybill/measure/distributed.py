@@ -1,0 +1,357 @@
+"""A run under ``torchrun`` / ``torch.distributed``: every physical device counted exactly once.
+
+Each rank can see devices that other ranks see too (all GPUs of its node, the node's RAPL
+zones), so summing each rank's own meter counts a GPU up to 8 times and a CPU package once per
+rank (``reference/existing-tools.md`` §4.12, CodeCarbon #544). Instead:
+
+1. **Plan.** Every rank posts the devices it can see (``host/device_id``) and the GPU it trains on
+   (``LOCAL_RANK``, or torch's current CUDA device) to the job's own key-value store, the one
+   ``torch.distributed`` rendezvoused with (no extra server). All ranks compute the same owners:
+   a GPU belongs to the rank that trains on it, else to the lowest rank on its host that sees it;
+   CPU zones (RAPL, modelled) belong to the lowest rank of each host.
+2. **Measure.** Each rank's meter reads only the devices it owns.
+3. **Gather.** At every window edge each rank posts its readings (a checkpoint); at the end, a
+   final report. The coordinator (rank 0) waits a bounded time for the finals, merges them keyed
+   by ``host/device_id`` and records one run with totals per node and per device. A rank that
+   never sent its final report is *lost*: its devices count up to its last checkpoint, the rank is
+   marked lost and the run is recorded as interrupted, with a note saying so.
+
+The host name comes from ``ENERGYBILL_HOST`` (else the machine's name) and the candidate backends
+may be given: that is the seam where tests put two fake hosts on one machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from energybill.errors import EnergybillError
+from energybill.ledger.record import WindowRecord
+from energybill.measure.backends.base import Backend, BackendUnavailable, Device
+from energybill.measure.job import Job, Report, job_device, merge
+from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
+from energybill.measure.result import DeviceEnergy, Measurement
+
+_LADDER_OPTIONS = ("cpu_tdp_w", "powercap_root", "nvml_source")
+_POLL_S = 0.05
+_runs = itertools.count()
+
+
+class Store(Protocol):
+    """The part of ``torch.distributed.Store`` used here."""
+
+    def set(self, key: str, value: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def check(self, keys: list[str]) -> bool: ...
+
+
+def active_dist() -> Any:
+    """``torch.distributed`` if torch is already loaded and a process group is up (never imports torch)."""
+    if "torch" not in sys.modules:
+        return None
+    import torch.distributed as dist
+
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+
+def world_size() -> int:
+    dist = active_dist()
+    return dist.get_world_size() if dist is not None else 1
+
+
+def host_name() -> str:
+    return os.environ.get("ENERGYBILL_HOST") or socket.gethostname()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one rank can see: its host, its devices and the GPU it trains on."""
+
+    rank: int
+    host: str
+    devices: tuple[Device, ...]
+    preferred: str | None  # device_id of its own GPU
+
+    def to_json(self) -> str:
+        devices = [d.__dict__ for d in self.devices]
+        return json.dumps({"rank": self.rank, "host": self.host, "devices": devices,
+                           "preferred": self.preferred})
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Seen:
+        d = json.loads(text)
+        return cls(d["rank"], d["host"], tuple(Device(**x) for x in d["devices"]), d["preferred"])
+
+
+def plan_owners(seen: Sequence[Seen]) -> dict[tuple[str, str], int]:
+    """The rank that reads each (host, device_id): a GPU's trainer, else the host's lowest rank."""
+    owners: dict[tuple[str, str], int] = {}
+    ordered = sorted(seen, key=lambda s: s.rank)
+    for s in ordered:
+        if s.preferred is not None:
+            owners.setdefault((s.host, s.preferred), s.rank)
+    for s in ordered:
+        for device in s.devices:
+            owners.setdefault((s.host, device.device_id), s.rank)
+    return owners
+
+
+class OwnedBackend:
+    """A started backend restricted to the devices this rank owns."""
+
+    def __init__(self, inner: Backend, devices: Sequence[Device]) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.max_interval_s = inner.max_interval_s
+        self.devices = list(devices)
+        self._ids = {d.device_id for d in devices}
+
+    def start(self, now_s: float) -> list[Device]:
+        return list(self.devices)  # the inner backend is already started (its zero is the plan)
+
+    def sample(self, now_s: float) -> None:
+        self.inner.sample(now_s)
+
+    def read(self, now_s: float) -> dict[str, float]:
+        return {k: v for k, v in self.inner.read(now_s).items() if k in self._ids}
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def candidate_backends(cpu_tdp_w: float | None = None, powercap_root: Path | str | None = None,
+                       nvml_source: Any = None, now_s: float = 0.0) -> list[tuple[Backend, list[Device]]]:
+    """The meter's ladder; under torchrun the CPU model covers every local rank (the agent's tree)."""
+    from energybill.measure.backends.model import ModelBackend, ProcessTree
+    from energybill.measure.meter import open_backends
+
+    started, _ = open_backends(cpu_tdp_w=cpu_tdp_w, powercap_root=powercap_root, nvml_source=nvml_source,
+                               now_s=now_s)
+    if "TORCHELASTIC_RUN_ID" not in os.environ:
+        return started
+    out = []
+    for backend, devices in started:
+        if isinstance(backend, ModelBackend):
+            backend = ModelBackend(cpu_tdp_w=cpu_tdp_w, components=backend.components,
+                                   tree=lambda: ProcessTree(os.getppid()))
+            devices = backend.start(now_s)
+        out.append((backend, devices))
+    return out
+
+
+def preferred_gpu(devices: Sequence[Device]) -> str | None:
+    """This rank's own GPU: torch's current CUDA device (by UUID), else the LOCAL_RANK-th visible GPU."""
+    gpus = [d.device_id for d in devices if d.component == "gpu"]
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        uuid = str(torch.cuda.get_device_properties(torch.cuda.current_device()).uuid)
+        match = [g for g in gpus if uuid and uuid in g]
+        if match:
+            return match[0]
+    local = os.environ.get("LOCAL_RANK")
+    if local is not None and local.isdigit() and int(local) < len(gpus):
+        return gpus[int(local)]
+    return None
+
+
+class DistributedRun:
+    """One rank's part of a distributed run; rank ``coordinator`` records the merged job.
+
+    The same object ``TrainingMeter`` uses for a local run: ``start``, ``meter`` (for windows),
+    ``checkpoint(windows)`` at window edges, ``finish(windows, status)``.
+    """
+
+    def __init__(self, name: str = "run", *, ledger: str | Path | None = None,
+                 interval_s: float = DEFAULT_INTERVAL_S, meter_options: dict[str, Any] | None = None,
+                 backends: Sequence[Backend] | None = None, store: Store | None = None,
+                 rank: int | None = None, world: int | None = None, host: str | None = None,
+                 timeout_s: float = 120.0, coordinator: int = 0, **tags: str | None) -> None:
+        self.name = name
+        self.ledger = None if ledger is None else _ledger(ledger)
+        self.interval_s = interval_s
+        options = dict(meter_options or {})
+        self._ladder = {k: options.pop(k) for k in _LADDER_OPTIONS if k in options}
+        given = options.pop("backends", None) if backends is None else backends  # the candidates
+        self._meter_options = options
+        self._given = list(given) if given is not None else None
+        self._store: Store | None = store
+        self.notes: list[str] = []
+        self._rank, self._world = rank, world
+        self.rank = -1 if rank is None else rank  # known for sure once started
+        self.world = 0 if world is None else world
+        self.host = host or host_name()
+        self.timeout_s = timeout_s
+        self.coordinator = coordinator
+        self.tags = tags
+        self.prefix = f"energybill/{next(_runs)}/{name}/"
+        self.planned: dict[str, tuple[Device, str, int]] = {}
+        self.job: Job | None = None
+        self.run_id: str | None = None
+        self.started_unix = 0.0
+        self._meter: Meter | None = None
+        self._seq = 0
+
+    @property
+    def meter(self) -> Meter:
+        if self._meter is None:
+            raise EnergybillError("the distributed run has not started")
+        return self._meter
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise EnergybillError("the distributed run has not started")
+        return self._store
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.rank == self.coordinator
+
+    # -- start: plan who reads what -------------------------------------------------------------
+    def start(self) -> None:
+        dist = active_dist()
+        if self._store is None:
+            if dist is None:
+                raise EnergybillError("a distributed run needs torch.distributed initialised (or a store)")
+            self._store = dist.distributed_c10d._get_default_store()
+        self.rank = self._rank if self._rank is not None else dist.get_rank()
+        self.world = self._world if self._world is not None else dist.get_world_size()
+        started = self._open_candidates()
+        devices = [d for _, ds in started for d in ds]
+        mine = Seen(self.rank, self.host, tuple(devices), preferred_gpu(devices))
+        self._put(f"seen/{self.rank}", mine.to_json())
+        seen = [Seen.from_json(self._wait(f"seen/{r}", "the device plan")) for r in range(self.world)]
+        owners = plan_owners(seen)
+        for s in seen:
+            for d in s.devices:
+                self.planned.setdefault(f"{s.host}/{d.device_id}", (job_device(s.host, d), s.host,
+                                                                     owners[(s.host, d.device_id)]))
+        self._start_meter(started, owners)
+        if self.is_coordinator and self.ledger is not None:
+            self._begin_ledger()
+
+    def _open_candidates(self) -> list[tuple[Backend, list[Device]]]:
+        now_s = self._meter_options.get("clock", time.monotonic)()  # the meter's clock: sums start now
+        if self._given is None:
+            return candidate_backends(**self._ladder, now_s=now_s)
+        started = []
+        for backend in self._given:
+            try:
+                started.append((backend, backend.start(now_s)))
+            except BackendUnavailable:
+                continue
+        return started
+
+    def _start_meter(self, started: list[tuple[Backend, list[Device]]],
+                     owners: dict[tuple[str, str], int]) -> None:
+        owned = []
+        for backend, devices in started:
+            mine = [d for d in devices if owners[(self.host, d.device_id)] == self.rank]
+            if mine:
+                owned.append(OwnedBackend(backend, mine))
+            else:
+                backend.close()
+        self._meter = Meter(backends=owned, interval_s=self.interval_s, **self._meter_options)
+        self._meter.start()
+        self._meter.begin(self.name)
+        self.started_unix = self._meter.peek(self.name).started_unix
+
+    def _begin_ledger(self) -> None:
+        from energybill.ledger.record import begin_run
+
+        assert self.ledger is not None
+        devices = tuple(DeviceEnergy(device, 0.0) for device, _, _ in self.planned.values())
+        empty = Measurement(self.name, self.started_unix, 0.0, devices)
+        self.run_id = begin_run(self.ledger, self.name, empty, interval_s=self.interval_s, **self.tags)
+
+    # -- reports --------------------------------------------------------------------------------
+    def _report(self, result: Measurement, windows: Sequence[WindowRecord], final: bool) -> Report:
+        energy = {d.device.device_id: d.energy_j for d in result.devices}
+        return Report(self.rank, self.host, final, result.started_unix, result.duration_s, energy,
+                      list(windows), [*self.meter.notes, *self.notes])
+
+    def checkpoint(self, windows: Sequence[WindowRecord]) -> None:
+        """Post this rank's readings so far; the coordinator also writes the merged run so far."""
+        self.meter.tick()
+        report = self._report(self.meter.peek(self.name), windows, False)
+        self._put(f"checkpoint/{self.rank}", report.to_json())
+        if self.is_coordinator and self.run_id is not None:
+            self._record(self._merge(self._available(final=False)), "running")
+
+    def finish(self, windows: Sequence[WindowRecord], status: str = "completed") -> Measurement:
+        """Post the final readings; the coordinator waits for every rank and records the job."""
+        result = self.meter.end(self.name)
+        self.meter.stop()
+        self._put(f"final/{self.rank}", self._report(result, windows, True).to_json())
+        if not self.is_coordinator:
+            return result
+        reports = self._gather_finals()
+        self.job = self._merge(reports)
+        if self.ledger is not None:
+            lost = "interrupted" if not self.job.complete and status == "completed" else status
+            self._record(self.job, lost)
+        return self.job.result
+
+    def _gather_finals(self) -> dict[int, Report]:
+        """Wait (bounded) for each rank's final report; a rank without one falls back to its checkpoint."""
+        deadline = time.monotonic() + self.timeout_s
+        pending = set(range(self.world))
+        while pending and time.monotonic() < deadline:
+            pending = {r for r in pending if not self.store.check([self.prefix + f"final/{r}"])}
+            if pending:
+                time.sleep(_POLL_S)
+        return self._available(final=True)
+
+    def _available(self, final: bool) -> dict[int, Report]:
+        reports = {}
+        for rank in range(self.world):
+            kinds = ("final", "checkpoint") if final else ("checkpoint",)
+            for kind in kinds:
+                key = self.prefix + f"{kind}/{rank}"
+                if self.store.check([key]):
+                    reports[rank] = Report.from_json(self.store.get(key))
+                    break
+        return reports
+
+    def _merge(self, reports: dict[int, Report]) -> Job:
+        return merge(self.name, self.planned, reports, self.world)
+
+    def _record(self, job: Job, status: str) -> None:
+        from energybill.ledger.record import checkpoint_run, drop_devices
+
+        if self.ledger is None or self.run_id is None:
+            return
+        self._seq += 1
+        if status != "running":  # a device no rank reported has no reading: not a zero
+            silent = [k for k in self.planned if k not in job.extras.placements]
+            drop_devices(self.ledger, self.run_id, silent)
+        checkpoint_run(self.ledger, self.run_id, self._seq, job.result, job.extras, status=status)
+
+    # -- the store ------------------------------------------------------------------------------
+    def _put(self, key: str, value: str) -> None:
+        try:
+            self.store.set(self.prefix + key, value)
+        except Exception as exc:  # the store's host may be gone: keep training, say so
+            self.notes.append(f"could not post {key} to the job's store ({exc})")
+
+    def _wait(self, key: str, what: str) -> bytes:
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
+            if self.store.check([self.prefix + key]):
+                return self.store.get(self.prefix + key)
+            time.sleep(_POLL_S)
+        raise EnergybillError(f"rank {self.rank}: no {what} from {key} within {self.timeout_s:g} s")
+
+
+def _ledger(path: str | Path) -> Any:
+    from energybill.ledger.store import Ledger
+
+    return Ledger(path)

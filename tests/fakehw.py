@@ -1,0 +1,35 @@
+"""Fake hardware at the seam: a step clock and a recorded NVML trace of constant-power GPUs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StepClock:
+    """A clock that moves only when the test says (one training step = one second, say)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float = 1.0) -> None:
+        self.t += seconds
+
+
+def constant_power_trace(watts: dict[str, float], seconds: int = 600) -> dict[str, Any]:
+    """NVML samples every second: energy counter (mJ) = W × t × 1000, power (mW) = W × 1000."""
+    return {"devices": [
+        {"uuid": uuid, "name": "Fake A100",
+         "samples": [(float(t), int(w * t * 1000), int(w * 1000)) for t in range(seconds)]}
+        for uuid, w in watts.items()
+    ]}
+
+
+def gpu_meter_options(clock: StepClock, watts: dict[str, float]) -> dict[str, Any]:
+    """Meter options: only the fake GPUs, the step clock for time and wall time, no sampler thread."""
+    from energybill.measure.backends.nvml import NvmlBackend, TraceSource
+
+    backend = NvmlBackend(TraceSource(constant_power_trace(watts), clock), sync=None)
+    return {"backends": [backend], "clock": clock, "wall": clock, "thread": False}
