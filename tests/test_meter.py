@@ -209,9 +209,15 @@ def test_model_default_tdp_is_printed_in_the_source() -> None:
     assert "TDP 85 W (default; set --cpu-tdp-w)" in devices[0].source
 
 
+# The child burns 0.3 CPU-seconds, says "half", waits for a line, burns 0.3 more: the test reads the
+# tree at known CPU times rather than after sleeps, so a loaded machine does not change the figures.
 PARENT = """
 import subprocess, sys
-burn = "import time\\nt = time.process_time()\\nwhile time.process_time() - t < 0.6: pass"
+burn = (
+    "import sys, time\\n"
+    "def spin(s):\\n t = time.process_time()\\n while time.process_time() - t < s: pass\\n"
+    "spin(0.3)\\nprint('half', flush=True)\\nsys.stdin.readline()\\nspin(0.3)"
+)
 sys.stdin.readline()
 child = subprocess.Popen([sys.executable, "-c", burn])
 print("started", flush=True)
@@ -232,11 +238,13 @@ def test_process_tree_counts_a_grandchild_cpu_time_alive_and_reaped() -> None:
         parent.stdin.write("go\n")
         parent.stdin.flush()
         assert parent.stdout.readline().strip() == "started"
-        time.sleep(0.3)
+        assert parent.stdout.readline().strip() == "half"
         during = eager.snapshot()[0] - before[1]  # the child is alive: found by a scan, read by psutil
+        parent.stdin.write("more\n")
+        parent.stdin.flush()
         assert parent.stdout.readline().strip() == "reaped"
         after = lazy.snapshot()[0] - before[0]  # never seen alive; reaped: its parent's children_* hold it
-        assert 0.1 < during < 0.6
+        assert 0.25 < during < 0.6  # 0.3 s burnt, plus the child's interpreter start-up
         assert after == pytest.approx(0.6, abs=0.2)
         assert eager.snapshot()[0] - before[1] == pytest.approx(0.6, abs=0.2)
         assert lazy.snapshot()[1] > 0
