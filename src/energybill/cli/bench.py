@@ -57,6 +57,12 @@ def _common(func: Any) -> Any:
             help="Model power as this constant (labelled 'modelled') instead of reading a counter.",
         ),
         click.option(
+            "--cpu-tdp-w",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="CPU TDP for the meter's CPU model, where RAPL cannot be read [default: 85 W].",
+        ),
+        click.option(
             "--peak-tflops",
             type=click.FloatRange(min=0, min_open=True),
             default=None,
@@ -101,6 +107,7 @@ def train(
     device: str,
     dtype: str,
     watts: float | None,
+    cpu_tdp_w: float | None,
     peak_tflops: float | None,
     out: Path | None,
     steps: int,
@@ -133,6 +140,7 @@ def train(
         dtype,
         watts,
         peak_tflops,
+        cpu_tdp_w,
     )
     console = stdout_console()
     console.print(
@@ -180,6 +188,7 @@ def serve(
     device: str,
     dtype: str,
     watts: float | None,
+    cpu_tdp_w: float | None,
     peak_tflops: float | None,
     out: Path | None,
     batches: str,
@@ -212,6 +221,7 @@ def serve(
         dtype,
         watts,
         peak_tflops,
+        cpu_tdp_w,
     )
     console = stdout_console()
     console.print(

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA = "energybill.calibration/1"
+WATTS_SCOPE = (
+    "the benchmark's device only (its GPU board, or CPU packages and DRAM/RAM); host power is not in it"
+)
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Record:
     watts_per_device: float  # average power of the device over the measured window(s)
     seconds_per_token: float
     joules_per_token: float
-    method: str  # how the joules were obtained (nvml-counter, rapl, modelled: …)
+    method: str  # as the meter labels it: counter, integrated-power or modelled (details: energy_devices)
     date: str
     tflops_6n_per_device: float | None = None  # training: 6·N only, the bill's C = 6·N·D count
     tokens_per_second: float | None = None

@@ -1,84 +1,131 @@
-"""The one measuring seam of the benchmarks (to be swapped for the meter's API when it lands).
+"""The benchmarks' measuring seam: a thin adapter over ``energybill.measure.Meter`` windows.
 
-``open_meter(device)`` picks, in order: the NVML cumulative energy counter of the CUDA device
-(Volta and newer), NVML power samples integrated over time (older GPUs; labelled), RAPL package
-counters for a CPU (if readable: root since Linux 5.10), and otherwise a labelled model, a constant
-power times the wall-clock time. ``meter.window()`` measures one window::
+There is one measuring path, the meter's (NVML counter or integrated power by GPU UUID, RAPL
+with wraparound checkpoints, the labelled model, torch synchronisation at window edges). This
+module only chooses what the benchmark's window covers and names it::
 
     meter = open_meter("cpu", watts=None)
     with meter.window() as window:
         work()
-    window.energy_j, window.seconds, window.method
+    window.energy_j, window.seconds, window.method      # method: "counter", "integrated-power", …
+    meter.close()
 
-"No reading" is never zero: a window's ``method`` names what produced its joules.
+- ``--device cuda``: the one GPU torch runs on (matched by UUID), read by the meter's NVML backend.
+- ``--device cpu``: the meter's CPU side: RAPL packages and their DRAM, else its labelled model.
+- ``--watts W``: a given constant power, a ``modelled`` device of its own, still a meter window.
+
+"No reading" is never zero: a device without a reading is an error that says why.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-RAPL_ROOT = Path("/sys/class/powercap")
-# CodeCarbon's constant for a CPU it cannot identify (POWER_CONSTANT, 85 W); see
-# shared/reference/existing-tools.md. Used only when nothing can be read and --watts is not given.
-DEFAULT_CPU_WATTS = 85.0
-DEFAULT_CPU_WATTS_SOURCE = "CodeCarbon's constant for an unknown CPU (85 W)"
+from energybill.errors import EnergybillError
+from energybill.measure.backends.base import METHODS, MODELLED, BackendUnavailable, Device
+from energybill.measure.backends.nvml import torch_sync
+from energybill.measure.meter import Meter
+from energybill.measure.result import DeviceEnergy
+
+CPU_COMPONENTS = ("cpu", "dram", "ram")
 
 
 @dataclass
 class Window:
-    """One measured window: joules, seconds and how the joules were obtained."""
+    """One measured window of the benchmark's own devices: joules, seconds and the method."""
 
     method: str
     energy_j: float = 0.0
     seconds: float = 0.0
+    devices: tuple[DeviceEnergy, ...] = field(default=())
 
     @property
     def power_w(self) -> float:
         return self.energy_j / self.seconds if self.seconds > 0 else 0.0
 
 
-class _Backend(Protocol):
-    method: str
+class ConstantPower:
+    """A given constant power (``--watts``) as a meter backend: ``modelled``, never measured."""
 
-    def start(self) -> None: ...
+    name = "given"
+    max_interval_s: float | None = None
 
-    def stop(self, seconds: float) -> float: ...
+    def __init__(self, watts: float, device: str, sync: Callable[[], None] | None = torch_sync) -> None:
+        self.watts = watts
+        self.device = device
+        self.sync = sync  # the window's edges still wait for queued CUDA work
+        self._start_s = 0.0
+
+    def start(self, now_s: float) -> list[Device]:
+        self._start_s = now_s
+        source = f"constant {self.watts:g} W given with --watts × the window's wall-clock time"
+        return [Device(f"given:{self.device}", self.device, MODELLED, f"{self.device} (given power)", source)]
+
+    def sample(self, now_s: float) -> None:
+        pass
+
+    def read(self, now_s: float) -> dict[str, float]:
+        if self.sync is not None:
+            self.sync()
+        return {f"given:{self.device}": self.watts * (now_s - self._start_s)}
+
+    def close(self) -> None:
+        pass
 
 
-@dataclass
-class Meter:
-    """A chosen backend and the synchronisation to run at each window edge."""
+class BenchMeter:
+    """A started ``Meter`` and the device ids of the benchmark's own device within it."""
 
-    backend: _Backend
-    sync: Callable[[], None] = field(default=lambda: None)
+    def __init__(self, meter: Meter, scope: tuple[str, ...]) -> None:
+        self.meter = meter
+        self.scope = scope
+        self._names = itertools.count(1)
+
+    @property
+    def devices(self) -> list[Device]:
+        return [d for d in self.meter.devices if d.device_id in self.scope]
 
     @property
     def method(self) -> str:
-        return self.backend.method
+        """The meter's label of the scoped devices: one of METHODS, or several joined by " + "."""
+        used = {d.method for d in self.devices}
+        return " + ".join(m for m in METHODS if m in used)
+
+    def device_records(self) -> list[dict[str, str]]:
+        return [{"device_id": d.device_id, "component": d.component, "method": d.method,
+                 "label": d.label, "source": d.source} for d in self.devices]
 
     @contextmanager
     def window(self) -> Iterator[Window]:
         """Measure the enclosed block; the window is filled in on exit (also after Ctrl-C)."""
-        result = Window(self.backend.method)
-        self.sync()  # queued GPU work belongs to the previous window, not to this one
-        start = time.perf_counter()
-        self.backend.start()
+        name = f"bench-{next(self._names)}"
+        result = Window(self.method)
+        self.meter.begin(name)
         try:
             yield result
         finally:
-            self.sync()
-            result.seconds = time.perf_counter() - start
-            result.energy_j = self.backend.stop(result.seconds)
+            measurement = self.meter.end(name)
+            result.devices = tuple(d for d in measurement.devices if d.device.device_id in self.scope)
+            result.seconds = measurement.duration_s
+            result.energy_j = sum(d.energy_j for d in result.devices)
+
+    def close(self) -> None:
+        self.meter.stop()
 
 
-def measure_window(meter: Meter) -> Any:
-    """``with measure_window(meter) as w:`` — the seam's one function, same as ``meter.window()``."""
+def describe(method: str, devices: list[dict[str, str]]) -> str:
+    """The method as the meter labels it, then each device with what produced its figure."""
+    parts = [f"{d['label']} [{d['component']}, {d['device_id']}]: {d['source']}" for d in devices]
+    return f"{method} — " + "; ".join(parts) if parts else method
+
+
+def measure_window(meter: BenchMeter) -> Any:
+    """``with measure_window(meter) as w:`` — the same as ``meter.window()``."""
     return meter.window()
 
 
@@ -86,157 +133,60 @@ def open_meter(
     device: str,
     *,
     watts: float | None = None,
-    nvml: Any = None,
-    rapl_root: Path = RAPL_ROOT,
-    sync: Callable[[], None] | None = None,
-) -> Meter:
-    """The best backend for ``device`` ("cuda", "cuda:N" or "cpu").
+    gpu_uuid: str | None = None,
+    nvml_source: Any = None,
+    powercap_root: Path | str | None = None,
+    powercap_read: Callable[[Path], str] | None = None,
+    cpu_tdp_w: float | None = None,
+    sync: Callable[[], None] | None = torch_sync,
+    **meter_options: Any,
+) -> BenchMeter:
+    """A started meter scoped to ``device`` ("cuda", "cuda:N" or "cpu").
 
-    ``watts`` forces the labelled constant model. ``nvml`` injects an NVML module (a recorded
-    trace in tests); by default ``pynvml`` (nvidia-ml-py) is imported if installed.
+    ``gpu_uuid`` names the CUDA device (torch's UUID); without it, or when NVML lists no such
+    UUID, ``cuda:N`` is the N-th GPU visible to NVML (which honours CUDA_VISIBLE_DEVICES).
+    ``nvml_source``, ``powercap_root``/``powercap_read``, ``cpu_tdp_w`` and ``meter_options``
+    (clock, thread, interval_s) go to the meter; ``sync`` runs at each reading of a CUDA window.
     """
-    sync = sync or (lambda: None)
+    kind = "gpu" if device.startswith("cuda") else "cpu"
     if watts is not None:
-        return Meter(Constant(watts, "given with --watts"), sync)
-    if device.startswith("cuda"):
-        nvml = nvml if nvml is not None else _import_pynvml()
-        if nvml is not None:
-            return Meter(_nvml_backend(nvml, _cuda_index(device)), sync)
-        return Meter(Constant(400.0, "no NVML (pip install nvidia-ml-py): A100 TDP assumed"), sync)
-    rapl = Rapl.open(rapl_root)
-    if rapl is not None:
-        return Meter(rapl, sync)
-    why = "RAPL not readable (needs root since Linux 5.10, or no powercap)"
-    return Meter(Constant(DEFAULT_CPU_WATTS, f"{why}; {DEFAULT_CPU_WATTS_SOURCE}"), sync)
+        meter = Meter(backends=[ConstantPower(watts, kind, sync)], **meter_options).start()
+        return BenchMeter(meter, tuple(d.device_id for d in meter.devices))
+    if kind == "gpu":
+        from energybill.measure.backends.nvml import NvmlBackend
+
+        backend = NvmlBackend(nvml_source, sync) if nvml_source is not None else NvmlBackend(sync=sync)
+        meter = Meter(backends=[backend], **meter_options).start()
+        return BenchMeter(meter, _gpu_scope(meter, device, gpu_uuid))
+    meter = Meter(powercap_root=powercap_root, powercap_read=powercap_read, cpu_tdp_w=cpu_tdp_w,
+                  nvml_source=_no_gpu, **meter_options).start()
+    scope = tuple(d.device_id for d in meter.devices if d.component in CPU_COMPONENTS)
+    if not scope:
+        meter.stop()
+        raise EnergybillError(f"--device cpu: no energy reading ({'; '.join(meter.notes)}); give --watts W")
+    return BenchMeter(meter, scope)
 
 
-class Constant:
-    """A labelled model: a constant power times the window's wall-clock time."""
-
-    def __init__(self, watts: float, why: str) -> None:
-        self.watts = watts
-        self.method = f"modelled: constant {watts:g} W ({why})"
-
-    def start(self) -> None:
-        pass
-
-    def stop(self, seconds: float) -> float:
-        return self.watts * seconds
+def _no_gpu() -> Any:
+    """The NVML source of a CPU benchmark: its GPUs are not the benchmark's device."""
+    raise BackendUnavailable("not read: the benchmark runs on the CPU")
 
 
-class Rapl:
-    """RAPL package domains, summed over sockets; wraparound via ``max_energy_range_uj``.
-
-    Only top-level ``package-N`` zones are read: core and uncore are inside package, and psys
-    contains it, so adding them would count energy twice.
-    """
-
-    def __init__(self, zones: list[Path]) -> None:
-        self.zones = zones
-        self.method = f"rapl: {len(zones)} package domain(s), energy_uj counters"
-        self._start: list[int] = []
-
-    @classmethod
-    def open(cls, root: Path) -> Rapl | None:
-        zones = []
-        for zone in sorted(root.glob("intel-rapl:*")):
-            if ":" in zone.name.split("intel-rapl:", 1)[1]:
-                continue  # a subzone (core, uncore, dram) of a package
-            try:
-                if (zone / "name").read_text().strip().startswith("package"):
-                    int((zone / "energy_uj").read_text())
-                    zones.append(zone)
-            except (OSError, ValueError):
-                return None
-        return cls(zones) if zones else None
-
-    def start(self) -> None:
-        self._start = [int((z / "energy_uj").read_text()) for z in self.zones]
-
-    def stop(self, seconds: float) -> float:
-        total_uj = 0
-        for zone, start in zip(self.zones, self._start, strict=True):
-            delta = int((zone / "energy_uj").read_text()) - start
-            if delta < 0:  # the counter wrapped once; never clamp a negative delta to zero
-                delta += int((zone / "max_energy_range_uj").read_text())
-            total_uj += delta
-        return total_uj / 1e6
-
-
-class NvmlCounter:
-    """NVML's cumulative energy counter (mJ since the driver loaded), read at each edge."""
-
-    def __init__(self, nvml: Any, handle: Any, name: str) -> None:
-        self.nvml, self.handle = nvml, handle
-        self.method = f"nvml-counter: {name}, nvmlDeviceGetTotalEnergyConsumption"
-        self._start_mj = 0
-
-    def start(self) -> None:
-        self._start_mj = self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.handle)
-
-    def stop(self, seconds: float) -> float:
-        return (self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.handle) - self._start_mj) / 1e3
-
-
-class NvmlPower:
-    """Fallback for GPUs without the counter: power samples every 50 ms, trapezoid-integrated."""
-
-    def __init__(self, nvml: Any, handle: Any, name: str, interval_s: float = 0.05) -> None:
-        self.nvml, self.handle, self.interval_s = nvml, handle, interval_s
-        self.method = f"nvml-power-integrated: {name}, samples every {interval_s * 1000:g} ms (fallback)"
-        self._samples: list[tuple[float, float]] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _sample(self) -> None:
-        power_w = self.nvml.nvmlDeviceGetPowerUsage(self.handle) / 1e3
-        self._samples.append((time.perf_counter(), power_w))
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self._sample()
-
-    def start(self) -> None:
-        self._samples, self._stop = [], threading.Event()
-        self._sample()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def stop(self, seconds: float) -> float:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self._sample()
-        pairs = zip(self._samples, self._samples[1:], strict=False)
-        return sum((t1 - t0) * (p0 + p1) / 2 for (t0, p0), (t1, p1) in pairs)
-
-
-def _nvml_backend(nvml: Any, index: int) -> _Backend:
-    nvml.nvmlInit()
-    handle = nvml.nvmlDeviceGetHandleByIndex(index)
-    name = nvml.nvmlDeviceGetName(handle)
-    name = name.decode() if isinstance(name, bytes) else str(name)
-    try:
-        nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-    except Exception:  # NVMLError_NotSupported before Volta; the class lives in pynvml
-        return NvmlPower(nvml, handle, name)
-    return NvmlCounter(nvml, handle, name)
-
-
-def _cuda_index(device: str) -> int:
-    """The NVML index of ``cuda:N``: CUDA_VISIBLE_DEVICES renumbers devices, NVML does not."""
-    import os
-
+def _gpu_scope(meter: Meter, device: str, gpu_uuid: str | None) -> tuple[str, ...]:
+    gpus = [d for d in meter.devices if d.component == "gpu"]
+    if not gpus:
+        meter.stop()
+        raise EnergybillError(
+            f"--device cuda: no energy reading for the GPU ({'; '.join(meter.notes)}); "
+            "install NVML (pip install 'energybill[gpu]') or give --watts W for a labelled constant power"
+        )
+    if gpu_uuid:
+        bare = gpu_uuid.removeprefix("GPU-")
+        match = [d for d in gpus if d.device_id.removeprefix("gpu:").removeprefix("GPU-") == bare]
+        if match:
+            return (match[0].device_id,)
     index = int(device.split(":", 1)[1]) if ":" in device else 0
-    visible = [v.strip() for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if v.strip()]
-    if index < len(visible) and visible[index].isdigit():
-        return int(visible[index])
-    return index
-
-
-def _import_pynvml() -> Any:
-    try:
-        import pynvml
-    except ImportError:
-        return None
-    return pynvml
+    if index >= len(gpus):
+        meter.stop()
+        raise EnergybillError(f"--device {device}: NVML sees {len(gpus)} GPU(s) here")
+    return (gpus[index].device_id,)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from energybill.errors import EnergybillError
-from energybill.practice.energy import Meter, Window, open_meter
+from energybill.practice.energy import BenchMeter, Window, open_meter
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")
 
@@ -42,10 +42,11 @@ class Runtime:
     device: str  # "cuda" or "cpu"
     dtype: Any
     dtype_name: str
-    meter: Meter
+    meter: BenchMeter
+    sync: Callable[[], None]  # waits for queued device work (timing outside the meter's windows)
 
 
-def runtime(device: str, dtype: str, watts: float | None) -> Runtime:
+def runtime(device: str, dtype: str, watts: float | None, cpu_tdp_w: float | None = None) -> Runtime:
     """Check the device, pick the dtype (bf16 on GPUs, fp32 on CPUs unless told) and open the meter."""
     import torch
 
@@ -55,8 +56,13 @@ def runtime(device: str, dtype: str, watts: float | None) -> Runtime:
         raise EnergybillError("--device cuda: no CUDA device is visible to torch; use --device cpu")
     name = dtype if dtype != "auto" else ("bf16" if device == "cuda" else "fp32")
     torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[name]
-    sync: Callable[[], None] = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    return Runtime(device, torch_dtype, name, open_meter(device, watts=watts, sync=sync))
+    if device == "cpu":
+        meter = open_meter("cpu", watts=watts, cpu_tdp_w=cpu_tdp_w)
+        return Runtime(device, torch_dtype, name, meter, lambda: None)
+    index = torch.cuda.current_device()  # scope the meter to this GPU, by UUID (NVML's order may differ)
+    uuid = str(torch.cuda.get_device_properties(index).uuid)
+    meter = open_meter(f"cuda:{index}", watts=watts, gpu_uuid=uuid)
+    return Runtime(device, torch_dtype, name, meter, torch.cuda.synchronize)
 
 
 @dataclass
@@ -81,7 +87,7 @@ def unmeasured_loop(steps: int, step: Callable[[], None], reporter: Reporter, la
 
 
 def measured_loop(
-    meter: Meter, steps: int, step: Callable[[], None], reporter: Reporter, label: str
+    meter: BenchMeter, steps: int, step: Callable[[], None], reporter: Reporter, label: str
 ) -> LoopResult:
     """Run ``steps`` steps in one energy window (counters update every ~100 ms: long windows only).
 

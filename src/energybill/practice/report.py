@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from energybill.practice.energy import describe
 from energybill.practice.flops import FLOPS_CONVENTION
 from energybill.practice.serve import ServeResult
 from energybill.practice.train import TrainResult
@@ -43,7 +44,7 @@ def print_train(console: Any, r: TrainResult) -> None:
             f"[yellow]layer subset:[/] ran {r.layers_run} of {r.config.arch.n_layers} layers at full "
             f"width (the whole model does not fit); time and energy per token scaled × {r.scale:.4f}."
         )
-    console.print(f"energy: {r.method}")
+    console.print(f"energy: {describe(r.method, r.energy_devices)}", markup=False)
 
 
 def print_serve(console: Any, r: ServeResult) -> None:
@@ -95,4 +96,4 @@ def print_serve(console: Any, r: ServeResult) -> None:
     )
     for batch, why in r.skipped.items():
         console.print(f"[yellow]batch {batch} skipped:[/] {why}")
-    console.print(f"energy: {r.method}")
+    console.print(f"energy: {describe(r.method, r.energy_devices)}", markup=False)

@@ -16,7 +16,7 @@ from typing import Any
 from energybill.errors import EnergybillError
 from energybill.practice import flops
 from energybill.practice.arch import Arch
-from energybill.practice.calibration import Record, ServeRow, new_id, now_utc
+from energybill.practice.calibration import WATTS_SCOPE, Record, ServeRow, new_id, now_utc
 from energybill.practice.devices import DeviceInfo
 from energybill.practice.loop import NullReporter, Reporter, Runtime, measured_loop, runtime, unmeasured_loop
 from energybill.units import BYTES_PER_GB, FLOP_PER_TFLOP
@@ -36,6 +36,7 @@ class ServeConfig:
     dtype: str = "auto"
     watts: float | None = None
     peak_tflops: float | None = None
+    cpu_tdp_w: float | None = None  # the meter's CPU model, where RAPL cannot be read
 
 
 def serving_bytes(arch: Arch, batch: int, length: int, bytes_per_value: int) -> float:
@@ -52,6 +53,7 @@ class ServeResult:
     device: DeviceInfo
     dtype: str
     method: str
+    energy_devices: list[dict[str, str]] = field(default_factory=list)  # what the method read, by device
     rows: list[ServeRow] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # batch size → why it was not measured
     interrupted: bool = False
@@ -59,21 +61,28 @@ class ServeResult:
 
 def run_serve(config: ServeConfig, reporter: Reporter | None = None) -> ServeResult:
     """Measure every batch size that fits; Ctrl-C keeps the rows measured so far."""
-    import torch
-
-    from energybill.practice.devices import describe_device
-    from energybill.practice.model import build_model
-
-    reporter = reporter or NullReporter()
     arch, length = config.arch, config.prompt + config.new_tokens
     if length > arch.context:
         raise EnergybillError(
             f"--prompt {config.prompt} + --new-tokens {config.new_tokens} = {length} is longer than "
             f"the context of {arch.name} ({arch.context})"
         )
-    rt = runtime(config.device, config.dtype, config.watts)
+    rt = runtime(config.device, config.dtype, config.watts, config.cpu_tdp_w)
+    try:
+        return _run_serve(config, reporter or NullReporter(), rt)
+    finally:
+        rt.meter.close()
+
+
+def _run_serve(config: ServeConfig, reporter: Reporter, rt: Runtime) -> ServeResult:
+    import torch
+
+    from energybill.practice.devices import describe_device
+    from energybill.practice.model import build_model
+
+    arch, length = config.arch, config.prompt + config.new_tokens
     info = describe_device(config.device, config.peak_tflops)
-    result = ServeResult(config, info, rt.dtype_name, rt.meter.method)
+    result = ServeResult(config, info, rt.dtype_name, rt.meter.method, rt.meter.device_records())
     model = build_model(arch, rt.device, rt.dtype).eval()
     value_bytes = 4 if rt.dtype_name == "fp32" else 2
     for batch in config.batches:
@@ -146,10 +155,10 @@ def _measure_batch(
 def _prefill_repeats(prefill: Any, rt: Runtime, min_seconds: float) -> int:
     """How many prefills make a window of at least ``min_seconds`` (from one timed prefill); 0 on Ctrl-C."""
     try:
-        rt.meter.sync()
+        rt.sync()
         start = time.perf_counter()
         prefill()
-        rt.meter.sync()
+        rt.sync()
     except KeyboardInterrupt:
         return 0
     once = max(time.perf_counter() - start, 1e-6)
@@ -204,6 +213,7 @@ def serve_record(result: ServeResult) -> Record:
             "device_kind": result.device.kind,
             "skipped": {str(k): v for k, v in result.skipped.items()},
             "flops_convention": "decode FLOP per token = 2·N + 4·L·d_model·t (t: tokens attended)",
-            "watts_scope": "the device only (GPU board or CPU packages); host power is not in it",
+            "watts_scope": WATTS_SCOPE,
+            "energy_devices": result.energy_devices,
         },
     )

@@ -7,15 +7,15 @@ time and energy per token are scaled up by ``flops.layer_scale`` (the output say
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from energybill.errors import EnergybillError
 from energybill.practice import flops
 from energybill.practice.arch import Arch
-from energybill.practice.calibration import Record, new_id, now_utc
+from energybill.practice.calibration import WATTS_SCOPE, Record, new_id, now_utc
 from energybill.practice.devices import DeviceInfo
-from energybill.practice.loop import NullReporter, Reporter, measured_loop, runtime, unmeasured_loop
+from energybill.practice.loop import NullReporter, Reporter, Runtime, measured_loop, runtime, unmeasured_loop
 from energybill.units import BYTES_PER_GB, FLOP_PER_TFLOP
 
 # Mixed-precision Adam holds 16 bytes per parameter: bf16 weights and gradients (2 + 2), fp32
@@ -42,6 +42,7 @@ class TrainConfig:
     dtype: str = "auto"
     watts: float | None = None  # force the labelled constant-power model
     peak_tflops: float | None = None
+    cpu_tdp_w: float | None = None  # the meter's CPU model, where RAPL cannot be read
 
     @property
     def tokens_per_step(self) -> int:
@@ -89,6 +90,7 @@ class TrainResult:
     seconds: float
     energy_j: float
     interrupted: bool
+    energy_devices: list[dict[str, str]] = field(default_factory=list)  # what the method read, by device
 
     @property
     def tokens(self) -> int:
@@ -128,13 +130,19 @@ class TrainResult:
 
 def run_train(config: TrainConfig, reporter: Reporter | None = None) -> TrainResult | None:
     """Warm up, then time ``config.steps`` steps; None if Ctrl-C came before any timed step."""
+    rt = runtime(config.device, config.dtype, config.watts, config.cpu_tdp_w)
+    try:
+        return _run_train(config, reporter or NullReporter(), rt)
+    finally:
+        rt.meter.close()
+
+
+def _run_train(config: TrainConfig, reporter: Reporter, rt: Runtime) -> TrainResult | None:
     import torch
 
     from energybill.practice.devices import describe_device
     from energybill.practice.model import build_model
 
-    reporter = reporter or NullReporter()
-    rt = runtime(config.device, config.dtype, config.watts)
     info = describe_device(config.device, config.peak_tflops)
     arch, seq = config.arch, config.sequence
     if seq > arch.context:
@@ -173,6 +181,7 @@ def run_train(config: TrainConfig, reporter: Reporter | None = None) -> TrainRes
         w.seconds,
         w.energy_j,
         result.interrupted,
+        rt.meter.device_records(),
     )
 
 
@@ -229,6 +238,7 @@ def train_record(result: TrainResult) -> Record:
             "mfu": result.mfu,
             "peak_tflops": result.device.peak_tflops,
             "peak_source": result.device.peak_source,
-            "watts_scope": "the device only (GPU board or CPU packages); host power is not in it",
+            "watts_scope": WATTS_SCOPE,
+            "energy_devices": result.energy_devices,
         },
     )
