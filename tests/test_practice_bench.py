@@ -65,7 +65,10 @@ def test_train_tiny_reports_throughput_and_energy_from_its_own_measurements(tmp_
     assert record["tflops_6n_per_device"] == pytest.approx(6 * TINY_N * tokens / d["seconds"] / 1e12)
     assert record["seconds_per_token"] == pytest.approx(d["seconds"] / tokens)
     # --watts 50: the labelled constant model, 50 W × the measured window
-    assert record["method"] == "modelled: constant 50 W (given with --watts)"
+    assert record["method"] == "modelled"
+    [given] = d["energy_devices"]
+    assert given["method"] == "modelled" and "constant 50 W given with --watts" in given["source"]
+    assert "energy: modelled — cpu (given power)" in done.stdout
     assert record["watts_per_device"] == pytest.approx(50.0)
     assert record["joules_per_token"] == pytest.approx(50.0 * d["seconds"] / tokens)
     assert record["kind"] == "train" and record["arch"] == "tiny" and not record["interrupted"]
@@ -177,6 +180,12 @@ def test_ctrl_c_stops_cleanly_and_prints_what_was_measured(tmp_path: Path) -> No
     record = json.loads(out.read_text())
     assert record["interrupted"] is True and 0 < record["details"]["steps"] < 1_000_000
     assert record["tflops_per_device"] > 0
+    # no --watts: the meter's own reading of the CPU side (RAPL packages and DRAM, else its model)
+    devices = record["details"]["energy_devices"]
+    assert devices and {d["component"] for d in devices} <= {"cpu", "dram", "ram"}
+    methods = {d["method"] for d in devices}
+    assert record["method"] == " + ".join(m for m in ("counter", "modelled") if m in methods)
+    assert record["details"]["energy_j"] > 0 and f"energy: {record['method']} — " in stdout
 
 
 def test_bad_options_are_one_line_errors() -> None:

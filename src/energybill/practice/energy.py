@@ -33,6 +33,7 @@ from energybill.measure.meter import Meter
 from energybill.measure.result import DeviceEnergy
 
 CPU_COMPONENTS = ("cpu", "dram", "ram")
+_NOT_IN_SCOPE = "not read: the benchmark runs on the CPU"
 
 
 @dataclass
@@ -96,6 +97,11 @@ class BenchMeter:
         used = {d.method for d in self.devices}
         return " + ".join(m for m in METHODS if m in used)
 
+    @property
+    def notes(self) -> list[str]:
+        """Why a better backend was not used (RAPL permission, no NVML), as the meter says it."""
+        return [n for n in self.meter.notes if _NOT_IN_SCOPE not in n]
+
     def device_records(self) -> list[dict[str, str]]:
         return [{"device_id": d.device_id, "component": d.component, "method": d.method,
                  "label": d.label, "source": d.source} for d in self.devices]
@@ -118,10 +124,11 @@ class BenchMeter:
         self.meter.stop()
 
 
-def describe(method: str, devices: list[dict[str, str]]) -> str:
-    """The method as the meter labels it, then each device with what produced its figure."""
+def describe(method: str, devices: list[dict[str, str]], notes: list[str]) -> str:
+    """The method as the meter labels it, each device with what produced its figure, the notes."""
     parts = [f"{d['label']} [{d['component']}, {d['device_id']}]: {d['source']}" for d in devices]
-    return f"{method} — " + "; ".join(parts) if parts else method
+    text = f"{method} — " + "; ".join(parts) if parts else method
+    return text + "".join(f"\n  note: {n}" for n in notes)
 
 
 def measure_window(meter: BenchMeter) -> Any:
@@ -169,7 +176,7 @@ def open_meter(
 
 def _no_gpu() -> Any:
     """The NVML source of a CPU benchmark: its GPUs are not the benchmark's device."""
-    raise BackendUnavailable("not read: the benchmark runs on the CPU")
+    raise BackendUnavailable(_NOT_IN_SCOPE)
 
 
 def _gpu_scope(meter: Meter, device: str, gpu_uuid: str | None) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ def print_train(console: Any, r: TrainResult) -> None:
             f"[yellow]layer subset:[/] ran {r.layers_run} of {r.config.arch.n_layers} layers at full "
             f"width (the whole model does not fit); time and energy per token scaled × {r.scale:.4f}."
         )
-    console.print(f"energy: {describe(r.method, r.energy_devices)}", markup=False)
+    console.print(f"energy: {describe(r.method, r.energy_devices, r.energy_notes)}", markup=False)
 
 
 def print_serve(console: Any, r: ServeResult) -> None:
@@ -96,4 +96,4 @@ def print_serve(console: Any, r: ServeResult) -> None:
     )
     for batch, why in r.skipped.items():
         console.print(f"[yellow]batch {batch} skipped:[/] {why}")
-    console.print(f"energy: {describe(r.method, r.energy_devices)}", markup=False)
+    console.print(f"energy: {describe(r.method, r.energy_devices, r.energy_notes)}", markup=False)

@@ -54,6 +54,7 @@ class ServeResult:
     dtype: str
     method: str
     energy_devices: list[dict[str, str]] = field(default_factory=list)  # what the method read, by device
+    energy_notes: list[str] = field(default_factory=list)  # why no better backend (the meter's notes)
     rows: list[ServeRow] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # batch size → why it was not measured
     interrupted: bool = False
@@ -82,7 +83,8 @@ def _run_serve(config: ServeConfig, reporter: Reporter, rt: Runtime) -> ServeRes
 
     arch, length = config.arch, config.prompt + config.new_tokens
     info = describe_device(config.device, config.peak_tflops)
-    result = ServeResult(config, info, rt.dtype_name, rt.meter.method, rt.meter.device_records())
+    result = ServeResult(config, info, rt.dtype_name, rt.meter.method, rt.meter.device_records(),
+                         rt.meter.notes)
     model = build_model(arch, rt.device, rt.dtype).eval()
     value_bytes = 4 if rt.dtype_name == "fp32" else 2
     for batch in config.batches:
@@ -215,5 +217,6 @@ def serve_record(result: ServeResult) -> Record:
             "flops_convention": "decode FLOP per token = 2·N + 4·L·d_model·t (t: tokens attended)",
             "watts_scope": WATTS_SCOPE,
             "energy_devices": result.energy_devices,
+            "energy_notes": result.energy_notes,
         },
     )

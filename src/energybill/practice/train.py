@@ -91,6 +91,7 @@ class TrainResult:
     energy_j: float
     interrupted: bool
     energy_devices: list[dict[str, str]] = field(default_factory=list)  # what the method read, by device
+    energy_notes: list[str] = field(default_factory=list)  # why no better backend (the meter's notes)
 
     @property
     def tokens(self) -> int:
@@ -182,6 +183,7 @@ def _run_train(config: TrainConfig, reporter: Reporter, rt: Runtime) -> TrainRes
         w.energy_j,
         result.interrupted,
         rt.meter.device_records(),
+        rt.meter.notes,
     )
 
 
@@ -240,5 +242,6 @@ def train_record(result: TrainResult) -> Record:
             "peak_source": result.device.peak_source,
             "watts_scope": WATTS_SCOPE,
             "energy_devices": result.energy_devices,
+            "energy_notes": result.energy_notes,
         },
     )
