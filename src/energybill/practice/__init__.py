@@ -6,7 +6,7 @@ GPT-style decoder with random weights is a faithful stand-in that needs no downl
 - ``arch``: the GPT-3 family shapes Noor follows (``noor-1.3b`` … ``noor-13b``), ``tiny``, custom.
 - ``flops``: FLOP counting (``6·N`` plus attention, per token) and the layer-scaling rule.
 - ``devices``: device names, peak bf16 TFLOP/s and memory for MFU and the fit check.
-- ``energy``: the one measuring seam (NVML counter, RAPL, or a labelled model).
+- ``energy``: the benchmarks' seam, a thin adapter over ``energybill.measure.Meter`` windows.
 - ``model``: the PyTorch decoder (torch is imported only inside functions).
 - ``train`` / ``serve``: the benchmarks; ``calibration``: the records they write.
 """
