@@ -30,6 +30,11 @@ def cli() -> None:
         energybill bill examples/noor.toml
         energybill bill examples/noor.toml --format json
         energybill validate my-project.toml
+        energybill report examples/noor.toml --out noor.html
+        energybill compare examples/noor.toml
+        energybill measure --project my-project.toml --item "finetune" -- python train.py
+
+    Every command has --help with examples.
     """
 
 
