@@ -80,3 +80,18 @@ def test_range_rows_must_be_ordered() -> None:
 def test_measured_ratio() -> None:
     assert MeasuredRow("x", 200.0, 250.0, "NVML energy counter", 2).ratio == 1.25
     assert MeasuredRow("x", 0.0, 250.0, "NVML energy counter", 1).ratio == 0.0
+
+
+def test_site_years_come_from_the_catalog_value_used() -> None:
+    from pathlib import Path
+
+    from energybill.estimate.engine import estimate
+    from energybill.project.load import load_project
+    from energybill.report.data import build_report
+
+    project = load_project(Path(__file__).parents[1] / "examples" / "noor-catalog.toml")
+    sites = {row.name: row for row in build_report(estimate(project), project).sites}
+    # region = "BH" with no year: the latest complete OWID year, 2024, not "—"
+    assert sites["aws-bahrain"].year == "2024"
+    assert sites["aws-bahrain"].carbon_intensity_g_per_kwh == pytest.approx(902.24)
+    assert {row.year for row in noor_report().sites} == {None}  # hand-written intensities have no year

@@ -25,6 +25,7 @@ class SiteNumbers:
     intensity_source: str
     pue: float
     pue_source: str
+    intensity_year: str | None = None
 
 
 def site_numbers(name: str, site: Site) -> SiteNumbers:
@@ -50,7 +51,7 @@ def site_numbers(name: str, site: Site) -> SiteNumbers:
         ) + f"; {pue_value.provenance_source()}"
     else:
         pue, pue_source = 1.0, f"default: PUE 1.0 because sites.{name} gives none (no cooling counted)"
-    return SiteNumbers(intensity.value, intensity.provenance_source(), pue, pue_source)
+    return SiteNumbers(intensity.value, intensity.provenance_source(), pue, pue_source, intensity.year)
 
 
 def check_project(project: Project) -> list[Problem]:

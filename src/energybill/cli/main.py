@@ -24,12 +24,18 @@ def cli() -> None:
     """The full energy bill (kWh) and carbon footprint (kg CO2e) of a language-model project.
 
     Describe the project in a TOML file (storage, transfer, compute, training, inference,
-    travel, other; sites with PUE and grid carbon intensity), then bill it:
+    travel, other, embodied; sites with PUE and grid carbon intensity or a catalog region),
+    then bill it:
 
     \b
         energybill bill examples/noor.toml
         energybill bill examples/noor.toml --format json
         energybill validate my-project.toml
+        energybill report examples/noor.toml --out noor.html
+        energybill compare examples/noor.toml
+        energybill measure --project my-project.toml --item "finetune" -- python train.py
+
+    Every command has --help with examples.
     """
 
 

@@ -20,6 +20,7 @@ class SiteContext:
     carbon_intensity_g_per_kwh: float
     pue_source: str
     intensity_source: str
+    intensity_year: str | None = None  # the data year of a catalog intensity; None when hand-written
 
     @classmethod
     def from_site(cls, name: str, site: Site) -> SiteContext:

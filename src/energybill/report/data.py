@@ -56,7 +56,7 @@ class SiteRow:
     pue_source: str
     carbon_intensity_g_per_kwh: float
     intensity_source: str
-    year: int | None
+    year: str | None
     items: int
     provider: str | None = None
     region: str | None = None
@@ -256,7 +256,7 @@ def _site_rows(bill: Bill, project: Project) -> tuple[SiteRow, ...]:
                 carbon_intensity_g_per_kwh=context.carbon_intensity_g_per_kwh,
                 intensity_source=context.intensity_source,
                 # A site resolved from the catalog carries its data year; a hand-written one has none.
-                year=site.year,
+                year=context.intensity_year,
                 items=sum(1 for item in bill.items if item.site == name),
                 provider=_provider(site.region),
                 region=site.region,

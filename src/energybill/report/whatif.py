@@ -93,15 +93,22 @@ def _saved(rec: Recommendation) -> str:
 
 def print_recommendations(advice: tuple[Recommendation, ...], console: Any) -> None:
     from rich.markup import escape
+    from rich.table import Table
 
     if not advice:
         return
-    console.print(
-        "[bold]Recommendations[/bold] (the talk's best practices for this project, largest saving first; "
-        "each against the current bill, not additive):"
+    table = Table(
+        title="Recommendations — the talk's best practices for this project, largest saving first",
+        caption="Each saving is against the current bill; they do not add up.",
+        title_justify="left",
     )
+    table.add_column("Practice", style="bold", no_wrap=True)
+    table.add_column("Saves", no_wrap=True)
+    table.add_column("What to do")
     for rec in advice:
-        console.print(f"  • [bold]{escape(rec.practice)}[/bold] — saves {_saved(rec)}: {escape(rec.action)}")
+        saved = escape(_saved(rec)).replace(", ", "\n").replace(" per day", "\nper day")
+        table.add_row(escape(rec.practice), saved, escape(rec.action))
+    console.print(table)
 
 
 def recommendations_markdown(advice: tuple[Recommendation, ...]) -> str:
