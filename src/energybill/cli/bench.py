@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -147,13 +147,7 @@ def train(
         f"[bold]bench train[/] {config.arch.describe()}; {config.device}, micro-batch "
         f"{micro_batch} × {config.sequence} tokens, {warmup} warm-up + {steps} timed steps"
     )
-    with _Bars() as bars:
-        try:
-            result = run_train(config, bars)
-        except KeyboardInterrupt:  # while loading torch or building the model
-            result = None
-    if result is None:
-        _stop("interrupted before the first timed step: nothing was measured")
+    result = _measure(run_train, config, "interrupted before the first timed step: nothing was measured")
     from energybill.practice.report import print_train
 
     print_train(console, result)
@@ -228,11 +222,7 @@ def serve(
         f"[bold]bench serve[/] {config.arch.describe()}; {config.device}, batch sizes "
         f"{', '.join(map(str, config.batches))}, prompt {prompt}, {new_tokens} new tokens"
     )
-    with _Bars() as bars:
-        try:
-            result = run_serve(config, bars)
-        except KeyboardInterrupt:  # while loading torch or building the model
-            _stop("interrupted before any batch size was measured")
+    result = _measure(run_serve, config, "interrupted before any batch size was measured")
     if not result.rows:
         if result.interrupted:
             _stop("interrupted before any batch size was measured")
@@ -244,6 +234,16 @@ def serve(
 
     print_serve(console, result)
     _finish(console, serve_record(result), out, result.interrupted)
+
+
+def _measure(run: Any, config: Any, nothing_measured: str) -> Any:
+    """Run a benchmark under progress bars; a Ctrl-C before its first measurement stops with a message
+    (one after it is handled by the benchmark, which returns what it measured)."""
+    with _Bars() as bars:
+        try:
+            return run(config, bars)
+        except KeyboardInterrupt:  # while loading torch or building the model
+            _stop(nothing_measured)
 
 
 def _finish(console: Any, record: Any, out: Path | None, interrupted: bool) -> None:
@@ -262,7 +262,7 @@ def _finish(console: Any, record: Any, out: Path | None, interrupted: bool) -> N
         sys.exit(EXIT_INTERRUPTED)
 
 
-def _stop(message: str) -> None:
+def _stop(message: str) -> NoReturn:
     click.echo(f"energybill bench: {message}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
