@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -33,3 +34,16 @@ def gpu_meter_options(clock: StepClock, watts: dict[str, float]) -> dict[str, An
 
     backend = NvmlBackend(TraceSource(constant_power_trace(watts), clock), sync=None)
     return {"backends": [backend], "clock": clock, "wall": clock, "thread": False}
+
+
+RAPL_MAX_UJ = 262_143_328_850  # a typical Intel max_energy_range_uj (~262 kJ)
+
+
+def rapl_zone(root: Path, folder: str, name: str, energy_uj: int, max_uj: int = RAPL_MAX_UJ) -> Path:
+    """One powercap zone folder (name, energy_uj, max_energy_range_uj) under a fake sysfs root."""
+    path = root / folder
+    path.mkdir(parents=True)
+    (path / "name").write_text(name + "\n")
+    (path / "energy_uj").write_text(f"{energy_uj}\n")
+    (path / "max_energy_range_uj").write_text(f"{max_uj}\n")
+    return path

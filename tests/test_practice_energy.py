@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakehw import rapl_zone
 
 from energybill.errors import EnergybillError
 from energybill.measure.backends.base import BackendUnavailable
@@ -23,21 +24,14 @@ class Clock:
         return self.now_s
 
 
-def _zone(root: Path, name: str, label: str, energy_uj: int, max_uj: int = 262_143_328_850) -> Path:
-    zone = root / name
-    zone.mkdir(parents=True)
-    (zone / "name").write_text(label + "\n")
-    (zone / "energy_uj").write_text(f"{energy_uj}\n")
-    (zone / "max_energy_range_uj").write_text(f"{max_uj}\n")
-    return zone
 
 
 def test_cpu_reads_rapl_packages_and_dram_skips_subzones_and_handles_wraparound(tmp_path: Path) -> None:
-    pkg0 = _zone(tmp_path, "intel-rapl:0", "package-0", 1_000_000)
-    dram = _zone(tmp_path, "intel-rapl:0:1", "dram", 2_000_000)
-    pkg1 = _zone(tmp_path, "intel-rapl:1", "package-1", 999_000_000, max_uj=1_000_000_000)
-    core = _zone(tmp_path, "intel-rapl:0:0", "core", 5_000_000)  # inside package-0: never added
-    psys = _zone(tmp_path, "intel-rapl:2", "psys", 7_000_000)  # contains the packages: never added
+    pkg0 = rapl_zone(tmp_path, "intel-rapl:0", "package-0", 1_000_000)
+    dram = rapl_zone(tmp_path, "intel-rapl:0:1", "dram", 2_000_000)
+    pkg1 = rapl_zone(tmp_path, "intel-rapl:1", "package-1", 999_000_000, max_uj=1_000_000_000)
+    core = rapl_zone(tmp_path, "intel-rapl:0:0", "core", 5_000_000)  # inside package-0: never added
+    psys = rapl_zone(tmp_path, "intel-rapl:2", "psys", 7_000_000)  # contains the packages: never added
     meter = open_meter("cpu", powercap_root=tmp_path, thread=False)
     assert meter.method == "counter"
     assert sorted(d["device_id"] for d in meter.device_records()) == [
@@ -57,8 +51,8 @@ def test_cpu_reads_rapl_packages_and_dram_skips_subzones_and_handles_wraparound(
 
 def test_the_meter_sampler_catches_every_rapl_wrap_in_a_long_window(tmp_path: Path) -> None:
     """Read only at the edges, two wraps in one window look like none; the meter's samples see both."""
-    pkg = _zone(tmp_path, "intel-rapl:0", "package-0", 100, max_uj=1_000)
-    _zone(tmp_path, "intel-rapl:0:0", "dram", 0)
+    pkg = rapl_zone(tmp_path, "intel-rapl:0", "package-0", 100, max_uj=1_000)
+    rapl_zone(tmp_path, "intel-rapl:0:0", "dram", 0)
     meter = open_meter("cpu", powercap_root=tmp_path, thread=False)
     with meter.window() as window:
         for energy_uj in (900, 300, 800, 200):  # 100→900 (+800), wrap (+400), +500, wrap (+400)
@@ -70,7 +64,7 @@ def test_the_meter_sampler_catches_every_rapl_wrap_in_a_long_window(tmp_path: Pa
 
 
 def test_unreadable_rapl_falls_back_to_the_meters_labelled_model(tmp_path: Path) -> None:
-    _zone(tmp_path, "intel-rapl:0", "package-0", 1)
+    rapl_zone(tmp_path, "intel-rapl:0", "package-0", 1)
 
     def root_only(path: Path) -> str:  # energy_uj is root-only since Linux 5.10 (CVE-2020-8694)
         if path.name == "energy_uj":

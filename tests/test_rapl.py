@@ -6,21 +6,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from tests.fakehw import RAPL_MAX_UJ, rapl_zone
 
 from energybill.measure.backends.base import COUNTER, MODELLED, BackendUnavailable
 from energybill.measure.backends.rapl import RaplBackend
 from energybill.measure.meter import Meter
-
-MAX_UJ = 262_143_328_850  # a typical Intel max_energy_range_uj (~262 kJ)
-
-
-def zone(root: Path, folder: str, name: str, energy_uj: int, max_uj: int = MAX_UJ) -> Path:
-    path = root / folder
-    path.mkdir(parents=True)
-    (path / "name").write_text(name + "\n")
-    (path / "energy_uj").write_text(f"{energy_uj}\n")
-    (path / "max_energy_range_uj").write_text(f"{max_uj}\n")
-    return path
 
 
 def set_uj(root: Path, folder: str, energy_uj: int) -> None:
@@ -31,14 +21,14 @@ def set_uj(root: Path, folder: str, energy_uj: int) -> None:
 def two_sockets(tmp_path: Path) -> Path:
     """Two packages with core and DRAM sub-zones, psys on top, and an MMIO copy of package-0."""
     root = tmp_path / "powercap"
-    zone(root, "intel-rapl:0", "package-0", 1_000_000)
-    zone(root, "intel-rapl:0:0", "core", 500_000)
-    zone(root, "intel-rapl:0:1", "dram", 200_000)
-    zone(root, "intel-rapl:1", "package-1", 3_000_000)
-    zone(root, "intel-rapl:1:0", "core", 700_000)
-    zone(root, "intel-rapl:1:1", "dram", 400_000)
-    zone(root, "intel-rapl:2", "psys", 9_000_000)
-    zone(root, "intel-rapl-mmio:0", "package-0", 1_000_000)
+    rapl_zone(root, "intel-rapl:0", "package-0", 1_000_000)
+    rapl_zone(root, "intel-rapl:0:0", "core", 500_000)
+    rapl_zone(root, "intel-rapl:0:1", "dram", 200_000)
+    rapl_zone(root, "intel-rapl:1", "package-1", 3_000_000)
+    rapl_zone(root, "intel-rapl:1:0", "core", 700_000)
+    rapl_zone(root, "intel-rapl:1:1", "dram", 400_000)
+    rapl_zone(root, "intel-rapl:2", "psys", 9_000_000)
+    rapl_zone(root, "intel-rapl-mmio:0", "package-0", 1_000_000)
     (root / "intel-rapl").mkdir()  # the control-type folder, not a zone
     return root
 
@@ -66,7 +56,7 @@ def test_packages_and_dram_are_read_once_and_psys_core_mmio_not_added(two_socket
 
 def test_wraparound_between_two_reads_adds_the_range_never_zero(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
-    zone(root, "intel-rapl:0", "package-0", MAX_UJ - 1_000_000)  # 1 J before the counter wraps
+    rapl_zone(root, "intel-rapl:0", "package-0", RAPL_MAX_UJ - 1_000_000)  # 1 J before the counter wraps
     backend = RaplBackend(root)
     backend.start(0.0)
     set_uj(root, "intel-rapl:0", 4_000_000)  # wrapped: 1 J up to the top, then 4 J from zero
@@ -78,7 +68,7 @@ def test_wraparound_between_two_reads_adds_the_range_never_zero(tmp_path: Path) 
 def test_two_wraps_over_a_long_run_are_each_counted(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
     small = 10_000_000  # a 10 J range so that the run wraps twice
-    zone(root, "intel-rapl:0", "package-0", 8_000_000, max_uj=small)
+    rapl_zone(root, "intel-rapl:0", "package-0", 8_000_000, max_uj=small)
     backend = RaplBackend(root)
     backend.start(0.0)
     for t, uj in ((1, 2_000_000), (2, 9_000_000), (3, 1_000_000)):  # +4 J, +7 J, +2 J
@@ -89,7 +79,7 @@ def test_two_wraps_over_a_long_run_are_each_counted(tmp_path: Path) -> None:
 
 def test_psys_alone_is_used_when_no_package_exists(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
-    zone(root, "intel-rapl:0", "psys", 0)
+    rapl_zone(root, "intel-rapl:0", "psys", 0)
     devices = RaplBackend(root).start(0.0)
     assert [d.device_id for d in devices] == ["rapl:psys"]
 
