@@ -66,7 +66,7 @@ def prometheus(url: str, start_s: float, end_s: float, selector: str | None, met
     from dataclasses import replace
 
     from energybill.cli.measure import _project_context
-    from energybill.errors import EnergybillError
+    from energybill.core.errors import EnergybillError
     from energybill.ledger.paths import resolve
     from energybill.ledger.record import RunExtras, record_run
     from energybill.ledger.store import Ledger

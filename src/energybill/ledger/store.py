@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.measure.backends.base import Device
 from energybill.measure.result import Measurement
 

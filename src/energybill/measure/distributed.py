@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.ledger.record import WindowRecord
 from energybill.measure.backends.base import Backend, BackendUnavailable, Device
 from energybill.measure.job import Job, Report, job_device, merge

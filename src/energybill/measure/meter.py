@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.measure.backends.base import Backend, BackendUnavailable, Device
 from energybill.measure.result import DeviceEnergy, Measurement
 from energybill.measure.sampler import Sampler

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from energybill.core.units import co2e_kg, j_to_kwh
 from energybill.measure.backends.base import Device
-from energybill.units import co2e_kg, j_to_kwh
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
+from energybill.core.units import j_to_kwh
 from energybill.ledger.record import WindowRecord
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
 from energybill.measure.result import Measurement
-from energybill.units import j_to_kwh
 
 log = logging.getLogger("energybill")
 EpochLog = Callable[[dict[str, Any]], None]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.measure.backends.base import METHODS, MODELLED, BackendUnavailable, Device
 from energybill.measure.backends.nvml import torch_sync
 from energybill.measure.meter import Meter

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.measure.backends.base import COUNTER, Device
 from energybill.measure.result import DeviceEnergy, Measurement
 
