@@ -30,14 +30,14 @@ def main() -> None:
     import numpy
 
     from energybill.estimate.engine import estimate
+    from energybill.pipeline import Pipeline
     from energybill.project.load import load_raw, parse_project
-    from energybill.whatif.uncertainty import sample
 
     def deterministic() -> object:
         return estimate(parse_project(load_raw(NOOR), str(NOOR)))
 
     def monte_carlo() -> object:
-        return sample(load_raw(NOOR), str(NOOR), args.samples, seed=0)
+        return Pipeline.open(NOOR).intervals(args.samples, 0)
 
     monte_carlo()  # warm the caches once, as a second command would find them
     one = median_seconds(deterministic, args.runs)

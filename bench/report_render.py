@@ -23,6 +23,7 @@ NOOR = ROOT / "examples" / "noor.toml"
 
 def in_process(runs: int) -> dict[str, float]:
     from energybill.estimate.engine import estimate
+    from energybill.estimate.site import site_contexts
     from energybill.project.load import load_project
     from energybill.report.data import build_report
     from energybill.report.html import render
@@ -32,7 +33,7 @@ def in_process(runs: int) -> dict[str, float]:
 
     def page() -> str:
         project = load_project(NOOR)
-        return render(build_report(estimate(project), project))
+        return render(build_report(estimate(project), project, site_contexts(project)))
 
     first = median_seconds(page, 1)  # compiles and caches the template
     return {

@@ -7,6 +7,7 @@ from dataclasses import replace
 from tests.conftest import EXAMPLES
 
 from energybill.estimate.engine import estimate
+from energybill.estimate.site import site_contexts
 from energybill.project.load import load_project
 from energybill.report.data import (
     MeasuredRow,
@@ -23,7 +24,7 @@ NOOR = EXAMPLES / "noor.toml"
 
 def noor_report() -> ReportData:
     project = load_project(NOOR)
-    return build_report(estimate(project), project)
+    return build_report(estimate(project), project, site_contexts(project))
 
 
 def full_report() -> ReportData:

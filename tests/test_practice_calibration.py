@@ -123,7 +123,7 @@ def test_sampling_bills_the_calibrated_values_like_the_point_bill(tmp_path: Path
     """--samples draws the file's ranges, but a calibrated item's measured values replace them as in
     the point bill: the intervals of a project whose only range is on a replaced key collapse to it."""
     from energybill.project.load import load_raw
-    from energybill.whatif.uncertainty import sample
+    from whatif_helpers import sample
 
     write_record(train_record(tflops_6n=150.0, watts=310.0), tmp_path / "project" / "t.json")
     path = project(tmp_path, training='calibration = "t.json"')

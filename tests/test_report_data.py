@@ -86,11 +86,12 @@ def test_site_years_come_from_the_catalog_value_used() -> None:
     from pathlib import Path
 
     from energybill.estimate.engine import estimate
+    from energybill.estimate.site import site_contexts
     from energybill.project.load import load_project
     from energybill.report.data import build_report
 
     project = load_project(Path(__file__).parents[1] / "examples" / "noor-catalog.toml")
-    sites = {row.name: row for row in build_report(estimate(project), project).sites}
+    sites = {row.name: row for row in build_report(estimate(project), project, site_contexts(project)).sites}
     # region = "BH" with no year: the latest complete OWID year, 2024, not "—"
     assert sites["aws-bahrain"].year == "2024"
     assert sites["aws-bahrain"].carbon_intensity_g_per_kwh == pytest.approx(902.24)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from energybill.estimate.engine import estimate
+from energybill.pipeline import Pipeline
 from energybill.project.load import load_raw
 from energybill.project.overrides import Overrides
 from energybill.project.variants import variant
-from energybill.whatif.recommend import recommendations
 from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)
@@ -56,7 +56,7 @@ def test_sweep_errors() -> None:
 
 
 def test_recommendations_are_sorted_and_match_their_scenarios() -> None:
-    advice = recommendations(RAW, "noor.toml", BILL)
+    advice = Pipeline(RAW, "noor.toml").recommendations()
     practices = [r.practice for r in advice]
     assert practices == [
         "cleaner grid",
@@ -75,7 +75,7 @@ def test_recommendations_are_sorted_and_match_their_scenarios() -> None:
 
 
 def test_pue_recommendation_by_hand() -> None:
-    pue = next(r for r in recommendations(RAW, "noor.toml", BILL) if r.practice == "lower PUE")
+    pue = next(r for r in Pipeline(RAW, "noor.toml").recommendations() if r.practice == "lower PUE")
     rd = 16800 * 0.47 * (1.35 - 1.1)
     small = 6 * 1.3e9 * 150e9 / 3.6e17 * 0.47 * (1.35 - 1.1)
     hpc = 6 * (2.7e9 + 6.7e9 + 13e9) * 150e9 / 3.6e17 * 0.47 * (1.5 - 1.1)
@@ -85,7 +85,7 @@ def test_pue_recommendation_by_hand() -> None:
 
 
 def test_flight_and_batch_recommendations() -> None:
-    advice = {r.practice: r for r in recommendations(RAW, "noor.toml", BILL)}
+    advice = {r.practice: r for r in Pipeline(RAW, "noor.toml").recommendations()}
     assert advice["fewer flights"].co2e_kg_saved == pytest.approx(
         5252 * 2 * 4 * 0.0508
     )  # one round trip of 4

@@ -9,8 +9,7 @@ import pytest
 
 from energybill.project.load import load_raw
 from energybill.project.ranges import split_ranges
-from energybill.whatif.uncertainty import sample
-from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
+from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli, sample
 
 RAW = load_raw(NOOR)
 POINT_RAW = split_ranges(RAW)[0]  # Noor with every range at its point value: one range at a time

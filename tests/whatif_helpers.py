@@ -33,3 +33,11 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
     assert "Traceback" not in result.stderr
     for needle in needles:
         assert needle in lines[0], lines[0]
+
+
+def sample(raw: dict, file: str, samples: int, seed: int | None = None) -> tuple:
+    """The point bill of ``raw`` and its Monte Carlo intervals, through the pipeline."""
+    from energybill.pipeline import Pipeline
+
+    pipe = Pipeline(raw, file)
+    return pipe.bill(), pipe.intervals(samples, seed)

@@ -35,13 +35,11 @@ def compare(
 ) -> None:
     """Bill FILE as written and under each scenario: energy and CO2e per phase and in total, with the
     absolute and relative change against the baseline. --set/--relocate add one more column."""
-    from energybill.project.load import load_raw
-    from energybill.project.overrides import cli_overrides
-    from energybill.whatif.compare import columns, table
+    from energybill.pipeline import Pipeline
+    from energybill.whatif.compare import table
 
-    raw = load_raw(file)
-    extra = cli_overrides(raw, str(file), (), sets, relocate)
-    data = table(columns(raw, str(file), list(scenarios), extra), baseline)
+    pipe = Pipeline.open(file)
+    data = table(pipe.columns(scenarios, pipe.overrides((), sets, relocate)), baseline)
     if fmt == "json":
         import json
 

@@ -43,10 +43,12 @@ def plot(file: Path, kind: str, out: Path) -> None:
     except ImportError:
         raise ReportError("energybill plot needs matplotlib: pip install 'energybill[plot]'") from None
     from energybill.cli.report import report_data
-    from energybill.report.plot import plot as draw
 
     # the report's bill (measured runs included); scenarios only for their chart, no advice
-    data = report_data(file, () if kind == "scenarios" else None, advice=False)
+    from energybill.pipeline import Pipeline
+    from energybill.report.plot import plot as draw
+
+    data = report_data(Pipeline.open(file), () if kind == "scenarios" else None, advice=False)
     try:
         draw(data, kind, out)
     except OSError as exc:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from energybill.pipeline import Pipeline
 from energybill.report.errors import ReportError
 
 if TYPE_CHECKING:
@@ -72,33 +73,32 @@ def report(
 
 
 def report_data(
-    file: Path,
+    pipe: Pipeline,
     scenarios: tuple[str, ...] | None = (),
     samples: int = 0,
     seed: int = 0,
     advice: bool = True,
 ) -> ReportData:
-    """The report data of ``file``: its bill with the measured runs of its ledger, and the what-if
+    """The report data of a project: its bill with the measured runs of its ledger, and the what-if
     sections the file supports: its scenarios (or those named; None: no scenario section), p5–p95
     ranges from ``samples`` draws, and (with ``advice``) the recommendations."""
-    from energybill.estimate.engine import estimate
-    from energybill.project.load import load_raw
-    from energybill.project.variants import variant
-    from energybill.reconcile.runs import attach_measurements
-    from energybill.report import whatif_sections as whatif
+    from energybill.report import sections
     from energybill.report.data import build_report
     from energybill.report.measured import report_rows
 
-    raw = load_raw(file)
-    project = variant(raw, str(file)).project
-    bill = attach_measurements(estimate(project), project, file)
+    bill = pipe.measured_bill()
+    wants_scenarios = scenarios is not None and (scenarios or pipe.raw.get("scenarios"))
+    ranges = None
+    if samples > 0 and pipe.has_ranges():
+        ranges = sections.ranges(pipe.bill(), pipe.intervals(samples, seed))
     return build_report(
         bill,
-        project,
-        scenarios=whatif.scenario_rows(raw, str(file), scenarios) if scenarios is not None else (),
-        ranges=whatif.ranges(raw, str(file), samples, seed),
+        pipe.variant().project,
+        pipe.sites(),
+        scenarios=sections.scenario_rows(pipe.columns(scenarios or ())) if wants_scenarios else (),
+        ranges=ranges,
         measured=report_rows(bill),
-        recommendations=whatif.recommendation_rows(raw, str(file), bill) if advice else (),
+        recommendations=sections.recommendation_rows(pipe.recommendations()) if advice else (),
     )
 
 
@@ -107,7 +107,7 @@ def render(
 ) -> str:
     """The report of ``file`` in format ``fmt`` (one of FORMATS), with the what-if sections the file
     supports: its scenarios (or those named), p5–p95 ranges from ``samples`` draws, recommendations."""
-    data = report_data(file, scenarios, samples, seed)
+    data = report_data(Pipeline.open(file), scenarios, samples, seed)
     if fmt == "html":
         from energybill.report.html import render as render_html
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from energybill.core.bill import Bill
-from energybill.whatif.recommend import Recommendation, recommendations
+from energybill.pipeline import Pipeline
+from energybill.project.overrides import Overrides
+from energybill.whatif.recommend import Recommendation
 from energybill.whatif.uncertainty import Intervals
 
 
@@ -18,13 +20,13 @@ class BillRun:
     bill: Bill
     label: str
     intervals: Intervals | None
-    raw: dict[str, Any]  # the file with the overrides applied, for the recommendations
-    file: str
+    pipe: Pipeline  # for the recommendations
+    overrides: Overrides
 
     @property
     def advice(self) -> tuple[Recommendation, ...]:
         """The recommendations, worked out only for the formats that show them (not JSON)."""
-        return tuple(recommendations(self.raw, self.file, self.bill))
+        return tuple(self.pipe.recommendations(self.overrides))
 
     def json(self) -> dict[str, Any]:
         """DESIGN.md's JSON object; ``intervals`` only with --samples, ``scenario`` only with overrides."""
@@ -62,23 +64,10 @@ def run_bill(
     samples: int | None = None,
     seed: int | None = None,
 ) -> BillRun:
-    """Load FILE, apply the overrides, bill it (and sample it), and work out the recommendations."""
-    from energybill.estimate.engine import estimate
-    from energybill.project.load import load_raw
-    from energybill.project.overrides import cli_overrides
-    from energybill.project.variants import variant
-
-    raw = load_raw(file)
-    overrides = cli_overrides(raw, str(file), scenarios, sets, relocate)
-    chosen = variant(raw, str(file), overrides)
-    intervals = None
-    if samples is not None:
-        from energybill.whatif.uncertainty import sample
-
-        bill, intervals = sample(chosen.raw, str(file), samples, seed)
-    else:
-        bill = estimate(chosen.project)
-    from energybill.reconcile.runs import attach_measurements
-
-    bill = attach_measurements(bill, chosen.project, file)  # measured runs, if a ledger exists
-    return BillRun(bill, chosen.label, intervals, chosen.raw, str(file))
+    """Load FILE, apply the overrides, bill it (and sample it) with its measured runs attached."""
+    pipe = Pipeline.open(file)
+    overrides = pipe.overrides(scenarios, sets, relocate)
+    label = " + ".join(overrides.labels) or "base"
+    bill = pipe.measured_bill(overrides)  # measured runs, if a ledger exists
+    intervals = pipe.intervals(samples, seed, overrides) if samples is not None else None
+    return BillRun(bill, label, intervals, pipe, overrides)

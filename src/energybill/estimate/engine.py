@@ -30,12 +30,13 @@ def estimate(project: Project) -> Bill:
     sites = site_contexts(project)
     items: list[ItemBill] = []
     for _, item in project.items():
-        items.append(_estimate_calibrated(item, sites, items))
+        items.append(estimate_item(item, sites, items))
     return Bill.from_items(project.project.name, items)
 
 
-def _estimate_calibrated(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
-    """Measured values from a calibration record (if the item names one) replace assumed ones."""
+def estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
+    """One item's bill; ``earlier`` are the bills before it (serving compares with training).
+    Measured values from a calibration record (if the item names one) replace assumed ones."""
     from energybill.estimate.calibration import annotate, apply_calibration
 
     item, applied = apply_calibration(item)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from energybill import __version__
 from energybill.core.bill import Bill, ItemBill, Provenance
-from energybill.estimate.site import site_contexts
+from energybill.estimate.site import SiteContext
 from energybill.project.model import Project
 from energybill.report.equivalents import Equivalent, equivalents
 from energybill.report.rows import defaults_used, economics
@@ -171,15 +171,17 @@ class ReportData:
 def build_report(
     bill: Bill,
     project: Project,
+    contexts: dict[str, SiteContext],
     *,
     scenarios: tuple[ScenarioRow, ...] = (),
     ranges: Ranges | None = None,
     measured: tuple[MeasuredRow, ...] = (),
     recommendations: tuple[Recommendation, ...] = (),
 ) -> ReportData:
-    """The report of ``bill``; ``project`` gives the descriptions and the sites' sources."""
+    """The report of ``bill``; ``project`` gives the descriptions, ``contexts`` the sites as the bill
+    saw them (values and sources)."""
     rows = _item_rows(bill, project)
-    sites = _site_rows(bill, project)
+    sites = _site_rows(bill, project, contexts)
     return ReportData(
         bill=bill,
         project=bill.project,
@@ -241,10 +243,9 @@ def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
     )
 
 
-def _site_rows(bill: Bill, project: Project) -> tuple[SiteRow, ...]:
+def _site_rows(bill: Bill, project: Project, contexts: dict[str, SiteContext]) -> tuple[SiteRow, ...]:
     """Every site of the project file, in file order, with the sources SiteContext records."""
     out = []
-    contexts = site_contexts(project)
     for name, site in project.sites.items():
         context = contexts[name]
         out.append(

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.core.bill import Bill
-from energybill.estimate.engine import estimate
-from energybill.project.overrides import Overrides, scenario_overrides
-from energybill.project.variants import variant
+from energybill.project.overrides import Overrides
+from energybill.whatif.billing import Billing
 
 QUANTITIES = ("energy_kwh", "co2e_kg")
 
@@ -22,17 +21,17 @@ class Column:
     bill: Bill
 
 
-def columns(raw: dict[str, Any], file: str, names: list[str], extra: Overrides | None = None) -> list[Column]:
+def columns(billing: Billing, names: tuple[str, ...] = (), extra: Overrides | None = None) -> list[Column]:
     """The base bill, then one per scenario name (all of the file's when none), then ``extra``."""
-    scenarios = raw.get("scenarios") or {}
-    out = [Column("base", "the project file as written", estimate(variant(raw, file).project))]
-    for name in names or list(scenarios):
-        overrides = scenario_overrides(raw, name, file)
+    scenarios = billing.raw.get("scenarios") or {}
+    out = [Column("base", "the project file as written", billing.bill())]
+    for name in names or tuple(scenarios):
+        overrides = billing.scenario(name)
         description = str(scenarios[name].get("description") or "")
-        out.append(Column(name, description, estimate(variant(raw, file, overrides).project)))
+        out.append(Column(name, description, billing.bill(overrides)))
     if extra is not None and (extra.assignments or extra.relocate is not None):
         label = " + ".join(extra.labels)
-        out.append(Column(label, "command-line overrides", estimate(variant(raw, file, extra).project)))
+        out.append(Column(label, "command-line overrides", billing.bill(extra)))
     return out
 
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.core.bill import Bill
-from energybill.estimate.engine import estimate
-from energybill.estimate.site import TALK, SiteContext, site_contexts
+from energybill.estimate.site import TALK, SiteContext
 from energybill.project.model import Project
 from energybill.project.overrides import Overrides, compute_sites
-from energybill.project.variants import variant
+from energybill.whatif.billing import Billing
 
 # A named clean grid for the relocation advice when no catalog is installed: France, the talk's
 # own example ("running all computations in France"), from Our World in Data's latest year.
@@ -47,24 +46,43 @@ class Recommendation:
         return dict(vars(self))
 
 
-def recommendations(raw: dict[str, Any], file: str, bill: Bill) -> list[Recommendation]:
-    """Every practice that applies to the project, largest CO2e saving first (per project, then per day)."""
-    project = variant(raw, file).project
-    sites = site_contexts(project)
+@dataclass(frozen=True)
+class _Case:
+    """The variant being advised (``layers`` of overrides on the file), its bill and its sites."""
+
+    billing: Billing
+    layers: tuple[Overrides, ...]
+    bill: Bill
+    raw: dict[str, Any]
+    project: Project
+    sites: dict[str, SiteContext]
+
+    def other(self, overrides: Overrides) -> Bill:
+        """The bill with one practice applied on top of the variant."""
+        return self.billing.bill(*self.layers, overrides)
+
+
+def recommendations(
+    billing: Billing, bill: Bill, layers: tuple[Overrides, ...] = ()
+) -> list[Recommendation]:
+    """Every practice that applies to the variant ``layers`` of the project whose bill is ``bill``,
+    largest CO2e saving first (per project, then per day)."""
+    chosen = billing.variant(*layers)
+    case = _Case(billing, layers, bill, chosen.raw, chosen.project, billing.sites(*layers))
     found: list[Recommendation | None] = [
-        _clean_grid(raw, file, bill, sites),
-        _cleanest_site(raw, file, bill, sites),
-        _pue(raw, file, bill, sites),
-        _compute_optimal(raw, file, bill, project),
-        _batch(raw, file, bill, project),
-        _flights(raw, file, bill, project),
+        _clean_grid(case),
+        _cleanest_site(case),
+        _pue(case),
+        _compute_optimal(case),
+        _batch(case),
+        _flights(case),
     ]
     kept = [r for r in found if r is not None]
     return sorted(kept, key=lambda r: (r.basis != "project", -r.co2e_kg_saved))
 
 
-def _saving(bill: Bill, raw: dict[str, Any], file: str, overrides: Overrides) -> tuple[float, float]:
-    return _difference(bill, estimate(variant(raw, file, overrides).project))
+def _saving(case: _Case, overrides: Overrides) -> tuple[float, float]:
+    return _difference(case.bill, case.other(overrides))
 
 
 def _difference(bill: Bill, other: Bill) -> tuple[float, float]:
@@ -78,14 +96,13 @@ def _worth(bill: Bill, co2e_saved: float) -> bool:
     return co2e_saved > MIN_SHARE * bill.totals.co2e_kg
 
 
-def _clean_grid(
-    raw: dict[str, Any], file: str, bill: Bill, contexts: dict[str, SiteContext]
-) -> Recommendation | None:
+def _clean_grid(case: _Case) -> Recommendation | None:
+    bill, raw, contexts = case.bill, case.raw, case.sites
     sites = compute_sites(raw)
     dirty = [s for s in sites if _intensity(contexts, s) > CLEAN_GRID_G_PER_KWH]
     if not dirty:
         return None
-    kwh, kg = _saving(bill, raw, file, Overrides(relocate=CLEAN_GRID_G_PER_KWH))
+    kwh, kg = _saving(case, Overrides(relocate=CLEAN_GRID_G_PER_KWH))
     if not _worth(bill, kg):
         return None
     action = (
@@ -97,9 +114,8 @@ def _clean_grid(
     )
 
 
-def _cleanest_site(
-    raw: dict[str, Any], file: str, bill: Bill, contexts: dict[str, SiteContext]
-) -> Recommendation | None:
+def _cleanest_site(case: _Case) -> Recommendation | None:
+    bill, raw, contexts = case.bill, case.raw, case.sites
     sites = compute_sites(raw)
     if len(sites) < 2:
         return None
@@ -114,7 +130,7 @@ def _cleanest_site(
             (f"sites.{s}.pue", pue),
         )
     )
-    kwh, kg = _saving(bill, raw, file, Overrides(sets))
+    kwh, kg = _saving(case, Overrides(sets))
     if not _worth(bill, kg):
         return None
     action = (
@@ -130,19 +146,18 @@ def _site_pue(contexts: dict[str, SiteContext], site: str) -> float:
     return contexts[site].pue
 
 
-def _pue(
-    raw: dict[str, Any], file: str, bill: Bill, contexts: dict[str, SiteContext]
-) -> Recommendation | None:
+def _pue(case: _Case) -> Recommendation | None:
+    bill, raw, contexts = case.bill, case.raw, case.sites
     high = [
         name
         for name in raw.get("sites") or {}
         if _site_pue(contexts, name) > TARGET_PUE  # and the PUE is applied somewhere (not pue_included)
-        and _saving(bill, raw, file, Overrides(((f"sites.{name}.pue", TARGET_PUE),)))[0] > 0
+        and _saving(case, Overrides(((f"sites.{name}.pue", TARGET_PUE),)))[0] > 0
     ]
     if not high:
         return None
     sets = tuple((f"sites.{name}.pue", TARGET_PUE) for name in high)
-    kwh, kg = _saving(bill, raw, file, Overrides(sets))
+    kwh, kg = _saving(case, Overrides(sets))
     if not _worth(bill, kg):
         return None
     shown = ", ".join(f"{n} {_site_pue(contexts, n):g}" for n in high)
@@ -155,7 +170,8 @@ def _intensity(contexts: dict[str, SiteContext], site: str) -> float:
     return contexts[site].carbon_intensity_g_per_kwh
 
 
-def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
+def _compute_optimal(case: _Case) -> Recommendation | None:
+    bill, project = case.bill, case.project
     from energybill.whatif import planning
 
     kwh = kg = 0.0
@@ -184,12 +200,13 @@ def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill, project: Projec
     )
 
 
-def _batch(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
+def _batch(case: _Case) -> Recommendation | None:
+    bill, project = case.bill, case.project
     small = [i for i in project.inference if i.seconds_per_token is not None and i.batch_size < TARGET_BATCH]
     if not small:
         return None
     sets = tuple((f"inference.{i.name}.batch_size", TARGET_BATCH) for i in small)
-    other = estimate(variant(raw, file, Overrides(sets)).project)
+    other = case.other(Overrides(sets))
     billed = [i for i in small if bill.item(i.name).billed]
     if billed:
         kwh, kg = _difference(bill, other)
@@ -211,12 +228,13 @@ def _batch(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Reco
     return Recommendation("efficient inference", action, kwh, kg, basis, f"{TALK}, Efficient inference")
 
 
-def _flights(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
+def _flights(case: _Case) -> Recommendation | None:
+    bill, project = case.bill, case.project
     trips = [t for t in project.travel if t.trips > 1 and t.co2e_kg is None]
     if not trips:
         return None
     sets = tuple((f"travel.{t.name}.trips", t.trips - 1) for t in trips)
-    kwh, kg = _saving(bill, raw, file, Overrides(sets))
+    kwh, kg = _saving(case, Overrides(sets))
     if not _worth(bill, kg):
         return None
     names = ", ".join(f"'{t.name}' ({t.trips} → {t.trips - 1})" for t in trips)

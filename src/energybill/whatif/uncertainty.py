@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.core.bill import Bill, ItemBill
-from energybill.estimate.engine import _estimate_calibrated, estimate
+from energybill.estimate.engine import estimate_item
 from energybill.estimate.site import site_contexts
-from energybill.project.load import parse_project
 from energybill.project.model import Project
 from energybill.project.ranges import Distribution, split_ranges
+from energybill.project.variants import Variant
 
 PERCENTILES = (5.0, 50.0, 95.0)
 
@@ -59,18 +59,22 @@ def draw(dist: Distribution, rng: Any, n: int) -> Any:
     return rng.lognormal(np.log(p["median"]), dist.sigma, n)
 
 
-def sample(raw: dict[str, Any], file: str, samples: int, seed: int | None = None) -> tuple[Bill, Intervals]:
-    """The deterministic bill of ``raw`` and its Monte Carlo intervals."""
+def has_ranges(raw: dict[str, Any]) -> bool:
+    """Whether a project document gives any uncertainty range."""
+    return bool(split_ranges(raw)[1])
+
+
+def sample(chosen: Variant, point: Bill, samples: int, seed: int | None = None) -> Intervals:
+    """The Monte Carlo intervals of a validated variant whose deterministic bill is ``point``."""
     import numpy as np
 
-    _, dists, _ = split_ranges(raw)
-    project = parse_project(raw, file)
-    point = estimate(project)
+    _, dists, _ = split_ranges(chosen.raw)
+    project = chosen.project
     rng = np.random.default_rng(seed)
     draws = {d.path: draw(d, rng, samples) for d in dists}
     with np.errstate(divide="ignore"):
         sampled = _sampled_items(project, point, draws)
-    return point, _summarise(point, sampled, samples, seed, tuple(dists))
+    return _summarise(point, sampled, samples, seed, tuple(dists))
 
 
 def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list[ItemBill]:
@@ -90,7 +94,7 @@ def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list
             # the point bill chose the training item; a max() over arrays could not
             updates["compare_with"] = point_item.details["compare_with"]
         # as the point bill does: a calibration record's measurements replace the sampled assumptions
-        items.append(_estimate_calibrated(item.model_copy(update=updates), sites, items))
+        items.append(estimate_item(item.model_copy(update=updates), sites, items))
     return items
 
 

@@ -1,0 +1,54 @@
+"""The report's optional what-if sections: scenario columns, Monte Carlo intervals and
+recommendations (computed by the pipeline) turned into the rows ``ReportData`` holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from energybill.core.bill import Bill
+from energybill.report.data import RangeRow, Ranges, Recommendation, ScenarioRow
+from energybill.whatif.compare import Column
+from energybill.whatif.recommend import Recommendation as Advice
+from energybill.whatif.uncertainty import Intervals
+
+# Ranges in a project file are shown as p5–p95 whiskers from this many draws unless told otherwise:
+# enough for percentiles stable to about 1 % and well inside the report's 1 s budget.
+DEFAULT_SAMPLES = 10_000
+DEFAULT_SEED = 0
+
+
+def scenario_rows(columns: Iterable[Column]) -> tuple[ScenarioRow, ...]:
+    """One row per column: baseline first, then the scenarios."""
+    return tuple(
+        ScenarioRow(c.name, c.description, c.bill.totals.energy_kwh, c.bill.totals.co2e_kg) for c in columns
+    )
+
+
+def ranges(point: Bill, intervals: Intervals) -> Ranges:
+    """p5/p50/p95 of every phase and the total."""
+    rows = [
+        RangeRow(phase, quantity, getattr(total, quantity), **intervals.phases[phase][quantity])
+        for phase, total in point.phases.items()
+        for quantity in ("energy_kwh", "co2e_kg")
+        if quantity in intervals.phases.get(phase, {})
+    ]
+    rows += [
+        RangeRow("total", quantity, getattr(point.totals, quantity), **intervals.totals[quantity])
+        for quantity in ("energy_kwh", "co2e_kg")
+    ]
+    inputs, seed = len(intervals.inputs), intervals.seed
+    method = f"Monte Carlo over {inputs} ranged inputs of the project file, seed {seed}"
+    return Ranges(intervals.samples, method, tuple(rows))
+
+
+def recommendation_rows(advice: Iterable[Advice]) -> tuple[Recommendation, ...]:
+    """The bill's quantified best practices (what to do, and what it saves)."""
+    return tuple(
+        Recommendation(
+            title=r.practice,
+            detail=r.action if r.basis == "project" else f"{r.action} (saving per {r.basis})",
+            saving_energy_kwh=r.energy_kwh_saved,
+            saving_co2e_kg=r.co2e_kg_saved,
+        )
+        for r in advice
+    )
