@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from tests.report_helpers import noor_report
 
@@ -41,8 +43,13 @@ def test_equivalents_by_hand() -> None:
     homes, cars, flights = data.equivalents
     assert homes.value == pytest.approx(58_993.9028 / 10_715, rel=1e-9)  # 5.51 home-years
     assert cars.value == pytest.approx(36_371.05686 / 4_600, rel=1e-9)  # 7.91 car-years
-    # One economy return flight CDG–JFK: 2 × 5,833.6 km × (0.10916 + 0.01656) kg/pkm = 1,466.8 kg.
-    assert flights.factor == pytest.approx(1_466.800384, rel=1e-12)
+    # One economy return flight CDG–JFK: 2 × great circle × (0.10916 + 0.01656) kg/pkm (DESNZ 2025),
+    # the great circle by haversine (IUGG mean radius 6,371.0088 km) on airportsdata's coordinates.
+    lat1, lon1, lat2, lon2 = map(math.radians, (49.0128, 2.55, 40.639928, -73.778692))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    km = 2 * 6371.0088 * math.asin(math.sqrt(a))
+    assert km == pytest.approx(5_833.6, abs=0.05)
+    assert flights.factor == pytest.approx(2 * km * (0.10916 + 0.01656), rel=1e-12)
     assert flights.value == pytest.approx(24.796, rel=1e-4)
     assert all(e.source and e.formula for e in data.equivalents)
 

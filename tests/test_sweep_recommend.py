@@ -69,9 +69,12 @@ def test_recommendations_are_sorted_and_match_their_scenarios() -> None:
     per_project = [r.co2e_kg_saved for r in advice if r.basis == "project"]
     assert per_project == sorted(per_project, reverse=True)
     grid = advice[0]
-    france = estimate(variant(RAW, "noor.toml", Overrides(relocate=41.44)).project)
+    # the catalog's France (OWID/Ember 2024: 40.48 g/kWh), the value `--relocate FR` bills with
+    france = estimate(variant(RAW, "noor.toml", Overrides(relocate=40.48)).project)
     assert grid.co2e_kg_saved == pytest.approx(BILL.totals.co2e_kg - france.totals.co2e_kg)
-    assert "France (FR, 41.44 g/kWh)" in grid.action
+    assert "France (FR, 40.48 g/kWh)" in grid.action
+    relocated = cli_json("bill", str(NOOR), "--relocate", "FR", "--format", "json")
+    assert grid.co2e_kg_saved == pytest.approx(BILL.totals.co2e_kg - relocated["totals"]["co2e_kg"])
 
 
 def test_pue_recommendation_by_hand() -> None:

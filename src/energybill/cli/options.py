@@ -28,7 +28,7 @@ RELOCATE = click.option(
     "--relocate",
     metavar="G_PER_KWH|REGION",
     help="Move every compute site (compute, training, inference) to a grid: an intensity in "
-    "g/kWh (41.44 = France, OWID 2025) or a catalog region name where the catalog is installed.",
+    "g/kWh (41.44) or a catalog region (FR: France at the catalog's latest year, gcp:europe-west1).",
 )
 
 

@@ -25,17 +25,9 @@ CAR_SOURCE = (
     "4.6 t CO2 per vehicle per year"
 )
 
-# Paris CDG – New York JFK great circle: haversine (R = 6,371 km) on the coordinates of the bundled
-# airportsdata table (49.0128, 2.55 and 40.639928, -73.778692) gives 5,833.6 km.
-PARIS_NEW_YORK_KM = 5_833.6
-# DESNZ GHG conversion factors 2025, air travel, "International, to/from non-UK", economy class,
-# with radiative forcing: direct 0.10916 + well-to-tank 0.01656 kg CO2e per passenger-km.
-FLIGHT_KG_PER_PASSENGER_KM = 0.10916 + 0.01656
-FLIGHT_SOURCE = (
-    "UK DESNZ GHG conversion factors 2025, international economy class with radiative forcing, "
-    "direct 0.10916 + well-to-tank 0.01656 kg CO2e per passenger-km (OGL v3.0); CDG–JFK 5,833.6 km "
-    "great circle (airportsdata coordinates)"
-)
+# The flight equivalent: a Paris CDG – New York JFK return flight of one economy passenger, with
+# the catalog's great-circle distance and DESNZ factor (the values a [[travel]] item would use).
+FLIGHT_FROM, FLIGHT_TO, FLIGHT_CABIN = "CDG", "JFK", "economy"
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,16 @@ class Equivalent:
 
 def equivalents(energy_kwh: float, co2e_kg: float) -> tuple[Equivalent, ...]:
     """The bill's totals as home-years of electricity, car-years and Paris–New York return flights."""
-    flight_kg = 2 * PARIS_NEW_YORK_KM * FLIGHT_KG_PER_PASSENGER_KM
+    from energybill.catalog.flights import find_route
+
+    route = find_route(FLIGHT_FROM, FLIGHT_TO, FLIGHT_CABIN, radiative_forcing=True)
+    assert route.factor is not None  # asked for with_factor
+    factor, km = route.factor, route.great_circle_km
+    flight_kg = 2 * km * factor.value
+    flight_source = (
+        f"{factor.cite()}; {FLIGHT_FROM}–{FLIGHT_TO} {km:,.1f} km great circle "
+        f"({route.origin.name} – {route.destination.name}, airportsdata coordinates)"
+    )
     return (
         Equivalent(
             basis="energy_kwh",
@@ -79,7 +80,7 @@ def equivalents(energy_kwh: float, co2e_kg: float) -> tuple[Equivalent, ...]:
             unit="Paris–New York return flights of one economy passenger",
             factor=flight_kg,
             factor_unit="kg CO2e per passenger return flight",
-            formula="co2e_kg / (2 × 5,833.6 km × 0.12572 kg per passenger-km)",
-            source=FLIGHT_SOURCE,
+            formula=f"co2e_kg / (2 × {km:,.1f} km × {factor.value:g} kg per passenger-km)",
+            source=flight_source,
         ),
     )

@@ -18,12 +18,9 @@ from energybill.project.model import Project
 from energybill.project.overrides import Overrides, compute_sites
 from energybill.whatif.billing import Billing
 
-# A named clean grid for the relocation advice when no catalog is installed: France, the talk's
-# own example ("running all computations in France"), from Our World in Data's latest year.
+# The clean grid of the relocation advice: France, the talk's own example ("running all
+# computations in France"), at the catalog's intensity: the value `--relocate FR` bills with.
 CLEAN_GRID_REGION = "FR"
-CLEAN_GRID_NAME = "France"
-CLEAN_GRID_G_PER_KWH = 41.44
-CLEAN_GRID_SOURCE = "Our World in Data, carbon intensity of electricity, France, 2025"
 TARGET_PUE = 1.1  # talk: "a PUE of 1.1 will decrease the energy consumption by 39% [vs 1.8]"
 # Serving: batch 8 at the same time per token, the talk's own assumption that latency does not
 # depend on the number of processed tokens; decoding a 13B model is memory-bound at small batch.
@@ -97,20 +94,22 @@ def _worth(bill: Bill, co2e_saved: float) -> bool:
 
 
 def _clean_grid(case: _Case) -> Recommendation | None:
+    from energybill.catalog.regions import region_values
+
     bill, raw, contexts = case.bill, case.raw, case.sites
-    sites = compute_sites(raw)
-    dirty = [s for s in sites if _intensity(contexts, s) > CLEAN_GRID_G_PER_KWH]
+    grid, _ = region_values(CLEAN_GRID_REGION)
+    dirty = [s for s in compute_sites(raw) if _intensity(contexts, s) > grid.value]
     if not dirty:
         return None
-    kwh, kg = _saving(case, Overrides(relocate=CLEAN_GRID_G_PER_KWH))
+    kwh, kg = _saving(case, Overrides(relocate=CLEAN_GRID_REGION))
     if not _worth(bill, kg):
         return None
     action = (
-        f"run the computations of {', '.join(dirty)} on a clean grid: {CLEAN_GRID_NAME} "
-        f"({CLEAN_GRID_REGION}, {CLEAN_GRID_G_PER_KWH:g} g/kWh)"
+        f"run the computations of {', '.join(dirty)} on a clean grid: {grid.label} "
+        f"({CLEAN_GRID_REGION}, {grid.value:g} g/kWh)"
     )
     return Recommendation(
-        "cleaner grid", action, kwh, kg, "project", f"{TALK}, Local carbon intensity; {CLEAN_GRID_SOURCE}"
+        "cleaner grid", action, kwh, kg, "project", f"{TALK}, Local carbon intensity; {grid.cite()}"
     )
 
 
