@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from energybill.core.records import Device, DeviceEnergy, Measurement
 from energybill.errors import EnergybillError
-from energybill.measure.backends.base import Backend, BackendUnavailable, Device
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.measure.backends.base import Backend, BackendUnavailable
 from energybill.measure.sampler import Sampler
 
 DEFAULT_INTERVAL_S = 1.0

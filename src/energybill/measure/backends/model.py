@@ -20,7 +20,8 @@ import itertools
 import os
 from collections.abc import Callable
 
-from energybill.measure.backends.base import MODELLED, BackendUnavailable, Device
+from energybill.core.records import MODELLED, Device
+from energybill.measure.backends.base import BackendUnavailable
 from energybill.units import BYTES_PER_GB
 
 DEFAULT_CPU_TDP_W = 85.0  # CodeCarbon POWER_CONSTANT for an unknown CPU (codecarbon/external/hardware.py)

@@ -1,0 +1,1 @@
+"""Core types at the bottom of every layer: the Bill and its provenance, units, errors, records."""
