@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from energybill.core.records import Device, Measurement, RunExtras
 
 
+@runtime_checkable
 class RunSink(Protocol):
     """What the meter calls to record a run; every call is its own short write."""
 
