@@ -211,20 +211,23 @@ def _log_epoch(entry: dict[str, Any]) -> None:
 def _make_run(name: str, sink: RunSink | None, tags: dict[str, str | None], interval_s: float,
               distributed: bool | None, meter_options: dict[str, Any]) -> Any:
     """A ``DistributedRun`` when torch.distributed runs more than one rank, else a local run."""
+    project, item, site = tags["project"], tags["item"], tags["site"]  # named: typed, unlike a **dict
     if distributed is None:
         distributed = dist_mod.world_size() > 1
     if distributed:
         return dist_mod.DistributedRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options,
-                                       **tags)
-    return LocalRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options, **tags)
+                                       project=project, item=item, site=site)
+    return LocalRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options, project=project,
+                    item=item, site=site)
 
 
 class LocalRun:
     """One process's run: a ``Run`` window, plus its windows written to the sink."""
 
-    def __init__(self, name: str, *, sink: RunSink | None, interval_s: float,
-                 meter_options: dict[str, Any], **tags: str | None) -> None:
-        self._run = Run(name, interval_s=interval_s, sink=sink, **tags, **meter_options)
+    def __init__(self, name: str, *, sink: RunSink | None, interval_s: float, meter_options: dict[str, Any],
+                 project: str | None = None, item: str | None = None, site: str | None = None) -> None:
+        self._run = Run(name, interval_s=interval_s, sink=sink, project=project, item=item, site=site,
+                        **meter_options)
         self.sink = sink
         self.started_unix = 0.0
 
