@@ -10,6 +10,7 @@ import socket
 import time
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import run_cli
@@ -63,7 +64,7 @@ class Profile:
         pass
 
 
-def _options(clock: FakeClock, watts: list[float]) -> dict[str, object]:
+def _options(clock: FakeClock, watts: list[float]) -> dict[str, Any]:
     return {"backends": [Profile(watts)], "clock": clock, "thread": False}
 
 
