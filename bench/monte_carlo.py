@@ -30,8 +30,8 @@ def main() -> None:
     import numpy
 
     from energybill.estimate.engine import estimate
-    from energybill.estimate.uncertainty import sample
     from energybill.project.load import load_raw, parse_project
+    from energybill.whatif.uncertainty import sample
 
     def deterministic() -> object:
         return estimate(parse_project(load_raw(NOOR), str(NOOR)))

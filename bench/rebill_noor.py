@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
 from energybill.estimate.engine import estimate
 from energybill.project.load import load_project
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from energybill.estimate import planning
 from energybill.estimate.site import SiteContext
 from energybill.estimate.training import estimate_training
 from energybill.project.model import Site, Training
+from energybill.whatif import planning
 from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 GOPHER_FLOPS = 5.76e23  # Hoffmann et al. 2022, Table 3 (Gopher's compute budget)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from energybill.errors import ProjectError
+from energybill.core.calibration import SCHEMA, Record, ServeRow, write_record
+from energybill.core.errors import ProjectError
 from energybill.estimate.engine import estimate
-from energybill.practice.calibration import SCHEMA, Record, ServeRow, write_record
 from energybill.project.load import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,8 +122,8 @@ def test_a_training_record_changes_the_energy_as_computed_by_hand(tmp_path: Path
 def test_sampling_bills_the_calibrated_values_like_the_point_bill(tmp_path: Path) -> None:
     """--samples draws the file's ranges, but a calibrated item's measured values replace them as in
     the point bill: the intervals of a project whose only range is on a replaced key collapse to it."""
-    from energybill.estimate.uncertainty import sample
     from energybill.project.load import load_raw
+    from energybill.whatif.uncertainty import sample
 
     write_record(train_record(tflops_6n=150.0, watts=310.0), tmp_path / "project" / "t.json")
     path = project(tmp_path, training='calibration = "t.json"')

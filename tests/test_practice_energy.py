@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.fakehw import rapl_zone
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.measure.backends.base import BackendUnavailable
 from energybill.measure.backends.nvml import TraceSource
 from energybill.practice.energy import open_meter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.practice import flops
 from energybill.practice.arch import ARCHS, get_arch
 from energybill.practice.train import layers_that_fit, training_bytes

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from energybill.estimate.engine import estimate
-from energybill.estimate.recommend import recommendations
-from energybill.estimate.scenarios import Overrides, variant
 from energybill.project.load import load_raw
+from energybill.project.overrides import Overrides
+from energybill.project.variants import variant
+from energybill.whatif.recommend import recommendations
 from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)

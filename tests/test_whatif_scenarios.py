@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from energybill.errors import ProjectError
+from energybill.core.errors import ProjectError
 from energybill.estimate.engine import estimate
-from energybill.estimate.scenarios import Overrides, compute_sites, variant
 from energybill.project.load import load_raw
+from energybill.project.overrides import Overrides, compute_sites
+from energybill.project.variants import variant
 from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)

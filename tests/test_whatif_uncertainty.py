@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from energybill.estimate.ranges import split_ranges
-from energybill.estimate.uncertainty import sample
 from energybill.project.load import load_raw
+from energybill.project.ranges import split_ranges
+from energybill.whatif.uncertainty import sample
 from whatif_helpers import NOOR, assert_one_line_error, cli_json, run_cli
 
 RAW = load_raw(NOOR)

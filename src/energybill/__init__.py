@@ -28,8 +28,8 @@ __version__ = "0.1.0"
 __all__ = ["Bill", "Meter", "ProjectError", "__version__", "estimate_bill", "load_project", "track"]
 
 if TYPE_CHECKING:
-    from energybill.bill import Bill
-    from energybill.errors import ProjectError
+    from energybill.core.bill import Bill
+    from energybill.core.errors import ProjectError
     from energybill.estimate.engine import estimate as estimate_bill
     from energybill.measure import Meter
     from energybill.project.load import load_project
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 # public name → (module, attribute). Not "estimate": that name is the energybill.estimate
 # subpackage as soon as anything imports it.
 _LAZY = {
-    "Bill": ("energybill.bill", "Bill"),
-    "ProjectError": ("energybill.errors", "ProjectError"),
+    "Bill": ("energybill.core.bill", "Bill"),
+    "ProjectError": ("energybill.core.errors", "ProjectError"),
     "estimate_bill": ("energybill.estimate.engine", "estimate"),
     "load_project": ("energybill.project.load", "load_project"),
     # "track", not "measure": energybill.measure is the meter's subpackage

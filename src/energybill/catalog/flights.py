@@ -118,3 +118,24 @@ def flight_factor(band: str, cabin: str = "economy", radiative_forcing: bool = T
         "2025",
         f"{note}, {extra}" if note else extra,
     )
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a flight goes, how far, in which DESNZ band, and its factor (None if not asked for)."""
+
+    origin: Airport
+    destination: Airport
+    great_circle_km: float
+    haul: str
+    factor: CatalogValue | None
+
+
+def find_route(origin_code: str, destination_code: str, cabin: str = "economy",
+          radiative_forcing: bool = True, with_factor: bool = True) -> Route:
+    """Look a flight up by IATA codes: distance, haul band and (``with_factor``) its DESNZ factor."""
+    origin, destination = airport(origin_code), airport(destination_code)
+    distance = great_circle_km(origin, destination)
+    band = haul(origin, destination, distance)
+    factor = flight_factor(band, cabin, radiative_forcing) if with_factor else None
+    return Route(origin, destination, distance, band, factor)

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from energybill.cli.options import stdout_console
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 
@@ -247,7 +247,7 @@ def _measure(run: Any, config: Any, nothing_measured: str) -> Any:
 
 
 def _finish(console: Any, record: Any, out: Path | None, interrupted: bool) -> None:
-    from energybill.practice.calibration import write_record
+    from energybill.core.calibration import write_record
 
     path = write_record(record, out)
     console.print(

@@ -35,9 +35,9 @@ def compare(
 ) -> None:
     """Bill FILE as written and under each scenario: energy and CO2e per phase and in total, with the
     absolute and relative change against the baseline. --set/--relocate add one more column."""
-    from energybill.estimate.compare import columns, table
-    from energybill.estimate.scenarios import cli_overrides
     from energybill.project.load import load_raw
+    from energybill.project.overrides import cli_overrides
+    from energybill.whatif.compare import columns, table
 
     raw = load_raw(file)
     extra = cli_overrides(raw, str(file), (), sets, relocate)

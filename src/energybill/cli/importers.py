@@ -66,8 +66,8 @@ def prometheus(url: str, start_s: float, end_s: float, selector: str | None, met
     from dataclasses import replace
 
     from energybill.cli.measure import _project_context
+    from energybill.core.errors import EnergybillError
     from energybill.core.records import RunExtras
-    from energybill.errors import EnergybillError
     from energybill.ledger.paths import resolve
     from energybill.ledger.record import record_run
     from energybill.ledger.store import Ledger

@@ -13,7 +13,7 @@ import click
 
 from energybill import __version__
 from energybill.cli.options import stdout_console, whatif_options
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
 

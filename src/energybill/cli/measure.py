@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from energybill.cli.live import prometheus_options, start_exporter
-from energybill.errors import EnergybillError, Problem, ProjectError
+from energybill.core.errors import EnergybillError, Problem, ProjectError
 
 if TYPE_CHECKING:
     import subprocess

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from energybill.cli.options import stdout_console
-from energybill.errors import EnergybillError, Problem, ProjectError
+from energybill.core.errors import EnergybillError, Problem, ProjectError
 
 _EPILOG = """\b
 Examples:
@@ -54,7 +54,7 @@ def plan(
     compute-optimal model of an existing training item's compute and what it would change.
     The loss is Hoffmann et al.'s parametric fit L(N, D) = 1.69 + 406.4/N^0.34 + 410.7/D^0.28.
     """
-    from energybill.estimate import planning
+    from energybill.whatif import planning
 
     hardware, item = _hardware(file, item_name, site_name, budget)
     flops = _budget_flops(budget, hardware, item)
@@ -81,7 +81,7 @@ def plan(
 def _hardware(
     file: Path | None, item_name: str | None, site_name: str | None, given: dict[str, Any]
 ) -> tuple[Any, Any]:
-    from energybill.estimate.planning import Hardware
+    from energybill.whatif.planning import Hardware
 
     values: dict[str, float] = {}
     item = None
@@ -103,7 +103,7 @@ def _hardware(
             site_name = site_name or item.site
         if site_name is not None:
             if site_name not in project.sites:
-                from energybill.errors import did_you_mean
+                from energybill.core.errors import did_you_mean
 
                 hint = did_you_mean(site_name, list(project.sites))
                 raise ProjectError(str(file), [Problem(f"sites.{site_name}", f"no such site; {hint}")])
@@ -127,7 +127,7 @@ def _hardware(
 
 
 def _training_item(project: Any, name: str, file: str) -> Any:
-    from energybill.errors import did_you_mean
+    from energybill.core.errors import did_you_mean
 
     for item in project.training:
         if item.name == name:
@@ -138,7 +138,7 @@ def _training_item(project: Any, name: str, file: str) -> Any:
 
 
 def _budget_flops(budget: dict[str, Any], hardware: Any, item: Any) -> float:
-    from energybill.estimate import planning
+    from energybill.whatif import planning
 
     given = [k for k in ("flops", "energy_kwh", "co2e_kg") if budget.get(k) is not None]
     if len(given) + (item is not None) != 1:
@@ -165,7 +165,7 @@ def _budget_flops(budget: dict[str, Any], hardware: Any, item: Any) -> float:
 
 def _iso_loss(item: Any, hardware: Any) -> dict[str, float]:
     """The least compute reaching the item's loss with a compute-optimal model, and the saving."""
-    from energybill.estimate import planning
+    from energybill.whatif import planning
 
     optimal = planning.iso_loss(item.parameters, item.tokens)
     actual = planning.cost(planning.existing(item.parameters, item.tokens), hardware)

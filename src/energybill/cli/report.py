@@ -82,9 +82,9 @@ def report_data(
     sections the file supports: its scenarios (or those named; None: no scenario section), p5–p95
     ranges from ``samples`` draws, and (with ``advice``) the recommendations."""
     from energybill.estimate.engine import estimate
-    from energybill.estimate.measured import attach_measurements
-    from energybill.estimate.scenarios import variant
     from energybill.project.load import load_raw
+    from energybill.project.variants import variant
+    from energybill.reconcile.runs import attach_measurements
     from energybill.report import whatif_sections as whatif
     from energybill.report.data import build_report
     from energybill.report.measured import report_rows

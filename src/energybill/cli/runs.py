@@ -130,7 +130,7 @@ def export(ledger: Path | None, project_file: Path | None, as_csv: bool, output:
 
 
 def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
-    from energybill.units import j_to_kwh
+    from energybill.core.units import j_to_kwh
 
     by_component: dict[str, float] = {}
     for d in devices:
@@ -174,7 +174,7 @@ def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: floa
 
 
 def _wh(energy_j: float | None) -> str:
-    from energybill.units import j_to_wh
+    from energybill.core.units import j_to_wh
 
     return "—" if energy_j is None else f"{j_to_wh(energy_j):,.3f}"
 

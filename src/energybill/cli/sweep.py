@@ -58,9 +58,9 @@ def sweep(
     PUE 1.1, 475 g/kWh, 4.5 billion words a day at 2 tokens per word). Time per token is taken as
     independent of the batch size, as in the talk.
     """
-    from energybill.estimate.sweep import TALK_SERVING
-    from energybill.estimate.sweep import sweep as run_sweep
     from energybill.project.load import load_project, parse_project
+    from energybill.whatif.sweep import TALK_SERVING
+    from energybill.whatif.sweep import sweep as run_sweep
 
     project = load_project(file) if file is not None else parse_project(TALK_SERVING, "<talk>")
     item, points = run_sweep(project, item_name, batch, latency, watts, tokens_per_day)
@@ -76,8 +76,8 @@ def _print(name: str, points: list[Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from energybill.core.units import kg_to_tonnes
     from energybill.report.numbers import amount, large
-    from energybill.units import kg_to_tonnes
 
     console = stdout_console(width=140)
     table = Table(title=f"Inference economics sweep — {escape(name)}", title_justify="left")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from energybill.bill import Bill
-from energybill.estimate.recommend import Recommendation, recommendations
-from energybill.estimate.uncertainty import Intervals
+from energybill.core.bill import Bill
+from energybill.whatif.recommend import Recommendation, recommendations
+from energybill.whatif.uncertainty import Intervals
 
 
 @dataclass(frozen=True)
@@ -64,20 +64,21 @@ def run_bill(
 ) -> BillRun:
     """Load FILE, apply the overrides, bill it (and sample it), and work out the recommendations."""
     from energybill.estimate.engine import estimate
-    from energybill.estimate.scenarios import cli_overrides, variant
     from energybill.project.load import load_raw
+    from energybill.project.overrides import cli_overrides
+    from energybill.project.variants import variant
 
     raw = load_raw(file)
     overrides = cli_overrides(raw, str(file), scenarios, sets, relocate)
     chosen = variant(raw, str(file), overrides)
     intervals = None
     if samples is not None:
-        from energybill.estimate.uncertainty import sample
+        from energybill.whatif.uncertainty import sample
 
         bill, intervals = sample(chosen.raw, str(file), samples, seed)
     else:
         bill = estimate(chosen.project)
-    from energybill.estimate.measured import attach_measurements
+    from energybill.reconcile.runs import attach_measurements
 
     bill = attach_measurements(bill, chosen.project, file)  # measured runs, if a ledger exists
     return BillRun(bill, chosen.label, intervals, chosen.raw, str(file))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from energybill.units import co2e_kg, j_to_kwh
+from energybill.core.units import co2e_kg, j_to_kwh
 
 # How a figure was produced, from best to worst (DESIGN.md "every figure says which method").
 COUNTER = "counter"  # a hardware energy counter (NVML total energy, RAPL energy_uj)

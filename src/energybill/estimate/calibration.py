@@ -1,7 +1,7 @@
 """Calibration: a training or inference item uses measured values instead of assumed ones.
 
 ``calibration = "<path or id>"`` names a record written by ``energybill bench train|serve``
-(``energybill.practice.calibration``). A relative path is made absolute against the project file's
+(``energybill.core.calibration``). A relative path is made absolute against the project file's
 folder when the file is read (``load_raw``), and the record is checked when the project is
 validated (``parse_project``); a bare id is looked up in the calibration store.
 
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from energybill.bill import ItemBill, Provenance
-from energybill.errors import EnergybillError, Problem
-from energybill.project.model import AnyItem, Inference, Project, Training
+from energybill.core.bill import ItemBill, Provenance
+from energybill.core.calibration import resolve
+from energybill.core.errors import EnergybillError
+from energybill.project.calibration import measured_values
+from energybill.project.model import AnyItem, Inference, Training
 
 
 @dataclass(frozen=True)
@@ -37,39 +38,13 @@ class Applied:
     source: str
 
 
-def absolute_paths(raw: dict[str, Any], base_dir: Path) -> None:
-    """Make each ``calibration`` path of a parsed project file absolute, against the file's folder."""
-    for kind in ("training", "inference"):
-        items = raw.get(kind)
-        if not isinstance(items, list):
-            continue
-        for item in items:
-            reference = item.get("calibration") if isinstance(item, dict) else None
-            if isinstance(reference, str) and reference:
-                item["calibration"] = str(_path(reference, base_dir)) if _is_path(reference) else reference
-
-
-def check_calibrations(project: Project) -> list[Problem]:
-    """One problem per ``calibration`` whose record is missing, malformed or of the wrong kind."""
-    problems: list[Problem] = []
-    for kind in ("training", "inference"):
-        for index, item in enumerate(getattr(project, kind)):
-            if item.calibration is None:
-                continue
-            try:
-                _measured(item, _path(item.calibration, Path.cwd()))
-            except ValueError as exc:
-                problems.append(Problem(f"{kind}[{index}].calibration", str(exc)))
-    return problems
-
-
 def apply_calibration(item: AnyItem) -> tuple[AnyItem, Applied | None]:
     """The item with its record's values in place of the assumed ones (unchanged without one)."""
     if not isinstance(item, Training | Inference) or item.calibration is None:
         return item, None
-    path = _path(item.calibration, Path.cwd())
+    path = resolve(item.calibration, Path.cwd())
     try:
-        measured, source, record_id = _measured(item, path)
+        measured, source, record_id = measured_values(item, path)
     except ValueError as exc:
         raise EnergybillError(f"{item.kind} item '{item.name}': calibration: {exc}") from None
     assumed: dict[str, float | str] = {
@@ -97,47 +72,3 @@ def annotate(bill: ItemBill, applied: Applied) -> ItemBill:
     )
     details = {**bill.details, "calibration": applied.record_id}
     return replace(bill, details=details, provenance=tuple(records))
-
-
-def _is_path(reference: str) -> bool:
-    from energybill.practice.calibration import is_path
-
-    return is_path(reference)
-
-
-def _path(reference: str, base_dir: Path) -> Path:
-    from energybill.practice.calibration import resolve
-
-    return resolve(reference, base_dir)
-
-
-def _measured(item: Training | Inference, path: Path) -> tuple[dict[str, float], str, str]:
-    """The values a record gives this item, a source line, and the record's id; ValueError if unusable."""
-    from energybill.practice.calibration import read_record
-
-    record = read_record(path)
-    source = (
-        f"calibration record {record.id} ({path}): energybill bench {record.kind}, {record.arch} on "
-        f"{record.device}, {record.date}, energy by {record.method}"
-        + (" (run stopped early by Ctrl-C)" if record.interrupted else "")
-    )
-    if isinstance(item, Training):
-        if record.kind != "train" or record.tflops_6n_per_device is None:
-            raise ValueError(
-                f"{path} is a {record.kind} record; a training item needs one from energybill bench train"
-            )
-        measured = {
-            "tflops_per_device": record.tflops_6n_per_device,
-            "watts_per_device": record.watts_per_device,
-        }
-        return measured, source, record.id
-    if record.kind != "serve":
-        raise ValueError(
-            f"{path} is a {record.kind} record; an inference item needs one from energybill bench serve"
-        )
-    row = record.row(item.batch_size)
-    if row is None:
-        sizes = ", ".join(str(r.batch_size) for r in record.rows)
-        raise ValueError(f"{path} has no measurement at batch_size {item.batch_size}; measured: {sizes}")
-    measured = {"seconds_per_token": row.seconds_per_token, "watts_per_device": row.watts_per_device}
-    return measured, f"{source}, batch size {row.batch_size}", record.id

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from energybill.bill import ItemBill, Provenance
 from energybill.catalog.hardware import device_tdp
 from energybill.catalog.values import CatalogValue
+from energybill.core.bill import ItemBill, Provenance
 from energybill.project.model import Compute, Inference, Training
 
 PoweredItem = Compute | Training | Inference

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from energybill.bill import ItemBill, Provenance
+from energybill.core.bill import ItemBill, Provenance
+from energybill.core.units import HOURS_PER_YEAR
 from energybill.project.model import Embodied
-from energybill.units import HOURS_PER_YEAR
 
 BLOOM = (
     "Luccioni, Viguier, Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' (arXiv:2211.02001), "

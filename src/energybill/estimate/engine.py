@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from energybill.bill import Bill, ItemBill
+from energybill.core.bill import Bill, ItemBill
 from energybill.estimate.compute import estimate_compute
 from energybill.estimate.inference import estimate_inference
 from energybill.estimate.other import estimate_other

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from energybill.bill import ItemBill, Provenance
-from energybill.catalog.flights import EARTH_RADIUS_KM, Airport, airport, flight_factor, great_circle_km, haul
+from energybill.catalog.flights import EARTH_RADIUS_KM, Route, find_route
 from energybill.catalog.tables import source
-from energybill.catalog.values import CatalogValue
+from energybill.core.bill import ItemBill, Provenance
 from energybill.estimate.travel import NO_KWH, passenger_kilometres
 from energybill.project.model import Travel
 
 
-@dataclass(frozen=True)
-class Route:
-    """Where a flight goes, how far, in which DESNZ band, and its factor (None if given)."""
-
-    origin: Airport
-    destination: Airport
-    great_circle_km: float
-    haul: str
-    factor: CatalogValue | None
-
-
 def flight_route(item: Travel) -> Route:
-    """Look the route up; the factor only when the project file does not give one."""
-    origin, destination = airport(item.from_ or ""), airport(item.to or "")
-    distance = great_circle_km(origin, destination)
-    band = haul(origin, destination, distance)
-    factor = None
-    if item.kg_co2e_per_passenger_km is None:
-        factor = flight_factor(band, item.cabin or "economy", item.radiative_forcing)
-    return Route(origin, destination, distance, band, factor)
+    """Look the item's route up; the factor only when the project file does not give one."""
+    return find_route(item.from_ or "", item.to or "", item.cabin or "economy", item.radiative_forcing,
+                 with_factor=item.kg_co2e_per_passenger_km is None)
 
 
 def estimate_flight(item: Travel) -> ItemBill:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from energybill.bill import ItemBill, Provenance
+from energybill.core.bill import ItemBill, Provenance
+from energybill.core.units import SECONDS_PER_HOUR, co2e_kg, j_to_kwh, kwh_to_j
 from energybill.estimate.site import TALK, SiteContext
 from energybill.project.model import Inference
-from energybill.units import SECONDS_PER_HOUR, co2e_kg, j_to_kwh, kwh_to_j
 
 # OpenAI's rule of thumb for English text: one token is about 3/4 of a word ("What are tokens and
 # how to count them?", OpenAI help centre, 2023). Used only when words are given without a ratio.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from energybill.bill import Provenance
+from energybill.core.bill import Provenance
+from energybill.core.units import co2e_kg, wh_to_kwh
 from energybill.project.model import Project, Site
-from energybill.units import co2e_kg, wh_to_kwh
 
 TALK = "Debbah et al., 'Energy Bill of Extreme-scale Language Models' (talk on Noor)"
 
@@ -27,9 +27,7 @@ class SiteContext:
         """Build from a ``[sites.NAME]`` table; a PUE left out is 1.0 and says so."""
         key = f"project file: sites.{name}"
         if site.region is not None:  # the catalog is imported only for sites that use it
-            from energybill.catalog.resolve import site_numbers
-
-            return cls(name=name, **vars(site_numbers(name, site)))
+            return _from_catalog(name, site)
         if "pue" in site.model_fields_set:
             pue_source = f"{key}.pue"
         else:
@@ -59,6 +57,25 @@ class SiteContext:
             source=f"{TALK}: CO2e per kWh of the supply mix; intensity from {self.intensity_source}",
         )
         return value, record
+
+
+def _from_catalog(name: str, site: Site) -> SiteContext:
+    """Intensity from ``region`` (a country, an aggregate or ``provider:region``) and the PUE:
+    the project file's, else a cloud provider's (an assumption, said so), else 1.0."""
+    from energybill.catalog.regions import region_values
+
+    assert site.region is not None
+    intensity, pue_value = region_values(site.region, site.year)
+    if "pue" in site.model_fields_set:
+        pue, pue_source = site.pue, f"project file: sites.{name}.pue"
+    elif pue_value is not None:
+        pue = pue_value.value
+        pue_source = (
+            f"default: PUE {pue:g} of {pue_value.label} (Cloud Carbon Footprint constant, in the catalog)"
+        ) + f"; {pue_value.provenance_source()}"
+    else:
+        pue, pue_source = 1.0, f"default: PUE 1.0 because sites.{name} gives none (no cooling counted)"
+    return SiteContext(name, pue, intensity.value, pue_source, intensity.provenance_source(), intensity.year)
 
 
 def site_contexts(project: Project) -> dict[str, SiteContext]:

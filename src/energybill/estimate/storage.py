@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from energybill.bill import ItemBill, Provenance
+from energybill.core.bill import ItemBill, Provenance
+from energybill.core.units import HOURS_PER_MONTH, wh_to_kwh
 from energybill.estimate.site import TALK, SiteContext, pue_note
 from energybill.project.model import Storage
-from energybill.units import HOURS_PER_MONTH, wh_to_kwh
 
 
 def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:

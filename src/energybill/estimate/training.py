@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from energybill.bill import ItemBill, Provenance
+from energybill.core.bill import ItemBill, Provenance
+from energybill.core.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, HOURS_PER_DAY, SECONDS_PER_HOUR
 from energybill.estimate.site import TALK, SiteContext, device_energy
 from energybill.project.model import Training
-from energybill.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, HOURS_PER_DAY, SECONDS_PER_HOUR
 
 
 def estimate_training(item: Training, site: SiteContext) -> ItemBill:

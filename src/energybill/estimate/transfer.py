@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from energybill.bill import ItemBill, Provenance
+from energybill.core.bill import ItemBill, Provenance
 from energybill.estimate.site import TALK, SiteContext, pue_note
 from energybill.project.model import Transfer
 

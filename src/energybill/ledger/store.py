@@ -21,8 +21,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from energybill.core.errors import EnergybillError
 from energybill.core.records import Device, Measurement
-from energybill.errors import EnergybillError
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000

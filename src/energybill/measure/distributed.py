@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from energybill.core.errors import EnergybillError
 from energybill.core.records import Device, Measurement, WindowRecord
-from energybill.errors import EnergybillError
 from energybill.measure.backends.base import Backend, BackendUnavailable
 from energybill.measure.job import Job, Report, job_device, merge
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter, open_backends

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from energybill.core.errors import EnergybillError
 from energybill.core.records import Device, DeviceEnergy, Measurement
-from energybill.errors import EnergybillError
 from energybill.measure.backends.base import Backend, BackendUnavailable
 from energybill.measure.sampler import Sampler
 

@@ -27,13 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from energybill.core.errors import EnergybillError
 from energybill.core.records import Measurement, RunExtras, WindowRecord
-from energybill.errors import EnergybillError
+from energybill.core.units import j_to_kwh
 from energybill.measure import distributed as dist_mod
 from energybill.measure.api import Run
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
 from energybill.measure.sink import RunSink
-from energybill.units import j_to_kwh
 
 log = logging.getLogger("energybill")
 EpochLog = Callable[[dict[str, Any]], None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 
 VOCAB_NOOR = 50_257  # talk, Tokenization slide: "Vocabulary size: 50257 tokens"
 CONTEXT_NOOR = 2_048  # talk, Tokenization slide: "Max tokens: 2048"

@@ -11,7 +11,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from energybill.units import FLOP_PER_TFLOP
+from energybill.core.units import FLOP_PER_TFLOP
 
 # CUDA reports names the catalog does not always know ("NVIDIA H100 80GB HBM3" is the SXM5
 # board): (substring of the CUDA name, catalog name) to try when the name itself does not match.

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from energybill.core.errors import EnergybillError
 from energybill.core.records import METHODS, MODELLED, Device, DeviceEnergy
-from energybill.errors import EnergybillError
 from energybill.measure.backends.base import BackendUnavailable
 from energybill.measure.backends.nvml import torch_sync
 from energybill.measure.meter import Meter

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 from energybill.practice.energy import BenchMeter, Window, open_meter
 
 DTYPES = ("auto", "bf16", "fp16", "fp32")

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from energybill.errors import EnergybillError
+from energybill.core.calibration import WATTS_SCOPE, Record, ServeRow, new_id, now_utc
+from energybill.core.errors import EnergybillError
+from energybill.core.units import BYTES_PER_GB, FLOP_PER_TFLOP
 from energybill.practice import flops
 from energybill.practice.arch import Arch
-from energybill.practice.calibration import WATTS_SCOPE, Record, ServeRow, new_id, now_utc
 from energybill.practice.devices import DeviceInfo
 from energybill.practice.loop import NullReporter, Reporter, Runtime, measured_loop, runtime, unmeasured_loop
-from energybill.units import BYTES_PER_GB, FLOP_PER_TFLOP
 
 USABLE_MEMORY = 0.9
 

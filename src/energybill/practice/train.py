@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from energybill.errors import EnergybillError
+from energybill.core.calibration import WATTS_SCOPE, Record, new_id, now_utc
+from energybill.core.errors import EnergybillError
+from energybill.core.units import BYTES_PER_GB, FLOP_PER_TFLOP
 from energybill.practice import flops
 from energybill.practice.arch import Arch
-from energybill.practice.calibration import WATTS_SCOPE, Record, new_id, now_utc
 from energybill.practice.devices import DeviceInfo
 from energybill.practice.loop import NullReporter, Reporter, Runtime, measured_loop, runtime, unmeasured_loop
-from energybill.units import BYTES_PER_GB, FLOP_PER_TFLOP
 
 # Mixed-precision Adam holds 16 bytes per parameter: bf16 weights and gradients (2 + 2), fp32
 # master weights, momentum and variance (4 + 4 + 4). Rajbhandari et al. 2020 (ZeRO), §3.1.

@@ -329,7 +329,7 @@ AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other |
 
 
 class Scenario(_Strict):
-    """``[scenarios.NAME]``: a what-if (``energybill.estimate.scenarios``): key-path overrides in
+    """``[scenarios.NAME]``: a what-if (``energybill.project.overrides``): key-path overrides in
     ``set`` and an optional ``relocate`` of every compute site (g/kWh, or a catalog region)."""
 
     description: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
 from energybill.report.rows import source_parts
 
 MARK = "catalog: "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from energybill import __version__
-from energybill.bill import Bill, ItemBill, Provenance
+from energybill.core.bill import Bill, ItemBill, Provenance
 from energybill.estimate.site import site_contexts
 from energybill.project.model import Project
 from energybill.report.equivalents import Equivalent, equivalents

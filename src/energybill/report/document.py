@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from energybill.bill import Provenance
+from energybill.core.bill import Provenance
+from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount, share
-from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 def factor(value: float) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from energybill.errors import EnergybillError
+from energybill.core.errors import EnergybillError
 
 
 class ReportError(EnergybillError):

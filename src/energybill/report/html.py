@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from energybill.bill import Provenance
+from energybill.core.bill import Provenance
+from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.document import factor, number
 from energybill.report.numbers import amount, share
-from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
+from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.assumptions import catalog_values
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
-from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 def render(bill: Bill) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
 from energybill.report.numbers import amount
 
 

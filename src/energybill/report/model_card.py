@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 
+from energybill.core.units import kg_to_g
 from energybill.report.data import ReportData, SiteRow, TrainingSummary
 from energybill.report.document import phase_table
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount
-from energybill.units import kg_to_g
 
 
 def render(data: ReportData) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.svg import PALETTE, colors
-from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 KINDS = ("phases", "items", "scenarios")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from energybill.bill import Bill, ItemBill, PhaseTotal
+from energybill.core.bill import Bill, ItemBill, PhaseTotal
+from energybill.core.units import kg_to_tonnes
 from energybill.report.numbers import amount, large
-from energybill.units import kg_to_tonnes
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
+from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.assumptions import catalog_values
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, share
 from energybill.report.rows import defaults_used, economics, phase_groups
-from energybill.units import kg_to_tonnes, kwh_to_mwh
 
 
 def render(bill: Bill, console: Console) -> None:

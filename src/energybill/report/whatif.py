@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from energybill.bill import Bill
-from energybill.estimate.recommend import Recommendation
-from energybill.estimate.uncertainty import Intervals
+from energybill.core.bill import Bill
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount
+from energybill.whatif.recommend import Recommendation
+from energybill.whatif.uncertainty import Intervals
 
 
 def interval_rows(bill: Bill, intervals: Intervals) -> list[tuple[str, ...]]:

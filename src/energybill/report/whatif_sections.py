@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
 from energybill.report.data import RangeRow, Ranges, Recommendation, ScenarioRow
 
 # Ranges in a project file are shown as p5–p95 whiskers from this many draws unless told otherwise:
@@ -18,7 +18,7 @@ def scenario_rows(raw: dict[str, Any], file: str, names: tuple[str, ...]) -> tup
     """Baseline first, then the named scenarios (every scenario of the file when none is named)."""
     if not names and not raw.get("scenarios"):
         return ()
-    from energybill.estimate.compare import columns
+    from energybill.whatif.compare import columns
 
     return tuple(
         ScenarioRow(c.name, c.description, c.bill.totals.energy_kwh, c.bill.totals.co2e_kg)
@@ -28,11 +28,11 @@ def scenario_rows(raw: dict[str, Any], file: str, names: tuple[str, ...]) -> tup
 
 def ranges(raw: dict[str, Any], file: str, samples: int, seed: int) -> Ranges | None:
     """p5/p50/p95 of every phase and the total, when the file gives ranges and ``samples`` > 0."""
-    from energybill.estimate.ranges import split_ranges
+    from energybill.project.ranges import split_ranges
 
     if samples <= 0 or not split_ranges(raw)[1]:
         return None
-    from energybill.estimate.uncertainty import sample
+    from energybill.whatif.uncertainty import sample
 
     point, intervals = sample(raw, file, samples, seed)
     rows = [
@@ -51,7 +51,7 @@ def ranges(raw: dict[str, Any], file: str, samples: int, seed: int) -> Ranges | 
 
 def recommendation_rows(raw: dict[str, Any], file: str, bill: Bill) -> tuple[Recommendation, ...]:
     """The bill's quantified best practices (what to do, and what it saves)."""
-    from energybill.estimate.recommend import recommendations
+    from energybill.whatif.recommend import recommendations
 
     return tuple(
         Recommendation(

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from energybill.core.errors import EnergybillError
 from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
-from energybill.errors import EnergybillError
 
 DCGM_ENERGY = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
 CHUNK_S = 86_400

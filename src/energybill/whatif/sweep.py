@@ -108,7 +108,7 @@ def sweep(
 
 
 def _item(project: Project, name: str | None) -> Inference:
-    from energybill.errors import EnergybillError, did_you_mean
+    from energybill.core.errors import EnergybillError, did_you_mean
 
     names = [i.name for i in project.inference]
     if not names:

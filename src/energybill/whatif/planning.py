@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from energybill.errors import EnergybillError
-from energybill.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, G_PER_KG, SECONDS_PER_HOUR, WH_PER_KWH
+from energybill.core.errors import EnergybillError
+from energybill.core.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, G_PER_KG, SECONDS_PER_HOUR, WH_PER_KWH
 
 HOFFMANN = "Hoffmann et al. 2022, Training Compute-Optimal Large Language Models (arXiv:2203.15556)"
 KAPLAN = "Kaplan et al. 2020, Scaling Laws for Neural Language Models (arXiv:2001.08361)"

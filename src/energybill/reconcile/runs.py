@@ -18,12 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from energybill.bill import Bill, ItemBill, Provenance
-from energybill.errors import Problem, ProjectError
+from energybill.core.bill import Bill, ItemBill, Provenance
+from energybill.core.errors import Problem, ProjectError
+from energybill.core.units import j_to_kwh
 from energybill.estimate.site import SiteContext, site_contexts
 from energybill.ledger.paths import resolve
 from energybill.project.model import Project
-from energybill.units import j_to_kwh
 
 FORMULA = "Σ run energy_j / 3.6e6 × PUE"
 MEASURED_KIND = "measured"

@@ -5,7 +5,7 @@
     tflops_per_device = { median = 100, p95 = 130 }            # lognormal; point value: median
 
 The deterministic bill uses the point value; ``energybill bill --samples N`` draws every range
-(``energybill.estimate.uncertainty``). Ranges are taken out of the raw TOML dict *before*
+(``energybill.whatif.uncertainty``). Ranges are taken out of the raw TOML dict *before*
 validation, so the point values are validated like any number of the file.
 """
 
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from energybill.errors import Problem
+from energybill.core.errors import Problem
 from energybill.project.model import KINDS
 
 # z of the 95th percentile of a standard normal: a lognormal's p95 is median × exp(1.6449 σ).

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
 from energybill.estimate.engine import estimate
-from energybill.estimate.scenarios import Overrides, compute_sites, variant
 from energybill.estimate.site import TALK, SiteContext, site_contexts
 from energybill.project.model import Project
+from energybill.project.overrides import Overrides, compute_sites
+from energybill.project.variants import variant
 
 # A named clean grid for the relocation advice when no catalog is installed: France, the talk's
 # own example ("running all computations in France"), from Our World in Data's latest year.
@@ -155,7 +156,7 @@ def _intensity(contexts: dict[str, SiteContext], site: str) -> float:
 
 
 def _compute_optimal(raw: dict[str, Any], file: str, bill: Bill, project: Project) -> Recommendation | None:
-    from energybill.estimate import planning
+    from energybill.whatif import planning
 
     kwh = kg = 0.0
     largest: tuple[float, str] | None = None

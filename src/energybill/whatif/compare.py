@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from energybill.bill import Bill
+from energybill.core.bill import Bill
 from energybill.estimate.engine import estimate
-from energybill.estimate.scenarios import Overrides, scenario_overrides, variant
+from energybill.project.overrides import Overrides, scenario_overrides
+from energybill.project.variants import variant
 
 QUANTITIES = ("energy_kwh", "co2e_kg")
 
@@ -46,7 +47,7 @@ def table(cols: list[Column], baseline: str = "base") -> dict[str, Any]:
     """The comparison as data (the JSON of ``energybill compare --format json``)."""
     reference = next((c for c in cols if c.name == baseline), None)
     if reference is None:
-        from energybill.errors import EnergybillError
+        from energybill.core.errors import EnergybillError
 
         raise EnergybillError(
             f"--baseline {baseline}: not among the compared scenarios ({', '.join(c.name for c in cols)})"

@@ -12,12 +12,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from energybill.bill import Bill, ItemBill
+from energybill.core.bill import Bill, ItemBill
 from energybill.estimate.engine import _estimate_calibrated, estimate
-from energybill.estimate.ranges import Distribution, split_ranges
 from energybill.estimate.site import site_contexts
 from energybill.project.load import parse_project
 from energybill.project.model import Project
+from energybill.project.ranges import Distribution, split_ranges
 
 PERCENTILES = (5.0, 50.0, 95.0)
 

@@ -24,8 +24,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from energybill.errors import Problem, ProjectError, did_you_mean
-from energybill.project.model import KINDS
+from pydantic import ValidationError
+
+from energybill.core.errors import Problem, ProjectError, did_you_mean
+from energybill.project.checks import check_region
+from energybill.project.model import KINDS, Project
+from energybill.project.problems import problem_of
+from energybill.project.ranges import split_ranges
 
 # Sites whose electricity runs computations: the ones --relocate and `relocate` move.
 COMPUTE_KINDS = ("compute", "training", "inference")
@@ -97,19 +102,13 @@ def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
 
 def _validate(raw: dict[str, Any]) -> list[Problem]:
     """Problems of a scenario's result, as the file's own would be reported (no recursion into scenarios)."""
-    from pydantic import ValidationError
-
-    from energybill.estimate.ranges import split_ranges
-    from energybill.project.load import _problem
-    from energybill.project.model import Project
-
     points, _, problems = split_ranges({k: v for k, v in raw.items() if k != "scenarios"})
     if problems:
         return problems
     try:
         Project.model_validate(points)
     except ValidationError as exc:
-        return [_problem(error) for error in exc.errors()]
+        return [problem_of(error) for error in exc.errors()]
     return []
 
 
@@ -199,14 +198,9 @@ def relocate(raw: dict[str, Any], target: float | str) -> list[Problem]:
     if isinstance(target, bool) or not isinstance(target, int | float | str):
         return [Problem("relocate", "must be an intensity in g/kWh (a number) or a region name")]
     if isinstance(target, str):  # check the region once, not once per site
-        from energybill.catalog.errors import CatalogError
-        from energybill.catalog.resolve import site_numbers
-        from energybill.project.model import Site
-
-        try:
-            site_numbers("relocate", Site(region=target))
-        except CatalogError as exc:
-            return [Problem("relocate", exc.message)]
+        problems = check_region(target)
+        if problems:
+            return problems
     for name in compute_sites(raw):
         _set(sites[name], "region" if isinstance(target, str) else "carbon_intensity_g_per_kwh", target)
     return []
@@ -232,31 +226,6 @@ def parse_relocate(text: str) -> float | str:
         return float(text)
     except ValueError:
         return text
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A project file with overrides applied: its raw dict (ranges kept) and validated Project."""
-
-    label: str
-    file: str
-    raw: dict[str, Any]
-    project: Any  # energybill.project.model.Project
-
-
-def variant(raw: dict[str, Any], file: str, overrides: Overrides | None = None) -> Variant:
-    """Apply ``overrides`` to ``raw`` and validate the result like the file itself."""
-    from energybill.project.load import parse_project
-
-    overrides = overrides or Overrides()
-    if not (overrides.assignments or overrides.relocate is not None):
-        label = " + ".join(overrides.labels) or "base"
-        return Variant(label, file, raw, parse_project(raw, file))  # checks the scenario tables too
-    applied = apply(raw, overrides, file)
-    label = " + ".join(overrides.labels)
-    # the file's scenario tables were checked with the file; a variant does not check them again
-    unchecked = {key: value for key, value in applied.items() if key != "scenarios"}
-    return Variant(label, file, applied, parse_project(unchecked, f"{file} [{label}]"))
 
 
 def cli_overrides(

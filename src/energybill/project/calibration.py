@@ -1,0 +1,68 @@
+"""Calibration records named by a project's items (``calibration = "<path or id>"``): paths made
+absolute against the project file's folder, records checked at load, and the values a record
+gives an item (``energybill.estimate.calibration`` applies them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from energybill.core.calibration import is_path, read_record, resolve
+from energybill.core.errors import Problem
+from energybill.project.model import Inference, Project, Training
+
+
+def absolute_paths(raw: dict[str, Any], base_dir: Path) -> None:
+    """Make each ``calibration`` path of a parsed project file absolute, against the file's folder."""
+    for kind in ("training", "inference"):
+        items = raw.get(kind)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            reference = item.get("calibration") if isinstance(item, dict) else None
+            if isinstance(reference, str) and reference:
+                item["calibration"] = str(resolve(reference, base_dir)) if is_path(reference) else reference
+
+
+def check_calibrations(project: Project) -> list[Problem]:
+    """One problem per ``calibration`` whose record is missing, malformed or of the wrong kind."""
+    problems: list[Problem] = []
+    for kind in ("training", "inference"):
+        for index, item in enumerate(getattr(project, kind)):
+            if item.calibration is None:
+                continue
+            try:
+                measured_values(item, resolve(item.calibration, Path.cwd()))
+            except ValueError as exc:
+                problems.append(Problem(f"{kind}[{index}].calibration", str(exc)))
+    return problems
+
+
+def measured_values(item: Training | Inference, path: Path) -> tuple[dict[str, float], str, str]:
+    """The values a record gives this item, a source line, and the record's id; ValueError if unusable."""
+    record = read_record(path)
+    source = (
+        f"calibration record {record.id} ({path}): energybill bench {record.kind}, {record.arch} on "
+        f"{record.device}, {record.date}, energy by {record.method}"
+        + (" (run stopped early by Ctrl-C)" if record.interrupted else "")
+    )
+    if isinstance(item, Training):
+        if record.kind != "train" or record.tflops_6n_per_device is None:
+            raise ValueError(
+                f"{path} is a {record.kind} record; a training item needs one from energybill bench train"
+            )
+        measured = {
+            "tflops_per_device": record.tflops_6n_per_device,
+            "watts_per_device": record.watts_per_device,
+        }
+        return measured, source, record.id
+    if record.kind != "serve":
+        raise ValueError(
+            f"{path} is a {record.kind} record; an inference item needs one from energybill bench serve"
+        )
+    row = record.row(item.batch_size)
+    if row is None:
+        sizes = ", ".join(str(r.batch_size) for r in record.rows)
+        raise ValueError(f"{path} has no measurement at batch_size {item.batch_size}; measured: {sizes}")
+    measured = {"seconds_per_token": row.seconds_per_token, "watts_per_device": row.watts_per_device}
+    return measured, f"{source}, batch size {row.batch_size}", record.id

@@ -1,0 +1,93 @@
+"""Checks that span a validated project: references between tables and to the catalog.
+
+``check_references``: unknown sites, duplicate item names, a bad ``compare_with``.
+``check_catalog`` runs every catalog look-up at load time, so that ``energybill validate`` and
+``bill`` report a bad name as ``file: sites.x.region: ...`` like any other problem; the estimate
+functions call the same (cached) look-ups again to get the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from energybill.catalog.errors import CatalogError
+from energybill.core.errors import Problem, did_you_mean
+from energybill.project.model import Embodied, Project, Travel
+
+
+def check_references(project: Project) -> list[Problem]:
+    """Problems that span several tables: unknown sites, duplicate item names, bad compare_with."""
+    problems: list[Problem] = []
+    sites = list(project.sites)
+    seen: dict[str, str] = {}
+    for path, item in project.items():
+        if item.site is not None and item.site not in project.sites:
+            hint = did_you_mean(item.site, sites) if sites else "the file has no [sites.*] table"
+            problems.append(Problem(f"{path}.site", f"unknown site '{item.site}'; {hint}"))
+        if item.name in seen:
+            message = f"duplicate item name '{item.name}' (also {seen[item.name]}); names must be unique"
+            problems.append(Problem(f"{path}.name", message))
+        seen.setdefault(item.name, path)
+    training = [item.name for item in project.training]
+    for index, item in enumerate(project.inference):
+        if item.compare_with is not None and item.compare_with not in training:
+            hint = did_you_mean(item.compare_with, training) if training else "there is no training item"
+            message = f"no training item named '{item.compare_with}'; {hint}"
+            problems.append(Problem(f"inference[{index}].compare_with", message))
+    return problems
+
+
+def check_catalog(project: Project) -> list[Problem]:
+    """Every catalog look-up of the project, each failure as a problem at its key path."""
+    from energybill.catalog.regions import region_values
+
+    problems: list[Problem] = []
+    for name, site in project.sites.items():
+        if site.region is not None:
+            _try(problems, f"sites.{name}.region", lambda s=site: region_values(s.region, s.year))
+    for path, item in project.items():
+        if isinstance(item, Travel) and item.uses_catalog():
+            _check_flight(problems, path, item)
+        elif isinstance(item, Embodied) and item.device is not None:
+            from energybill.catalog.embodied import embodied_factor
+
+            _try(problems, f"{path}.device", lambda d=item.device: embodied_factor(d))
+        elif getattr(item, "device", None) is not None:
+            from energybill.catalog.hardware import device_tdp
+
+            _try(problems, f"{path}.device", lambda d=item.device: device_tdp(d))  # type: ignore[attr-defined]
+    return problems
+
+
+def check_region(region: str) -> list[Problem]:
+    """A relocation target's region, checked once (``--relocate FR``)."""
+    from energybill.catalog.regions import region_values
+
+    problems: list[Problem] = []
+    _try(problems, "relocate", lambda: region_values(region))
+    return problems
+
+
+def _check_flight(problems: list[Problem], path: str, item: Travel) -> None:
+    from energybill.catalog.flights import airport, find_route
+
+    before = len(problems)
+    _try(problems, f"{path}.from", lambda: airport(item.from_ or ""))
+    _try(problems, f"{path}.to", lambda: airport(item.to or ""))
+    if len(problems) == before and item.kg_co2e_per_passenger_km is None:
+        cabin = item.cabin or "economy"
+        _try(problems, f"{path}.cabin",
+             lambda: find_route(item.from_ or "", item.to or "", cabin, item.radiative_forcing))
+
+
+def _try(problems: list[Problem], path: str, lookup: Callable[[], Any]) -> None:
+    try:
+        lookup()
+    except CatalogError as exc:  # a year out of range points at the site's year, not its region
+        at = (
+            path.removesuffix(".region") + ".year"
+            if exc.kind == "year" and path.endswith(".region")
+            else path
+        )
+        problems.append(Problem(at, exc.message))

@@ -1,0 +1,1 @@
+"""Reconciliation: measured runs from the ledger put beside (or in place of) the estimate."""
