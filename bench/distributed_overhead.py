@@ -50,8 +50,7 @@ def _loop(tm: Any, epochs: int) -> dict[str, float]:
 def rank_main(rank: int, world: int, port: int, tmp: str, epochs: int, out: str) -> None:
     import torch.distributed as dist
 
-    from energybill.measure.distributed import DistributedRun
-    from energybill.measure.training import TrainingMeter
+    from energybill.tracking import DistributedRun, TrainingMeter
 
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,
                             timeout=timedelta(seconds=60))
@@ -63,7 +62,7 @@ def rank_main(rank: int, world: int, port: int, tmp: str, epochs: int, out: str)
 
 
 def local(tmp: str, epochs: int) -> dict[str, float]:
-    from energybill.measure.training import TrainingMeter
+    from energybill.tracking import TrainingMeter
 
     tm = TrainingMeter("bench", ledger=Path(tmp) / "local.db", on_epoch=lambda e: None, distributed=False,
                        **_meter_options())

@@ -4,7 +4,7 @@
     python bench/meter_overhead.py [--rounds 15] [--seconds 2]
 
 Each round runs the same pure-Python workload (a fixed number of iterations, about --seconds
-long) three times, in a rotating order: alone, inside ``energybill.measure()`` at its default
+long) three times, in a rotating order: alone, inside ``energybill.track()`` at its default
 interval, and inside CodeCarbon's ``OfflineEmissionsTracker`` (country FRA, no file written, its
 default 15 s interval; offline so that no network is needed). The table gives the median wall
 time of the workload, its slowdown against running alone (ratio of medians; "paired", the median
@@ -47,7 +47,7 @@ def calibrate(seconds: float) -> int:
 
 
 class Energybill:
-    name = "energybill measure()"
+    name = "energybill track()"
 
     def __init__(self) -> None:
         self.cpu_s: list[float] = []
@@ -55,7 +55,7 @@ class Energybill:
     def __call__(self) -> AbstractContextManager[Any]:
         import energybill
 
-        return energybill.measure("bench")
+        return energybill.track("bench")
 
     def after(self, run: Any) -> None:
         self.cpu_s.append(run.meter.cpu_s)

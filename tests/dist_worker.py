@@ -64,8 +64,7 @@ def rank_main(rank: int, world: int, port: int, tmp: str, lose: int | None, ddp:
 
     from energybill.measure.backends.nvml import NvmlBackend, TraceSource
     from energybill.measure.backends.rapl import RaplBackend
-    from energybill.measure.distributed import DistributedRun
-    from energybill.measure.training import TrainingMeter
+    from energybill.tracking import DistributedRun, TrainingMeter
 
     root = Path(tmp)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,

@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 
 from energybill.measure.meter import Meter
-from energybill.measure.training import TrainingMeter
+from energybill.tracking import TrainingMeter
 
 
 def burn(seconds: float) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import EXAMPLES, run_cli
 
-from energybill.measure.backends.base import COUNTER, Device
+from energybill.core.records import COUNTER, Device
 from energybill.measure.distributed import Seen, plan_owners
 
 torch = pytest.importorskip("torch")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from energybill.ledger.store import SCHEMA_VERSION, Ledger, LedgerError, RunRecorder
-from energybill.measure.backends.base import COUNTER, Device
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
+from energybill.ledger.sink import LedgerSink
+from energybill.ledger.store import SCHEMA_VERSION, Ledger, LedgerError
+from energybill.measure.sink import RunRecorder
 
 CPU = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
 
@@ -46,7 +47,7 @@ def test_newer_schema_and_foreign_files_are_refused(tmp_path: Path) -> None:
 
 def test_checkpoints_then_finish(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.db")
-    recorder = RunRecorder.begin(ledger, "r", 1.0, [CPU], project="P", item="I")
+    recorder = RunRecorder.begin(LedgerSink(ledger), "r", 1.0, [CPU], project="P", item="I")
     recorder.checkpoint(result(100.0, 1.0))
     recorder.checkpoint(result(250.0, 2.0))
     (row,) = ledger.runs()
@@ -64,7 +65,7 @@ def test_a_run_whose_process_died_is_marked_interrupted(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.db")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
-    recorder = RunRecorder.begin(ledger, "r", 1.0, [CPU])
+    recorder = RunRecorder.begin(LedgerSink(ledger), "r", 1.0, [CPU])
     recorder.checkpoint(result(100.0, 1.0))
     with sqlite3.connect(ledger.path) as conn:  # as if that (now dead) process had recorded it
         conn.execute("UPDATE runs SET pid = ?", (int(dead.stdout),))
@@ -78,7 +79,7 @@ import sys
 import energybill
 ledger, worker = sys.argv[1], int(sys.argv[2])
 for i in range(100):
-    with energybill.measure(f"w{worker}-{i}", ledger=ledger, interval_s=0.01, cpu_tdp_w=100.0):
+    with energybill.track(f"w{worker}-{i}", ledger=ledger, interval_s=0.01, cpu_tdp_w=100.0):
         sum(range(2000))
 """
 

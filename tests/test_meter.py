@@ -10,7 +10,7 @@ import time
 import pytest
 
 import energybill
-from energybill.measure.backends.base import COUNTER, MODELLED, Device
+from energybill.core.records import COUNTER, MODELLED, Device
 from energybill.measure.backends.model import ModelBackend, ProcessTree, load_fraction
 from energybill.measure.meter import Meter, MeterError
 from energybill.measure.sampler import Sampler
@@ -99,12 +99,12 @@ def test_co2e_at_a_site() -> None:
 
 def test_measure_as_context_manager_and_decorator() -> None:
     clock = FakeClock()
-    with energybill.measure("block", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock,
+    with energybill.track("block", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock,
                             thread=False) as run:
         clock.t = 4.0
     assert run.energy_j == 40.0 and run.result.methods() == {"fake:0": COUNTER}
 
-    deco = energybill.measure("fn", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock, thread=False)
+    deco = energybill.track("fn", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock, thread=False)
 
     @deco
     def work(seconds: float) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from energybill.measure.backends.base import COUNTER, INTEGRATED, BackendUnavailable
+from energybill.core.records import COUNTER, INTEGRATED
+from energybill.measure.backends.base import BackendUnavailable
 from energybill.measure.backends.nvml import NotSupported, NvmlBackend, TraceSource, visible_indices
 from energybill.measure.meter import Meter
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from tests.fakehw import RAPL_MAX_UJ, rapl_zone
 
-from energybill.measure.backends.base import COUNTER, MODELLED, BackendUnavailable
+from energybill.core.records import COUNTER, MODELLED
+from energybill.measure.backends.base import BackendUnavailable
 from energybill.measure.backends.rapl import RaplBackend
 from energybill.measure.meter import Meter
 

@@ -9,7 +9,7 @@ from tests.fakehw import StepClock, gpu_meter_options
 
 from energybill.ledger import record
 from energybill.ledger.store import Ledger
-from energybill.measure.training import TrainingMeter
+from energybill.tracking import TrainingMeter
 
 WATTS = {"GPU-a": 100.0, "GPU-b": 50.0}  # 150 W in all
 

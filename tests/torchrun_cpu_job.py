@@ -10,7 +10,7 @@ import sys
 import torch
 import torch.distributed as dist
 
-from energybill.measure.training import TrainingMeter
+from energybill.tracking import TrainingMeter
 
 
 def main(ledger: str) -> None:

@@ -25,14 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Bill", "Meter", "ProjectError", "__version__", "estimate_bill", "load_project", "measure"]
+__all__ = ["Bill", "Meter", "ProjectError", "__version__", "estimate_bill", "load_project", "track"]
 
 if TYPE_CHECKING:
     from energybill.core.bill import Bill
     from energybill.core.errors import ProjectError
     from energybill.estimate.engine import estimate as estimate_bill
-    from energybill.measure import Meter, measure
+    from energybill.measure import Meter
     from energybill.project.load import load_project
+    from energybill.tracking import track
 
 # public name → (module, attribute). Not "estimate": that name is the energybill.estimate
 # subpackage as soon as anything imports it.
@@ -41,8 +42,8 @@ _LAZY = {
     "ProjectError": ("energybill.core.errors", "ProjectError"),
     "estimate_bill": ("energybill.estimate.engine", "estimate"),
     "load_project": ("energybill.project.load", "load_project"),
-    # energybill.measure is both the subpackage and the function: the package is callable
-    "measure": ("energybill.measure", "measure"),
+    # "track", not "measure": energybill.measure is the meter's subpackage
+    "track": ("energybill.tracking", "track"),
     "Meter": ("energybill.measure", "Meter"),
 }
 

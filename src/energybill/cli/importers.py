@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from energybill.measure.result import Measurement
+    from energybill.core.records import Measurement
 
 
 class _Time(click.ParamType):
@@ -67,8 +67,9 @@ def prometheus(url: str, start_s: float, end_s: float, selector: str | None, met
 
     from energybill.cli.measure import _project_context
     from energybill.core.errors import EnergybillError
+    from energybill.core.records import RunExtras
     from energybill.ledger.paths import resolve
-    from energybill.ledger.record import RunExtras, record_run
+    from energybill.ledger.record import record_run
     from energybill.ledger.store import Ledger
     from energybill.telemetry.prometheus import fetch_series, gpu_energy, selector_query
 

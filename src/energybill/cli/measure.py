@@ -87,9 +87,9 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
     import shlex
     import subprocess
 
-    from energybill.measure.api import Run
+    from energybill.tracking import track
 
-    run = Run(name, interval_s=interval_s, ledger=ledger, project=context["project"], item=context["item"],
+    run = track(name, interval_s=interval_s, ledger=ledger, project=context["project"], item=context["item"],
               site=context["site"], command=shlex.join(command), **options)
     run.__enter__()
     exporter = start_exporter(run)  # --prometheus-port: live counters while the command runs

@@ -14,6 +14,8 @@ LEDGER = click.option("--ledger", type=click.Path(path_type=Path),
 PROJECT = click.option("--project", "project_file", type=click.Path(path_type=Path),
                        help="Project file whose ledger (<project>.ledger.db beside it) to read.")
 
+PAGE = 50  # runs per page of `runs list`
+
 CSV_COLUMNS = ("id", "name", "project", "item", "site", "status", "exit_code", "host", "started_utc",
                "duration_s", "energy_j", "energy_kwh", "peak_power_w", "average_power_w",
                "gpu_j", "cpu_j", "dram_j", "ram_j", "methods", "command")
@@ -21,7 +23,7 @@ CSV_COLUMNS = ("id", "name", "project", "item", "site", "status", "exit_code", "
 
 @click.group()
 def runs() -> None:
-    """The measured runs recorded by `energybill measure` and `energybill.measure(..., ledger=)`.
+    """The measured runs recorded by `energybill measure` and `energybill.track(..., ledger=)`.
 
     \b
     Examples:
@@ -42,22 +44,36 @@ def _ledger(ledger: Path | None, project_file: Path | None) -> Any:
 @LEDGER
 @PROJECT
 @click.option("--item", help="Only the runs of this project item.")
-def list_runs(ledger: Path | None, project_file: Path | None, item: str | None) -> None:
-    """List runs, oldest first: status, duration, energy, and the method behind each figure."""
+@click.option("--limit", type=click.IntRange(min=1), default=PAGE, show_default=True,
+              help="Show at most this many runs.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many runs first (oldest first).")
+@click.option("--all", "show_all", is_flag=True, help="Show every run (no --limit).")
+def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, limit: int, offset: int,
+              show_all: bool) -> None:
+    """List runs, oldest first: status, duration, energy, and the method behind each figure.
+
+    A page at a time (--limit, --offset): a ledger may hold 100,000 runs.
+    """
     from rich.table import Table
 
     store = _ledger(ledger, project_file)
+    rows = store.runs(item=item, limit=None if show_all else limit, offset=offset)
+    methods = store.methods_by_run([row.id for row in rows])  # one query, not one per run
     table = Table(title=f"Runs in {store.path}", title_justify="left")
     for column, justify in (("Id", "left"), ("Name", "left"), ("Item", "left"), ("Status", "left"),
                             ("Started (UTC)", "left"), ("Duration (s)", "right"), ("Energy (Wh)", "right"),
                             ("Avg W", "right"), ("Methods", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in store.runs(item=item):
-        methods = sorted({d["method"] for d in store.devices(row.id)})
+    for row in rows:
         table.add_row(row.id, row.name, row.item or "", row.status, _utc(row.started_unix),
                       f"{row.duration_s:,.1f}", _wh(row.energy_j), _avg(row.energy_j, row.duration_s),
-                      ", ".join(methods) or "no device")
-    _console().print(table)
+                      ", ".join(sorted(methods[row.id])) or "no device")
+    console = _console()
+    console.print(table)
+    more = 0 if show_all else store.count(item=item) - offset - len(rows)
+    if more > 0:
+        console.print(f"{more:,} more — use --limit/--offset or --all", markup=False, highlight=False)
 
 
 @runs.command()
@@ -69,11 +85,12 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
     """Show one run (an id or a unique prefix): devices, methods, sources, samples, notes."""
     store = _ledger(ledger, project_file)
     row = store.run(run_id)
-    devices, samples = store.devices(row.id), store.samples(row.id)
+    devices = store.devices(row.id)
     if as_json:
         import json
         from dataclasses import asdict
 
+        samples = store.samples(row.id)
         click.echo(json.dumps({"run": asdict(row), "devices": devices, "samples": samples}, indent=2))
         return
     console = _console()
@@ -85,7 +102,7 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
                          ("duration", f"{row.duration_s:,.2f} s"), ("energy", f"{_wh(row.energy_j)} Wh"),
                          ("average power", f"{_avg(row.energy_j, row.duration_s)} W"),
                          ("peak power", _watts(row.peak_power_w)),
-                         ("samples", f"{len(samples)} every {row.interval_s:g} s")):
+                         ("samples", f"{store.sample_count(row.id)} every {row.interval_s:g} s")):
         console.print(f"  {label:<15} {value}", markup=False, highlight=False)
     for d in devices:
         console.print(f"  • {d['label']} [{d['component']}, {d['method']}]: {d['energy_j']:,.1f} J — "
@@ -106,8 +123,10 @@ def export(ledger: Path | None, project_file: Path | None, as_csv: bool, output:
     store = _ledger(ledger, project_file)
     writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in store.runs():
-        writer.writerow(_csv_row(row, store.devices(row.id)))
+    rows = store.runs()
+    devices = store.devices_for([row.id for row in rows])  # one connection, not one per run
+    for row in rows:
+        writer.writerow(_csv_row(row, devices[row.id]))
 
 
 def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:

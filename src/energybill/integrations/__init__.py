@@ -4,7 +4,7 @@
   (``pip install 'energybill[hf]'``).
 - ``energybill.integrations.lightning.EnergybillCallback`` — a ``lightning.pytorch.Callback``
   (``pip install 'energybill[lightning]'``).
-- A plain PyTorch loop uses ``energybill.measure.training.TrainingMeter`` directly.
+- A plain PyTorch loop uses ``energybill.tracking.TrainingMeter`` directly.
 
 Each module imports its framework when it is imported, never before: ``import energybill`` stays
 free of torch, transformers and lightning.

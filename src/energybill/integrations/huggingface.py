@@ -18,7 +18,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.utils import logging
 
-from energybill.measure.training import TrainingMeter
+from energybill.tracking import TrainingMeter
 
 log = logging.get_logger("energybill")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 
-from energybill.measure.training import TrainingMeter
+from energybill.tracking import TrainingMeter
 
 
 class EnergybillCallback(pl.Callback):

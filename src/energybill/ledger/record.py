@@ -18,11 +18,10 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from energybill.core.records import Device, Measurement, RankRecord, RunExtras, WindowRecord
 from energybill.ledger.store import Ledger
-from energybill.measure.result import Measurement
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run_windows (
@@ -56,41 +55,6 @@ CREATE TABLE IF NOT EXISTS run_ranks (
 """
 
 
-@dataclass(frozen=True)
-class WindowRecord:
-    """One window of a run: an epoch, a phase of an epoch (segments summed), or the run itself."""
-
-    name: str
-    epoch: int | None
-    phase: str | None
-    started_s: float
-    duration_s: float
-    energy_j: float | None
-    segments: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "epoch": self.epoch, "phase": self.phase, "started_s": self.started_s,
-                "duration_s": self.duration_s, "energy_j": self.energy_j, "segments": self.segments}
-
-
-@dataclass(frozen=True)
-class RankRecord:
-    rank: int
-    host: str
-    status: str  # "reported" or "lost"
-    energy_j: float | None
-    duration_s: float | None
-
-
-@dataclass
-class RunExtras:
-    """Windows, device placements ``{device_id: (host, rank)}`` and ranks to store with a run."""
-
-    windows: Sequence[WindowRecord] = ()
-    placements: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    ranks: Sequence[RankRecord] = ()
-
-
 def ensure_schema(ledger: Ledger) -> None:
     with ledger.connect(write=True) as conn:
         for statement in _SCHEMA.split(";"):
@@ -98,15 +62,23 @@ def ensure_schema(ledger: Ledger) -> None:
                 conn.execute(statement)
 
 
-def begin_run(ledger: Ledger, name: str, result: Measurement, *, interval_s: float = 0.0,
-              host: str | None = None, **tags: str | None) -> str:
-    """Insert a ``running`` run row with the devices of ``result``; returns its id."""
+def new_run(ledger: Ledger, name: str, devices: Sequence[Device], *, started_unix: float,
+            interval_s: float = 0.0, host: str | None = None, **tags: str | None) -> str:
+    """Insert a ``running`` run row of this process with its devices; returns its new id."""
     run_id = uuid.uuid4().hex[:12]
     row: dict[str, Any] = {
         "id": run_id, "name": name, **tags, "host": host or socket.gethostname(), "pid": os.getpid(),
-        "status": "running", "interval_s": interval_s, "started_unix": result.started_unix,
+        "status": "running", "interval_s": interval_s, "started_unix": started_unix,
     }
-    ledger.insert_run(row, [d.device for d in result.devices])
+    ledger.insert_run(row, devices)
+    return run_id
+
+
+def begin_run(ledger: Ledger, name: str, result: Measurement, *, interval_s: float = 0.0,
+              host: str | None = None, **tags: str | None) -> str:
+    """Insert a ``running`` run row with the devices of ``result``; returns its id."""
+    run_id = new_run(ledger, name, [d.device for d in result.devices], started_unix=result.started_unix,
+                     interval_s=interval_s, host=host, **tags)
     ensure_schema(ledger)
     return run_id
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -24,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from energybill.core.errors import EnergybillError
-from energybill.measure.backends.base import Device
-from energybill.measure.result import Measurement
+from energybill.core.records import Device, Measurement
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
@@ -222,21 +219,22 @@ class Ledger:
 
     # -- reading ----------------------------------------------------------------------------
     def runs(self, project: str | None = None, item: str | None = None,
-             ids: Sequence[str] | None = None) -> list[RunRow]:
-        """Runs, oldest first, optionally those of one project item or with given ids."""
+             ids: Sequence[str] | None = None, *, limit: int | None = None, offset: int = 0) -> list[RunRow]:
+        """Runs, oldest first, optionally those of one project item or with given ids; ``limit``
+        and ``offset`` page through them in SQL (a ledger may hold 100,000 runs)."""
         self.mark_interrupted()
-        where, args = [], []
-        for column, value in (("project", project), ("item", item)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if ids is not None:
-            where.append(f"id IN ({', '.join('?' * len(ids))})")
-            args.extend(ids)
-        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        where, args = _filters(project, item, ids)
+        page = "" if limit is None else " LIMIT ? OFFSET ?"
         with self.connect() as conn:
-            rows = conn.execute(sql + " ORDER BY started_unix, id", args).fetchall()
+            rows = conn.execute(f"SELECT * FROM runs{where} ORDER BY started_unix, id{page}",
+                                [*args, *((limit, offset) if limit is not None else ())]).fetchall()
         return [RunRow(**{f.name: r[f.name] for f in fields(RunRow)}) for r in rows]
+
+    def count(self, project: str | None = None, item: str | None = None) -> int:
+        """How many runs (of one project item) the ledger holds."""
+        where, args = _filters(project, item, None)
+        with self.connect() as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
 
     def run(self, run_id: str) -> RunRow:
         """The run with this id, or a unique id prefix."""
@@ -252,10 +250,61 @@ class Ledger:
             rows = conn.execute("SELECT * FROM run_devices WHERE run_id = ? ORDER BY device_id", (run_id,))
             return [dict(r) for r in rows]
 
+    def devices_for(self, run_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """``devices`` of many runs through one connection: ``{run_id: [device, ...]}``, every id a key."""
+        out: dict[str, list[dict[str, Any]]] = {run_id: [] for run_id in run_ids}
+        with self.connect() as conn:
+            for chunk in _chunks(list(out)):
+                rows = conn.execute(
+                    f"SELECT * FROM run_devices WHERE run_id IN ({', '.join('?' * len(chunk))}) "
+                    "ORDER BY run_id, device_id", chunk)
+                for r in rows:
+                    out[r["run_id"]].append(dict(r))
+        return out
+
+    def methods_by_run(self, run_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The methods behind each run's figures, in one connection: ``{run_id: {"counter", ...}}``
+        (an empty set for a run with no device)."""
+        out: dict[str, set[str]] = {run_id: set() for run_id in run_ids}
+        with self.connect() as conn:
+            for chunk in _chunks(list(out)):
+                rows = conn.execute(
+                    f"SELECT DISTINCT run_id, method FROM run_devices "
+                    f"WHERE run_id IN ({', '.join('?' * len(chunk))})", chunk)
+                for run_id, method in rows:
+                    out[run_id].add(method)
+        return out
+
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         with self.connect() as conn:
             rows = conn.execute("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
             return [dict(r) for r in rows]
+
+    def sample_count(self, run_id: str) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM samples WHERE run_id = ?", (run_id,)).fetchone()[0])
+
+
+_CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def _filters(project: str | None, item: str | None, ids: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """A WHERE clause (with its leading space, or empty) and its arguments."""
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in (("project", project), ("item", item)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    if ids is not None:
+        where.append(f"id IN ({', '.join('?' * len(ids))})")
+        args.extend(ids)
+    return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
 _PREPARED: set[tuple[str, int, int]] = set()  # files this process has checked (path, device, inode)
@@ -283,44 +332,3 @@ def _alive(pid: int, started_unix: float) -> bool:
         return bool(psutil.Process(pid).create_time() <= started_unix + 1.0)
     except Exception:  # psutil missing or the process just ended: trust os.kill
         return True
-
-
-class RunRecorder:
-    """Writes one run to a ledger: the row at the start, a checkpoint every interval, the end."""
-
-    def __init__(self, ledger: Ledger, run_id: str) -> None:
-        self.ledger = ledger
-        self.run_id = run_id
-        self.seq = 0
-        self._lock = threading.Lock()
-        self._last: tuple[float, float | None] = (0.0, 0.0)
-
-    @classmethod
-    def begin(cls, ledger: Ledger, name: str, interval_s: float, devices: Sequence[Device],
-              **tags: str | None) -> RunRecorder:
-        run_id = uuid.uuid4().hex[:12]
-        row: dict[str, Any] = {
-            "id": run_id, "name": name, **tags, "host": socket.gethostname(), "pid": os.getpid(),
-            "status": "running", "interval_s": interval_s, "started_unix": time.time(),
-        }
-        ledger.insert_run(row, devices)
-        return cls(ledger, run_id)
-
-    def _power_w(self, result: Measurement) -> float | None:
-        t0, e0 = self._last
-        energy_j = result.energy_j
-        self._last = (result.duration_s, energy_j)
-        if energy_j is None or e0 is None or result.duration_s <= t0:
-            return None
-        return (energy_j - e0) / (result.duration_s - t0)
-
-    def checkpoint(self, result: Measurement) -> None:
-        with self._lock:
-            self.seq += 1
-            self.ledger.checkpoint(self.run_id, self.seq, result, self._power_w(result))
-
-    def finish(self, result: Measurement, status: str, exit_code: int | None = None) -> None:
-        with self._lock:
-            self.seq += 1
-            self.ledger.checkpoint(self.run_id, self.seq, result, self._power_w(result),
-                                   status=status, exit_code=exit_code, ended=True)

@@ -1,27 +1,15 @@
 """Measure the real energy of real runs: GPUs (NVML), CPUs and DRAM (RAPL), a labelled model.
 
-``measure`` (context manager and decorator), ``Meter`` (explicit nested windows) and
-``Measurement`` (the result). Backends live in ``energybill.measure.backends``.
-
-``energybill.measure`` is both this package and the function: once the package is imported,
-Python binds the package to ``energybill.measure``, so the package itself is made callable and
-``energybill.measure("finetune")`` works whichever was imported first.
+``Meter`` (explicit nested windows), ``Run`` (one window as a context manager and decorator) and
+``Measurement`` (the result, from ``energybill.core.records``). A run is recorded through a
+``RunSink`` (``measure.sink``); this package never imports the ledger: ``energybill.track``
+(``energybill.tracking``) wires the SQLite ledger in. Backends live in ``energybill.measure.backends``.
 """
 
-import sys
-import types
-from typing import Any
-
-from energybill.measure.api import Run, measure
+from energybill.core.records import DeviceEnergy, Measurement
+from energybill.measure.api import Run
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter, MeterError
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.measure.sink import RunRecorder, RunSink
 
-__all__ = ["DEFAULT_INTERVAL_S", "DeviceEnergy", "Measurement", "Meter", "MeterError", "Run", "measure"]
-
-
-class _CallablePackage(types.ModuleType):
-    def __call__(self, name: str = "run", **options: Any) -> Run:
-        return measure(name, **options)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+__all__ = ["DEFAULT_INTERVAL_S", "DeviceEnergy", "Measurement", "Meter", "MeterError", "Run", "RunRecorder",
+           "RunSink"]

@@ -1,29 +1,31 @@
-"""``energybill.measure``: a context manager and a decorator over one meter window.
+"""``Run``: a context manager and a decorator over one meter window, recorded to a sink if given.
 
-    with energybill.measure("finetune", ledger="noor.ledger.db", item="Noor 13B") as run:
+    with Run("finetune", sink=sink, item="Noor 13B") as run:
         train()
     print(run.result.energy_kwh, run.result.methods())
 
-    @energybill.measure("eval")
+    @Run("eval")
     def evaluate(): ...
+
+``energybill.track`` (``energybill.tracking``) is the same with a ledger path instead of a sink.
 """
 
 from __future__ import annotations
 
 import copy
 from contextlib import ContextDecorator
-from pathlib import Path
 from typing import Any
 
+from energybill.core.records import Measurement
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
-from energybill.measure.result import Measurement
+from energybill.measure.sink import RunRecorder, RunSink
 
 
 class Run(ContextDecorator):
     """One measured window; ``result`` holds its Measurement once the block has ended.
 
-    With ``ledger`` the run is recorded there, with a checkpoint every interval, so that a killed
-    process leaves it behind marked interrupted.
+    With ``sink`` the run is recorded there, with a checkpoint every interval, so that a killed
+    process leaves it behind (the ledger marks it interrupted).
     """
 
     def __init__(
@@ -31,7 +33,7 @@ class Run(ContextDecorator):
         name: str = "run",
         *,
         interval_s: float = DEFAULT_INTERVAL_S,
-        ledger: str | Path | None = None,
+        sink: RunSink | None = None,
         project: str | None = None,
         item: str | None = None,
         site: str | None = None,
@@ -41,7 +43,7 @@ class Run(ContextDecorator):
     ) -> None:
         self.name = name
         self.interval_s = interval_s
-        self.ledger_path = ledger
+        self.sink = sink
         self.tags = {"project": project, "item": item, "site": site, "command": command}
         self._meter = meter
         self._own_meter = meter is None
@@ -49,7 +51,7 @@ class Run(ContextDecorator):
         self.result: Measurement | None = None
         self.history: list[Measurement] = []  # every call's result when used as a decorator (shared)
         self.run_id: str | None = None
-        self._recorder: Any = None
+        self._recorder: RunRecorder | None = None
 
     def _recreate_cm(self) -> Run:  # a fresh window for each call of a decorated function
         clone = copy.copy(self)
@@ -66,12 +68,9 @@ class Run(ContextDecorator):
     def __enter__(self) -> Run:
         meter = self.meter
         meter.start()
-        if self.ledger_path is not None:
-            from energybill.ledger.store import Ledger, RunRecorder
-
-            self._recorder = RunRecorder.begin(
-                Ledger(self.ledger_path), self.name, meter.interval_s, devices=meter.devices, **self.tags
-            )
+        if self.sink is not None:
+            self._recorder = RunRecorder.begin(self.sink, self.name, meter.interval_s, devices=meter.devices,
+                                               **self.tags)
             self.run_id = self._recorder.run_id
         meter.begin(self.name)
         return self
@@ -100,7 +99,3 @@ class Run(ContextDecorator):
             return getattr(result, name)
         raise AttributeError(name)
 
-
-def measure(name: str = "run", **options: Any) -> Run:
-    """Measure a block (``with``) or every call of a function (decorator); see ``Run``."""
-    return Run(name, **options)

@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from energybill.core.errors import EnergybillError
-from energybill.ledger.record import WindowRecord
-from energybill.measure.backends.base import Backend, BackendUnavailable, Device
+from energybill.core.records import Device, Measurement, WindowRecord
+from energybill.measure.backends.base import Backend, BackendUnavailable
 from energybill.measure.job import Job, Report, job_device, merge
-from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter, open_backends
+from energybill.measure.sink import RunSink
 
 _LADDER_OPTIONS = ("cpu_tdp_w", "powercap_root", "nvml_source")
 _POLL_S = 0.05
@@ -131,7 +131,6 @@ def candidate_backends(cpu_tdp_w: float | None = None, powercap_root: Path | str
                        nvml_source: Any = None, now_s: float = 0.0) -> list[tuple[Backend, list[Device]]]:
     """The meter's ladder; under torchrun the CPU model covers every local rank (the agent's tree)."""
     from energybill.measure.backends.model import ModelBackend, ProcessTree
-    from energybill.measure.meter import open_backends
 
     started, _ = open_backends(cpu_tdp_w=cpu_tdp_w, powercap_root=powercap_root, nvml_source=nvml_source,
                                now_s=now_s)
@@ -169,13 +168,13 @@ class DistributedRun:
     ``checkpoint(windows)`` at window edges, ``finish(windows, status)``.
     """
 
-    def __init__(self, name: str = "run", *, ledger: str | Path | None = None,
+    def __init__(self, name: str = "run", *, sink: RunSink | None = None,
                  interval_s: float = DEFAULT_INTERVAL_S, meter_options: dict[str, Any] | None = None,
                  backends: Sequence[Backend] | None = None, store: Store | None = None,
                  rank: int | None = None, world: int | None = None, host: str | None = None,
                  timeout_s: float = 120.0, coordinator: int = 0, **tags: str | None) -> None:
         self.name = name
-        self.ledger = None if ledger is None else _ledger(ledger)
+        self.sink = sink  # written by the coordinator only
         self.interval_s = interval_s
         options = dict(meter_options or {})
         self._ladder = {k: options.pop(k) for k in _LADDER_OPTIONS if k in options}
@@ -235,8 +234,8 @@ class DistributedRun:
                 self.planned.setdefault(f"{s.host}/{d.device_id}", (job_device(s.host, d), s.host,
                                                                      owners[(s.host, d.device_id)]))
         self._start_meter(started, owners)
-        if self.is_coordinator and self.ledger is not None:
-            self._begin_ledger()
+        if self.is_coordinator and self.sink is not None:
+            self._begin_sink()
 
     def _open_candidates(self) -> list[tuple[Backend, list[Device]]]:
         now_s = self._meter_options.get("clock", time.monotonic)()  # the meter's clock: sums start now
@@ -264,13 +263,11 @@ class DistributedRun:
         self._meter.begin(self.name)
         self.started_unix = self._meter.peek(self.name).started_unix
 
-    def _begin_ledger(self) -> None:
-        from energybill.ledger.record import begin_run
-
-        assert self.ledger is not None
-        devices = tuple(DeviceEnergy(device, 0.0) for device, _, _ in self.planned.values())
-        empty = Measurement(self.name, self.started_unix, 0.0, devices)
-        self.run_id = begin_run(self.ledger, self.name, empty, interval_s=self.interval_s, **self.tags)
+    def _begin_sink(self) -> None:
+        assert self.sink is not None
+        devices = [device for device, _, _ in self.planned.values()]
+        self.run_id = self.sink.begin_run(self.name, devices=devices, started_unix=self.started_unix,
+                                          interval_s=self.interval_s, tags=self.tags)
 
     # -- reports --------------------------------------------------------------------------------
     def _report(self, result: Measurement, windows: Sequence[WindowRecord], final: bool) -> Report:
@@ -295,7 +292,7 @@ class DistributedRun:
             return result
         reports = self._gather_finals()
         self.job = self._merge(reports)
-        if self.ledger is not None:
+        if self.sink is not None:
             lost = "interrupted" if not self.job.complete and status == "completed" else status
             self._record(self.job, lost)
         return self.job.result
@@ -325,15 +322,20 @@ class DistributedRun:
         return merge(self.name, self.planned, reports, self.world)
 
     def _record(self, job: Job, status: str) -> None:
-        from energybill.ledger.record import checkpoint_run, drop_devices
-
-        if self.ledger is None or self.run_id is None:
+        """Write the merged run so far (``running``) or its end, then its windows, placements, ranks."""
+        sink, run_id = self.sink, self.run_id
+        if sink is None or run_id is None:
             return
         self._seq += 1
-        if status != "running":  # a device no rank reported has no reading: not a zero
+        power_w = job.result.average_power_w
+        if status == "running":
+            sink.checkpoint(run_id, self._seq, job.result, power_w)
+        else:
             silent = [k for k in self.planned if k not in job.extras.placements]
-            drop_devices(self.ledger, self.run_id, silent)
-        checkpoint_run(self.ledger, self.run_id, self._seq, job.result, job.extras, status=status)
+            if silent:  # a device no rank reported has no reading: not a zero
+                sink.drop_devices(run_id, silent)
+            sink.finish(run_id, self._seq, job.result, power_w, status)
+        sink.write_extras(run_id, job.extras)
 
     # -- the store ------------------------------------------------------------------------------
     def _put(self, key: str, value: str) -> None:
@@ -350,8 +352,3 @@ class DistributedRun:
             time.sleep(_POLL_S)
         raise EnergybillError(f"rank {self.rank}: no {what} from {key} within {self.timeout_s:g} s")
 
-
-def _ledger(path: str | Path) -> Any:
-    from energybill.ledger.store import Ledger
-
-    return Ledger(path)

@@ -11,9 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from energybill.ledger.record import RankRecord, RunExtras, WindowRecord
-from energybill.measure.backends.base import Device
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.core.records import Device, DeviceEnergy, Measurement, RankRecord, RunExtras, WindowRecord
 
 
 @dataclass

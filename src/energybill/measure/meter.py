@@ -1,12 +1,12 @@
 """The meter: backends read at window edges and every interval, named nested windows, results.
 
-    >>> with energybill.measure("finetune") as run:      # doctest: +SKIP
+    >>> with energybill.track("finetune") as run:        # doctest: +SKIP
     ...     train()
     >>> run.result.energy_kwh, run.result.methods()       # doctest: +SKIP
 
 Windows are differences of cumulative counters, so any number of them may nest or overlap at no
 extra cost; the sampler thread only keeps running sums correct (RAPL wraparound, power
-integration, the utilisation model), tracks peak power and writes ledger checkpoints.
+integration, the utilisation model), tracks peak power and calls ``on_sample`` (sink checkpoints).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from energybill.core.errors import EnergybillError
-from energybill.measure.backends.base import Backend, BackendUnavailable, Device
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.core.records import Device, DeviceEnergy, Measurement
+from energybill.measure.backends.base import Backend, BackendUnavailable
 from energybill.measure.sampler import Sampler
 
 DEFAULT_INTERVAL_S = 1.0

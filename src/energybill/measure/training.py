@@ -1,9 +1,10 @@
 """Energy per epoch and per phase of a training loop, recorded as one run with its windows.
 
-The plain-loop helper; the Hugging Face and Lightning callbacks (``energybill.integrations``)
+The plain-loop helper (``energybill.tracking.TrainingMeter`` is the same with a ledger path
+instead of a sink); the Hugging Face and Lightning callbacks (``energybill.integrations``)
 drive the same object from their hooks::
 
-    with TrainingMeter("finetune", ledger="noor.ledger.db", item="Noor 13B") as tm:
+    with TrainingMeter("finetune", sink=sink, item="Noor 13B") as tm:
         for epoch in range(3):
             with tm.epoch(epoch):
                 with tm.phase("train"):
@@ -24,14 +25,15 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from energybill.core.errors import EnergybillError
+from energybill.core.records import Measurement, RunExtras, WindowRecord
 from energybill.core.units import j_to_kwh
-from energybill.ledger.record import WindowRecord
+from energybill.measure import distributed as dist_mod
+from energybill.measure.api import Run
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
-from energybill.measure.result import Measurement
+from energybill.measure.sink import RunSink
 
 log = logging.getLogger("energybill")
 EpochLog = Callable[[dict[str, Any]], None]
@@ -65,7 +67,7 @@ class TrainingMeter:
         self,
         name: str = "training",
         *,
-        ledger: str | Path | None = None,
+        sink: RunSink | None = None,
         project: str | None = None,
         item: str | None = None,
         site: str | None = None,
@@ -84,7 +86,7 @@ class TrainingMeter:
         self._epoch: int | None = None
         self._started = False
         tags = {"project": project, "item": item, "site": site}
-        self.run = run or _make_run(name, ledger, tags, interval_s, distributed, meter_options)
+        self.run = run or _make_run(name, sink, tags, interval_s, distributed, meter_options)
 
     # -- life cycle -----------------------------------------------------------------------------
     @property
@@ -206,28 +208,27 @@ def _log_epoch(entry: dict[str, Any]) -> None:
     log.info("energybill: epoch %s used %s in %.1f s", entry["epoch"], energy, entry["duration_s"])
 
 
-def _make_run(name: str, ledger: str | Path | None, tags: dict[str, str | None], interval_s: float,
+def _make_run(name: str, sink: RunSink | None, tags: dict[str, str | None], interval_s: float,
               distributed: bool | None, meter_options: dict[str, Any]) -> Any:
     """A ``DistributedRun`` when torch.distributed runs more than one rank, else a local run."""
-    from energybill.measure import distributed as dist_mod
-
+    project, item, site = tags["project"], tags["item"], tags["site"]  # named: typed, unlike a **dict
     if distributed is None:
         distributed = dist_mod.world_size() > 1
     if distributed:
-        return dist_mod.DistributedRun(name, ledger=ledger, interval_s=interval_s,
-                                       meter_options=meter_options, **tags)
-    return LocalRun(name, ledger=ledger, interval_s=interval_s, meter_options=meter_options, **tags)
+        return dist_mod.DistributedRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options,
+                                       project=project, item=item, site=site)
+    return LocalRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options, project=project,
+                    item=item, site=site)
 
 
 class LocalRun:
-    """One process's run: ``energybill.measure``'s Run, plus its windows in the ledger."""
+    """One process's run: a ``Run`` window, plus its windows written to the sink."""
 
-    def __init__(self, name: str, *, ledger: str | Path | None, interval_s: float,
-                 meter_options: dict[str, Any], **tags: str | None) -> None:
-        from energybill.measure.api import Run
-
-        self._run = Run(name, interval_s=interval_s, ledger=ledger, **tags, **meter_options)
-        self.ledger_path = ledger
+    def __init__(self, name: str, *, sink: RunSink | None, interval_s: float, meter_options: dict[str, Any],
+                 project: str | None = None, item: str | None = None, site: str | None = None) -> None:
+        self._run = Run(name, interval_s=interval_s, sink=sink, project=project, item=item, site=site,
+                        **meter_options)
+        self.sink = sink
         self.started_unix = 0.0
 
     @property
@@ -251,11 +252,5 @@ class LocalRun:
         return result
 
     def _write(self, windows: list[WindowRecord]) -> None:
-        if self.ledger_path is None or self.run_id is None:
-            return
-        from energybill.ledger.record import RunExtras, ensure_schema, write_extras
-        from energybill.ledger.store import Ledger
-
-        ledger = Ledger(self.ledger_path)
-        ensure_schema(ledger)
-        write_extras(ledger, self.run_id, RunExtras(windows=list(windows)))
+        if self.sink is not None and self.run_id is not None:
+            self.sink.write_extras(self.run_id, RunExtras(windows=list(windows)))

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from energybill.core.errors import EnergybillError
-from energybill.measure.backends.base import METHODS, MODELLED, BackendUnavailable, Device
+from energybill.core.records import METHODS, MODELLED, Device, DeviceEnergy
+from energybill.measure.backends.base import BackendUnavailable
 from energybill.measure.backends.nvml import torch_sync
 from energybill.measure.meter import Meter
-from energybill.measure.result import DeviceEnergy
 
 CPU_COMPONENTS = ("cpu", "dram", "ram")
 _NOT_IN_SCOPE = "not read: the benchmark runs on the CPU"

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from energybill.core.errors import EnergybillError
-from energybill.measure.backends.base import COUNTER, Device
-from energybill.measure.result import DeviceEnergy, Measurement
+from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
 
 DCGM_ENERGY = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
 CHUNK_S = 86_400

@@ -10,29 +10,13 @@ reason is shown: no device means no reading, never a zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-# How a figure was produced, from best to worst (DESIGN.md "every figure says which method").
-COUNTER = "counter"  # a hardware energy counter (NVML total energy, RAPL energy_uj)
-INTEGRATED = "integrated-power"  # power samples integrated over time (no counter on the device)
-MODELLED = "modelled"  # utilisation × rated power: an estimate, never called measured
-METHODS = (COUNTER, INTEGRATED, MODELLED)
+from energybill.core.records import Device
 
 
 class BackendUnavailable(Exception):
     """This backend cannot measure here; ``str(exc)`` says why and what would make it work."""
-
-
-@dataclass(frozen=True)
-class Device:
-    """One measured thing: its identity (host-unique), component, method and what reads it."""
-
-    device_id: str  # "gpu:GPU-8f1c…", "rapl:package-0", "model:cpu"
-    component: str  # "gpu", "cpu", "dram" or "ram"
-    method: str  # one of METHODS
-    label: str  # human name: "NVIDIA A100-SXM4-80GB", "package-0"
-    source: str  # what produced the figure: API, file or model with its reference
 
 
 class Backend(Protocol):

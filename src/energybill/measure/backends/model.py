@@ -20,8 +20,9 @@ import itertools
 import os
 from collections.abc import Callable
 
+from energybill.core.records import MODELLED, Device
 from energybill.core.units import BYTES_PER_GB
-from energybill.measure.backends.base import MODELLED, BackendUnavailable, Device
+from energybill.measure.backends.base import BackendUnavailable
 
 DEFAULT_CPU_TDP_W = 85.0  # CodeCarbon POWER_CONSTANT for an unknown CPU (codecarbon/external/hardware.py)
 RAM_W_PER_GB = 0.3725  # Green Algorithms (Lannelongue, Grealey & Inouye 2021, Adv. Sci.)

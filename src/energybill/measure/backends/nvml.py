@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from energybill.measure.backends.base import COUNTER, INTEGRATED, BackendUnavailable, Device
+from energybill.core.records import COUNTER, INTEGRATED, Device
+from energybill.measure.backends.base import BackendUnavailable
 
 _MJ_PER_J = 1000.0
 _MW_PER_W = 1000.0

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from energybill.measure.backends.base import COUNTER, BackendUnavailable, Device
+from energybill.core.records import COUNTER, Device
+from energybill.measure.backends.base import BackendUnavailable
 
 DEFAULT_ROOT = Path("/sys/class/powercap")
 _ZONE = re.compile(r"^(intel-rapl(?:-mmio)?):(\d+)(?::(\d+))?$")

@@ -1,0 +1,45 @@
+"""The ledger as the meter's sink: ``energybill.measure.sink.RunSink`` over one SQLite file.
+
+The meter hands records down (``energybill.core.records``); this adapter writes them with the
+ledger's own functions, so that ``energybill.measure`` never imports ``energybill.ledger``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from energybill.core.records import Device, Measurement, RunExtras
+from energybill.ledger import record
+from energybill.ledger.store import Ledger
+
+
+class LedgerSink:
+    """Writes measured runs to a ``Ledger`` (implements ``RunSink``)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._extras_ready = False  # the extras tables exist (created on the first write of extras)
+
+    def begin_run(self, name: str, *, devices: Sequence[Device], started_unix: float, interval_s: float,
+                  tags: Mapping[str, str | None]) -> str:
+        return record.new_run(self.ledger, name, devices, started_unix=started_unix, interval_s=interval_s,
+                              **tags)
+
+    def checkpoint(self, run_id: str, seq: int, result: Measurement, power_w: float | None) -> None:
+        self.ledger.checkpoint(run_id, seq, result, power_w)
+
+    def finish(self, run_id: str, seq: int, result: Measurement, power_w: float | None, status: str,
+               exit_code: int | None = None) -> None:
+        self.ledger.checkpoint(run_id, seq, result, power_w, status=status, exit_code=exit_code, ended=True)
+
+    def write_extras(self, run_id: str, extras: RunExtras) -> None:
+        if not self._extras_ready:
+            record.ensure_schema(self.ledger)
+            self._extras_ready = True
+        record.write_extras(self.ledger, run_id, extras)
+
+    def drop_devices(self, run_id: str, device_ids: Sequence[str]) -> None:
+        record.drop_devices(self.ledger, run_id, device_ids)
+
+    def __repr__(self) -> str:
+        return f"LedgerSink({str(self.ledger.path)!r})"
