@@ -126,3 +126,12 @@ def _effective(layers: tuple[Overrides, ...]) -> Layers:
 def _key(layers: Layers) -> str:
     # values may be tables (unhashable); their repr is exact for TOML's types
     return repr([(layer.assignments, layer.relocate) for layer in layers])
+
+
+def estimate_file(
+    path: str | Path, *overrides: Overrides, ledger: str | Path | None = None, measured: bool = True
+) -> Bill:
+    """The bill of a project file (with ``overrides`` applied in order), with the measured runs of
+    its ledger attached unless ``measured`` is false: what ``energybill bill FILE`` prints."""
+    pipe = Pipeline.open(path, ledger)
+    return pipe.measured_bill(*overrides) if measured else pipe.bill(*overrides)

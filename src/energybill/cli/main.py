@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from energybill import __version__
 from energybill.cli.options import stdout_console, whatif_options
 from energybill.core.errors import EnergybillError
+from energybill.core.version import __version__
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from energybill import __version__
 from energybill.core.bill import Bill, ItemBill, Provenance
+from energybill.core.version import __version__
 from energybill.estimate.site import SiteContext
 from energybill.project.model import Project
 from energybill.report.equivalents import Equivalent, equivalents
