@@ -29,7 +29,7 @@ def _grid(name: str, year: int | None) -> list[str]:
         f"{found['name']} ({found['kind']}{', ' + codes if codes else ''})",
         f"  carbon intensity: {value.cite()}",
         f"  all years (gCO2e/kWh): {years}",
-        f"  source: {value.provenance_source().removeprefix('catalog: ')}",
+        f"  source: {value.as_source().citation()}",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from energybill.catalog.tables import source
+from energybill.core.provenance import Source
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,17 @@ class CatalogValue:
         text = f"{short} {self.year}: {self.label} {self.value:g} {self.unit}"
         return f"{text} ({self.note})" if self.note else text
 
-    def provenance_source(self) -> str:
-        """The text for a ``Provenance.source``: ``catalog: <cite> [file, licence]``.
-
-        It holds no "; " because the reports split provenance sources on it.
-        """
+    def as_source(self, role: str | None = None) -> Source:
+        """The value as a provenance ``Source`` of kind catalog: citation, value, unit, year,
+        licence and file (read as ``catalog: <citation> [file, licence]``)."""
         record = source(self.source_key)
-        text = f"catalog: {self.cite()} [{record['file']}, {record['licence']}]"
-        return text.replace("; ", ", ")
+        return Source(
+            "catalog",
+            self.cite(),
+            value=self.value,
+            unit=self.unit,
+            year=self.year,
+            licence=record["licence"],
+            file=record["file"],
+            role=role,
+        )

@@ -9,15 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from energybill.core.provenance import Source, joined
+
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where one number comes from: the formula, its inputs and the source of formula and inputs."""
+    """Where one number comes from: the formula, its inputs and the sources of formula and inputs."""
 
     quantity: str  # the number's key: "energy_kwh", "co2e_kg" or "details.<key>"
     formula: str
     inputs: dict[str, float | str]
-    source: str
+    sources: tuple[Source, ...]
+
+    @property
+    def source(self) -> str:
+        """The sources as one readable text (the JSON's ``"source"``, the reports' source column)."""
+        return joined(self.sources)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -25,6 +32,7 @@ class Provenance:
             "formula": self.formula,
             "inputs": dict(self.inputs),
             "source": self.source,
+            "sources": [s.to_dict() for s in self.sources],
         }
 
 

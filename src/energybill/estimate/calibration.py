@@ -23,6 +23,7 @@ from pathlib import Path
 from energybill.core.bill import ItemBill, Provenance
 from energybill.core.calibration import resolve
 from energybill.core.errors import EnergybillError
+from energybill.core.provenance import Source
 from energybill.project.calibration import measured_values
 from energybill.project.model import AnyItem, Inference, Training
 
@@ -60,15 +61,16 @@ def apply_calibration(item: AnyItem) -> tuple[AnyItem, Applied | None]:
 
 def annotate(bill: ItemBill, applied: Applied) -> ItemBill:
     """Name the record in the bill: a provenance entry of its own, and in every record it fed."""
-    note = f"; measured: calibration record {applied.record_id}"
+    note = Source("calibration", f"measured: calibration record {applied.record_id}", file=applied.path)
     records = [
-        replace(p, source=p.source + note) if set(p.inputs) & set(applied.measured) else p
+        replace(p, sources=(*p.sources, note)) if set(p.inputs) & set(applied.measured) else p
         for p in bill.provenance
     ]
     inputs: dict[str, float | str] = {**applied.measured, "record": applied.path}
     inputs.update({f"assumed_{key}": value for key, value in applied.assumed.items()})
+    record = Source("calibration", applied.source, file=applied.path)
     records.insert(
-        0, Provenance("details.calibration", "measured values replace assumed ones", inputs, applied.source)
+        0, Provenance("details.calibration", "measured values replace assumed ones", inputs, (record,))
     )
     details = {**bill.details, "calibration": applied.record_id}
     return replace(bill, details=details, provenance=tuple(records))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import project
 from energybill.estimate.site import SiteContext, device_energy
 from energybill.project.model import Compute
 
@@ -23,10 +24,10 @@ def estimate_compute(item: Compute, site: SiteContext) -> ItemBill:
     )
     if item.device_hours is None:
         inputs = {"devices": item.devices, "hours": item.hours}
-        hours_record = Provenance("details.device_hours", "devices × hours", inputs, "project file")  # type: ignore[arg-type]
+        hours_record = Provenance("details.device_hours", "devices × hours", inputs, (project(),))  # type: ignore[arg-type]
     else:
         inputs = {"device_hours": item.device_hours}
-        hours_record = Provenance("details.device_hours", "given", inputs, "project file")  # type: ignore[arg-type]
+        hours_record = Provenance("details.device_hours", "given", inputs, (project(),))  # type: ignore[arg-type]
     co2e, co2e_record = site.carbon(energy)
     return ItemBill(
         kind="compute",

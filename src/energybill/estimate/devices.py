@@ -8,6 +8,7 @@ from dataclasses import replace
 from energybill.catalog.hardware import device_tdp
 from energybill.catalog.values import CatalogValue
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import formula
 from energybill.project.model import Compute, Inference, Training
 
 PoweredItem = Compute | Training | Inference
@@ -25,7 +26,7 @@ def with_catalog_device(item: PoweredItem, estimate: Callable[[PoweredItem], Ite
         "details.watts_per_device",
         "TDP of the catalog device",
         {"device": item.device, "watts_per_device": tdp.value},
-        f"{tdp.provenance_source()}; TDP as the power per device, an upper bound of average draw",
+        (tdp.as_source(), formula("TDP as the power per device, an upper bound of average draw")),
     )
     details = {**bill.details, "device": tdp.label.removesuffix(" TDP"), "watts_per_device": tdp.value}
     return replace(bill, details=details, provenance=(record, *bill.provenance))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import Source, default, formula, project
 from energybill.core.units import HOURS_PER_YEAR
 from energybill.project.model import Embodied
 
@@ -10,7 +11,9 @@ BLOOM = (
     "Luccioni, Viguier, Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' (arXiv:2211.02001), "
     "embodied emissions: device CO2e × hours used / (lifetime hours × utilisation)"
 )
-_NO_KWH = Provenance("energy_kwh", "0", {}, "embodied carbon is emitted making the hardware: no kWh billed")
+_NO_KWH = Provenance(
+    "energy_kwh", "0", {}, (formula("embodied carbon is emitted making the hardware: no kWh billed"),)
+)
 
 
 def estimate_embodied(item: Embodied) -> ItemBill:
@@ -30,12 +33,12 @@ def estimate_embodied(item: Embodied) -> ItemBill:
                 "details.device_hours",
                 "devices × hours_used",
                 {"devices": item.devices, "hours_used": item.hours_used},  # type: ignore[dict-item]
-                "project file",
+                (project(),),
             )
         )
-    sources = [BLOOM, factor_source, lifetime_source]
+    sources = [formula(BLOOM), factor_source, lifetime_source]
     if "utilization" not in item.model_fields_set:
-        sources.append("default: utilization 1.0, the hardware is busy all its life (set utilization)")
+        sources.append(default("utilization 1.0, the hardware is busy all its life (set utilization)", 1.0))
     records += [
         _NO_KWH,
         Provenance(
@@ -47,7 +50,7 @@ def estimate_embodied(item: Embodied) -> ItemBill:
                 "lifetime_hours": lifetime_hours,
                 "utilization": item.utilization,
             },
-            "; ".join(sources),
+            tuple(sources),
         ),
     ]
     details: dict[str, float | str] = {
@@ -58,17 +61,17 @@ def estimate_embodied(item: Embodied) -> ItemBill:
     return ItemBill("embodied", item.name, item.phase, None, 0.0, co2e, details, tuple(records))
 
 
-def _per_device(item: Embodied) -> tuple[float, str]:
+def _per_device(item: Embodied) -> tuple[float, Source]:
     if item.kg_co2e_per_device is not None:
-        return item.kg_co2e_per_device, "kg_co2e_per_device from the project file"
+        return item.kg_co2e_per_device, project(role="kg_co2e_per_device")
     from energybill.catalog.embodied import embodied_factor
 
     value = embodied_factor(item.device or "")
-    return value.value, f"kg_co2e_per_device from {value.provenance_source()}"
+    return value.value, value.as_source(role="kg_co2e_per_device")
 
 
-def _lifetime(item: Embodied) -> tuple[float, str]:
+def _lifetime(item: Embodied) -> tuple[float, Source]:
     if item.lifetime_hours is not None:
-        return item.lifetime_hours, "lifetime_hours from the project file"
+        return item.lifetime_hours, project(role="lifetime_hours")
     hours = item.lifetime_years * HOURS_PER_YEAR  # type: ignore[operator]
-    return hours, f"lifetime_hours = lifetime_years × {HOURS_PER_YEAR:g} (project file)"
+    return hours, formula(f"lifetime_hours = lifetime_years × {HOURS_PER_YEAR:g} (project file)")

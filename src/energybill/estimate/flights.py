@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from energybill.catalog.flights import EARTH_RADIUS_KM, Route, find_route
 from energybill.catalog.tables import source
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import Source, default, formula, project
 from energybill.estimate.travel import NO_KWH, passenger_kilometres
 from energybill.project.model import Travel
 
@@ -49,33 +52,43 @@ def estimate_flight(item: Travel) -> ItemBill:
 def _distance_record(route: Route) -> Provenance:
     a, b = route.origin, route.destination
     record = source("airports")
-    where = (
-        f"catalog: {record['short']} {record['year'][:4]}: {a.iata} ({a.name}) {a.lat:g}, {a.lon:g} and "
-        f"{b.iata} ({b.name}) {b.lat:g}, {b.lon:g} [{record['file']}, {record['licence']}]"
+    year = record["year"][:4]
+    airports = Source(
+        "catalog",
+        f"{record['short']} {year}: {a.iata} ({a.name}) {a.lat:g}, {a.lon:g} and "
+        f"{b.iata} ({b.name}) {b.lat:g}, {b.lon:g}",
+        year=year,
+        licence=record["licence"],
+        file=record["file"],
+        role="airports",
+        sep=", ",
     )
     return Provenance(
         "details.great_circle_km",
         f"haversine(from, to) on a sphere of radius {EARTH_RADIUS_KM} km",
         {"from_lat": a.lat, "from_lon": a.lon, "to_lat": b.lat, "to_lon": b.lon},
-        f"haversine (Sinnott 1984) with the IUGG mean Earth radius, airports from {where}",
+        (formula("haversine (Sinnott 1984) with the IUGG mean Earth radius"), airports),
     )
 
 
-def _factor_source(item: Travel, route: Route) -> str:
+def _factor_source(item: Travel, route: Route) -> tuple[Source, ...]:
     if route.factor is None:
-        return (
-            "DESIGN.md travel formula, factor from the project file (great-circle distance from the catalog)"
-        )
+        given = replace(project(role="factor", note="great-circle distance from the catalog"), sep=", ")
+        return formula("DESIGN.md travel formula"), given
     parts = [
-        f"DESIGN.md travel formula, DESNZ haul band '{route.haul}' from the airports' countries and "
-        f"distance (UK bands: short-haul < 3,700 km)",
-        f"factor from {route.factor.provenance_source()}",
+        formula(
+            f"DESIGN.md travel formula, DESNZ haul band '{route.haul}' from the airports' countries and "
+            f"distance (UK bands: short-haul < 3,700 km)"
+        ),
+        route.factor.as_source(role="factor"),
     ]
     if item.cabin is None:
-        parts.append('default: economy cabin (set cabin = "business", "first", ... to change)')
+        parts.append(default('economy cabin (set cabin = "business", "first", ... to change)'))
     if "radiative_forcing" not in item.model_fields_set:
         parts.append(
-            "default: DESNZ factor with radiative forcing, about 1.7× the CO2 of burning the fuel "
-            "(set radiative_forcing = false to leave non-CO2 effects out)"
+            default(
+                "DESNZ factor with radiative forcing, about 1.7× the CO2 of burning the fuel "
+                "(set radiative_forcing = false to leave non-CO2 effects out)"
+            )
         )
-    return "; ".join(parts)
+    return tuple(parts)

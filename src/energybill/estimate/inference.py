@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import default, formula, project, supplying
 from energybill.core.units import SECONDS_PER_HOUR, co2e_kg, j_to_kwh, kwh_to_j
 from energybill.estimate.site import TALK, SiteContext
 from energybill.project.model import Inference
@@ -32,7 +33,7 @@ def estimate_inference(item: Inference, site: SiteContext, reference: ItemBill |
             "energy_kwh",
             "tokens × joules_per_token / 3.6e6",
             {"tokens": volume, "joules_per_token": joules_per_token},
-            "DESIGN.md, inference formula",
+            (formula("DESIGN.md, inference formula"),),
         )
     )
     co2e, co2e_record = site.carbon(energy)
@@ -67,7 +68,7 @@ def _economics(
                 "pue": site.pue,
                 "tokens_per_second": rate,
             },
-            f"{TALK}, Inference slide; PUE from {site.pue_source}",
+            (formula(f"{TALK}, Inference slide"), *supplying("PUE", site.pue_sources)),
         )
     )
     records.append(
@@ -75,7 +76,7 @@ def _economics(
             "details.tokens_per_hour",
             "tokens_per_second × 3600",
             {"tokens_per_second": rate},
-            "unit conversion",
+            (formula("unit conversion"),),
         )
     )
     kg_per_token = co2e_kg(j_to_kwh(joules_per_token), site.carbon_intensity_g_per_kwh)
@@ -93,7 +94,7 @@ def _economics(
                 "joules_per_token": joules_per_token,
                 "carbon_intensity_g_per_kwh": site.carbon_intensity_g_per_kwh,
             },
-            f"{TALK}, Inference slide; intensity from {site.intensity_source}",
+            (formula(f"{TALK}, Inference slide"), *supplying("intensity", site.intensity_sources)),
         )
     )
     if reference is not None and reference.energy_kwh is not None:
@@ -113,8 +114,10 @@ def _match_training(
             "details.tokens_to_match_training",
             "training energy_kwh × 3.6e6 / joules_per_token",
             {"training_energy_kwh": reference.energy_kwh, "joules_per_token": joules_per_token},
-            f"{TALK}, Inference slide ('3 billion tokens ... to catch up with training'); "
-            f"training item '{reference.name}'",
+            (
+                formula(f"{TALK}, Inference slide ('3 billion tokens ... to catch up with training')"),
+                formula(f"training item '{reference.name}'"),
+            ),
         )
     )
 
@@ -122,7 +125,7 @@ def _match_training(
 def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
     if item.tokens_per_second is not None:
         inputs = {"tokens_per_second": item.tokens_per_second}
-        records.append(Provenance("details.tokens_per_second", "given", inputs, "project file"))  # type: ignore[arg-type]
+        records.append(Provenance("details.tokens_per_second", "given", inputs, (project(),)))  # type: ignore[arg-type]
         return item.tokens_per_second
     rate = item.batch_size / item.seconds_per_token  # type: ignore[operator]
     records.append(
@@ -130,7 +133,7 @@ def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
             "details.tokens_per_second",
             "batch_size / seconds_per_token",
             {"batch_size": item.batch_size, "seconds_per_token": item.seconds_per_token},  # type: ignore[dict-item]
-            f"{TALK}, Inference slide (constant time per token, batch size 1)",
+            (formula(f"{TALK}, Inference slide (constant time per token, batch size 1)"),),
         )
     )
     return rate
@@ -138,12 +141,14 @@ def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
 
 def _tokens_per_word(item: Inference, details: dict[str, float | str], records: list[Provenance]) -> float:
     if item.tokens_per_word is not None:
-        ratio, source = item.tokens_per_word, "project file"
+        ratio, source = item.tokens_per_word, project()
     else:
         ratio = DEFAULT_TOKENS_PER_WORD
-        source = "default: 4/3 tokens per word (OpenAI rule of thumb for English, 2023); set tokens_per_word"
+        source = default(
+            "4/3 tokens per word (OpenAI rule of thumb for English, 2023); set tokens_per_word", ratio
+        )
     details["tokens_per_word"] = ratio
-    records.append(Provenance("details.tokens_per_word", "given", {"tokens_per_word": ratio}, source))
+    records.append(Provenance("details.tokens_per_word", "given", {"tokens_per_word": ratio}, (source,)))
     return ratio
 
 
@@ -152,7 +157,7 @@ def _daily_tokens(
 ) -> float | None:
     if item.tokens_per_day is not None:
         inputs = {"tokens_per_day": item.tokens_per_day}
-        records.append(Provenance("details.tokens_per_day", "given", inputs, "project file"))  # type: ignore[arg-type]
+        records.append(Provenance("details.tokens_per_day", "given", inputs, (project(),)))  # type: ignore[arg-type]
         return item.tokens_per_day
     if item.words_per_day is None:
         return None
@@ -163,7 +168,7 @@ def _daily_tokens(
             "details.tokens_per_day",
             "words_per_day × tokens_per_word",
             {"words_per_day": item.words_per_day, "tokens_per_word": ratio},
-            "project file",
+            (project(),),
         )
     )
     return daily
@@ -184,7 +189,7 @@ def _add_daily(
             "details.energy_kwh_per_day",
             "tokens_per_day × joules_per_token / 3.6e6",
             {"tokens_per_day": daily_tokens, "joules_per_token": joules_per_token},
-            f"{TALK}, Inference slide",
+            (formula(f"{TALK}, Inference slide"),),
         )
     )
     records.append(
@@ -196,7 +201,7 @@ def _add_daily(
                 "joules_per_token": joules_per_token,
                 "carbon_intensity_g_per_kwh": site.carbon_intensity_g_per_kwh,
             },
-            f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')",
+            (formula(f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')"),),
         )
     )
     tokens_to_match = details.get("tokens_to_match_training")
@@ -207,7 +212,11 @@ def _add_daily(
                 "details.days_to_match_training",
                 "tokens_to_match_training / tokens_per_day",
                 {"tokens_to_match_training": tokens_to_match, "tokens_per_day": daily_tokens},
-                f"{TALK}, findings ('inference can overtake the training cost in one or few days')",
+                (
+                    formula(
+                        f"{TALK}, findings ('inference can overtake the training cost in one or few days')"
+                    ),
+                ),
             )
         )
 
@@ -217,13 +226,13 @@ def _volume_tokens(
 ) -> float | None:
     """Billed tokens: a total, words × ratio, or a daily rate × days; None for no volume."""
     if item.tokens is not None:
-        volume, formula, inputs = item.tokens, "given", {"tokens": item.tokens}
+        volume, formula_text, inputs = item.tokens, "given", {"tokens": item.tokens}
     elif item.words is not None:
         ratio = _tokens_per_word(item, details, records)
-        volume, formula = item.words * ratio, "words × tokens_per_word"
+        volume, formula_text = item.words * ratio, "words × tokens_per_word"
         inputs = {"words": item.words, "tokens_per_word": ratio}
     elif daily is not None and item.days is not None:
-        volume, formula, inputs = (
+        volume, formula_text, inputs = (
             daily * item.days,
             "tokens_per_day × days",
             {"tokens_per_day": daily, "days": item.days},
@@ -233,13 +242,13 @@ def _volume_tokens(
     rate = details["tokens_per_second"]  # a float, or a numpy array when sampling
     details["tokens"] = volume
     details["serving_hours"] = volume / (rate * SECONDS_PER_HOUR)  # type: ignore[operator]
-    records.append(Provenance("details.tokens", formula, inputs, "project file"))  # type: ignore[arg-type]
+    records.append(Provenance("details.tokens", formula_text, inputs, (project(),)))  # type: ignore[arg-type]
     records.append(
         Provenance(
             "details.serving_hours",
             "tokens / (tokens_per_second × 3600)",
             {"tokens": volume, "tokens_per_second": rate},
-            "serving time of one instance at the given rate",
+            (formula("serving time of one instance at the given rate"),),
         )
     )
     return volume

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import formula, project
 from energybill.estimate.site import SiteContext
 from energybill.project.model import Other
 
@@ -15,13 +16,13 @@ def estimate_other(item: Other, site: SiteContext | None) -> ItemBill:
     """
     if item.co2e_kg is not None:
         records = (
-            Provenance("energy_kwh", "0", {}, "only CO2e given: no energy billed"),
-            Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, "project file"),
+            Provenance("energy_kwh", "0", {}, (formula("only CO2e given: no energy billed"),)),
+            Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, (project(),)),
         )
         return ItemBill("other", item.name, item.phase, None, 0.0, item.co2e_kg, {}, records)
     assert site is not None and item.energy_kwh is not None  # checked by the loader
     energy_record = Provenance(
-        "energy_kwh", "given", {"energy_kwh": item.energy_kwh}, "project file (at the plug, no PUE)"
+        "energy_kwh", "given", {"energy_kwh": item.energy_kwh}, (project(note="at the plug, no PUE"),)
     )
     co2e, co2e_record = site.carbon(item.energy_kwh)
     return ItemBill(

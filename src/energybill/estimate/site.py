@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from energybill.core.bill import Provenance
+from energybill.core.provenance import Source, default, formula, joined, project, supplying
 from energybill.core.units import co2e_kg, wh_to_kwh
 from energybill.project.model import Project, Site
 
@@ -18,26 +19,37 @@ class SiteContext:
     name: str
     pue: float
     carbon_intensity_g_per_kwh: float
-    pue_source: str
-    intensity_source: str
-    intensity_year: str | None = None  # the data year of a catalog intensity; None when hand-written
+    pue_sources: tuple[Source, ...]
+    intensity_sources: tuple[Source, ...]
+
+    @property
+    def pue_source(self) -> str:
+        """Where the PUE comes from, as text."""
+        return joined(self.pue_sources)
+
+    @property
+    def intensity_source(self) -> str:
+        """Where the carbon intensity comes from, as text."""
+        return joined(self.intensity_sources)
+
+    @property
+    def intensity_year(self) -> str | None:
+        """The data year of a catalog intensity; None when hand-written."""
+        year = next((s.year for s in self.intensity_sources if s.kind == "catalog"), None)
+        return None if year is None else str(year)
 
     @classmethod
     def from_site(cls, name: str, site: Site) -> SiteContext:
         """Build from a ``[sites.NAME]`` table; a PUE left out is 1.0 and says so."""
-        key = f"project file: sites.{name}"
         if site.region is not None:  # the catalog is imported only for sites that use it
             return _from_catalog(name, site)
-        if "pue" in site.model_fields_set:
-            pue_source = f"{key}.pue"
-        else:
-            pue_source = f"default: PUE 1.0 because sites.{name} gives none (no cooling counted)"
+        pue = project(f"sites.{name}.pue") if "pue" in site.model_fields_set else _no_pue(name)
         return cls(
             name=name,
             pue=site.pue,
             carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,  # type: ignore[arg-type]
-            pue_source=pue_source,
-            intensity_source=f"{key}.carbon_intensity_g_per_kwh",
+            pue_sources=(pue,),
+            intensity_sources=(project(f"sites.{name}.carbon_intensity_g_per_kwh"),),
         )
 
     def pue_applied(self, included: bool) -> float:
@@ -54,7 +66,10 @@ class SiteContext:
                 "energy_kwh": energy_kwh,
                 "carbon_intensity_g_per_kwh": self.carbon_intensity_g_per_kwh,
             },
-            source=f"{TALK}: CO2e per kWh of the supply mix; intensity from {self.intensity_source}",
+            sources=(
+                formula(f"{TALK}: CO2e per kWh of the supply mix"),
+                *supplying("intensity", self.intensity_sources),
+            ),
         )
         return value, record
 
@@ -66,16 +81,20 @@ def _from_catalog(name: str, site: Site) -> SiteContext:
 
     assert site.region is not None
     intensity, pue_value = region_values(site.region, site.year)
+    pue_sources: tuple[Source, ...]
     if "pue" in site.model_fields_set:
-        pue, pue_source = site.pue, f"project file: sites.{name}.pue"
+        pue, pue_sources = site.pue, (project(f"sites.{name}.pue"),)
     elif pue_value is not None:
         pue = pue_value.value
-        pue_source = (
-            f"default: PUE {pue:g} of {pue_value.label} (Cloud Carbon Footprint constant, in the catalog)"
-        ) + f"; {pue_value.provenance_source()}"
+        assumed = f"PUE {pue:g} of {pue_value.label} (Cloud Carbon Footprint constant, in the catalog)"
+        pue_sources = (default(assumed, pue, "PUE"), pue_value.as_source())
     else:
-        pue, pue_source = 1.0, f"default: PUE 1.0 because sites.{name} gives none (no cooling counted)"
-    return SiteContext(name, pue, intensity.value, pue_source, intensity.provenance_source(), intensity.year)
+        pue, pue_sources = 1.0, (_no_pue(name),)
+    return SiteContext(name, pue, intensity.value, pue_sources, (intensity.as_source(),))
+
+
+def _no_pue(name: str) -> Source:
+    return default(f"PUE 1.0 because sites.{name} gives none (no cooling counted)", 1.0, "PUE")
 
 
 def site_contexts(project: Project) -> dict[str, SiteContext]:
@@ -105,13 +124,13 @@ def device_energy(
             "host_watts_per_device": host_watts_per_device,
             "pue": site.pue,
         },
-        f"{TALK}, {slide}; PUE from {site.pue_source}",
+        (formula(f"{TALK}, {slide}"), *supplying("PUE", site.pue_sources)),
     )
     return energy, record
 
 
-def pue_note(site: SiteContext, included: bool) -> str:
-    """Where the PUE input came from, for a provenance source."""
+def pue_note(site: SiteContext, included: bool) -> tuple[Source, ...]:
+    """Where the PUE input came from, as provenance sources."""
     if included:
-        return "PUE: already inside the item's factor, so the site's PUE is not applied again"
-    return f"PUE from {site.pue_source}"
+        return (formula("PUE: already inside the item's factor, so the site's PUE is not applied again"),)
+    return supplying("PUE", site.pue_sources)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import formula, project
 from energybill.core.units import HOURS_PER_MONTH, wh_to_kwh
 from energybill.estimate.site import TALK, SiteContext, pue_note
 from energybill.project.model import Storage
@@ -16,14 +17,14 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
     """
     if item.hours is not None:
         hours = item.hours
-        hours_record = Provenance("details.hours", "given", {"hours": hours}, "project file")
+        hours_record = Provenance("details.hours", "given", {"hours": hours}, (project(),))
     else:
         hours = item.months * HOURS_PER_MONTH  # type: ignore[operator]
         hours_record = Provenance(
             "details.hours",
             "months × 730",
             {"months": item.months, "hours_per_month": HOURS_PER_MONTH},  # type: ignore[dict-item]
-            "DESIGN.md: a month is 730 h (365 × 24 / 12)",
+            (formula("DESIGN.md: a month is 730 h (365 × 24 / 12)"),),
         )
     pue = site.pue_applied(item.pue_included)
     energy = wh_to_kwh(item.terabytes * item.watts_per_tb * hours) * pue
@@ -36,14 +37,14 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
             "hours": hours,
             "pue": pue,
         },
-        f"{TALK}, Storage slide; {pue_note(site, item.pue_included)}",
+        (formula(f"{TALK}, Storage slide"), *pue_note(site, item.pue_included)),
     )
     co2e, co2e_record = site.carbon(energy)
     tb_hours_record = Provenance(
         "details.terabyte_hours",
         "terabytes × hours",
         {"terabytes": item.terabytes, "hours": hours},
-        "project file",
+        (project(),),
     )
     return ItemBill(
         kind="storage",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import formula, project
 from energybill.core.units import FLOP_PER_PF_DAY, FLOP_PER_TFLOP, HOURS_PER_DAY, SECONDS_PER_HOUR
 from energybill.estimate.site import TALK, SiteContext, device_energy
 from energybill.project.model import Training
@@ -35,19 +36,22 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
             "details.flops",
             "6 × parameters × tokens",
             {"parameters": item.parameters, "tokens": item.tokens},
-            "Kaplan et al. 2020, Scaling Laws for Neural Language Models, §2.1; talk, Training slide",
+            (
+                formula("Kaplan et al. 2020, Scaling Laws for Neural Language Models, §2.1"),
+                formula("talk, Training slide"),
+            ),
         ),
         Provenance(
             "details.pf_days",
             "flops / (1e15 × 86400)",
             {"flops": flops},
-            "Brown et al. 2020 (GPT-3), Table D.1: petaFLOP/s-days",
+            (formula("Brown et al. 2020 (GPT-3), Table D.1: petaFLOP/s-days"),),
         ),
         Provenance(
             "details.device_hours",
             "flops / (tflops_per_device × 1e12 × 3600)",
             {"flops": flops, "tflops_per_device": item.tflops_per_device},
-            f"{TALK}, Table 1 (achieved throughput per device)",
+            (formula(f"{TALK}, Table 1 (achieved throughput per device)"),),
         ),
         energy_record,
     ]
@@ -59,7 +63,7 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
                 "details.wall_clock_days",
                 "device_hours / devices / 24",
                 {"device_hours": device_hours, "devices": item.devices},
-                "project file (devices); assumes perfect scaling across devices",
+                (project(note="devices"), formula("assumes perfect scaling across devices")),
             )
         )
     return ItemBill(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import formula
 from energybill.estimate.site import TALK, SiteContext, pue_note
 from energybill.project.model import Transfer
 
@@ -24,13 +25,13 @@ def estimate_transfer(item: Transfer, site: SiteContext) -> ItemBill:
             "kwh_per_tb": item.kwh_per_tb,
             "pue": pue,
         },
-        f"{TALK}, Transfer slide; {pue_note(site, item.pue_included)}",
+        (formula(f"{TALK}, Transfer slide"), *pue_note(site, item.pue_included)),
     )
     moved_record = Provenance(
         "details.terabytes_moved",
         "terabytes × copies",
         {"terabytes": item.terabytes, "copies": item.copies},
-        f"{TALK}, Transfer slide (copy factor per dataset)",
+        (formula(f"{TALK}, Transfer slide (copy factor per dataset)"),),
     )
     co2e, co2e_record = site.carbon(energy)
     return ItemBill(

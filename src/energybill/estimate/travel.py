@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from energybill.core.bill import ItemBill, Provenance
+from energybill.core.provenance import formula, project
 from energybill.estimate.site import TALK
 from energybill.project.model import Travel
 
@@ -10,8 +11,12 @@ NO_KWH = Provenance(
     "energy_kwh",
     "0",
     {},
-    "flights burn fuel, not grid electricity: they add CO2e but no kWh to the energy bill "
-    f"({TALK}, Summary: 59.14 MWh excludes flights)",
+    (
+        formula(
+            "flights burn fuel, not grid electricity: they add CO2e but no kWh to the energy bill "
+            f"({TALK}, Summary: 59.14 MWh excludes flights)"
+        ),
+    ),
 )
 
 
@@ -22,7 +27,7 @@ def estimate_travel(item: Travel) -> ItemBill:
     6.4 t CO2e) and DESIGN.md's travel formula.
     """
     if item.co2e_kg is not None:
-        record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, "project file")
+        record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, (project(),))
         return ItemBill("travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (NO_KWH, record))
     passenger_km, passenger_km_record = passenger_kilometres(item, "distance_km", item.distance_km)  # type: ignore[arg-type]
     co2e = passenger_km * item.kg_co2e_per_passenger_km  # type: ignore[operator]
@@ -36,7 +41,7 @@ def estimate_travel(item: Travel) -> ItemBill:
                 "passenger_km": passenger_km,
                 "kg_co2e_per_passenger_km": item.kg_co2e_per_passenger_km,
             },  # type: ignore[dict-item]
-            "DESIGN.md travel formula; factor from the project file",
+            (formula("DESIGN.md travel formula"), project(role="factor")),
         ),
     )
     return ItemBill("travel", item.name, item.phase, None, 0.0, co2e, {"passenger_km": passenger_km}, records)
@@ -52,6 +57,7 @@ def passenger_kilometres(item: Travel, distance_key: str, distance_km: float) ->
         "travelers": item.travelers,
         "trips": item.trips,
     }
-    formula = f"{distance_key} × legs × travelers × trips"
-    record = Provenance("details.passenger_km", formula, inputs, "project file (legs = 2 for a round trip)")
+    formula_text = f"{distance_key} × legs × travelers × trips"
+    legs_given = project(note="legs = 2 for a round trip")
+    record = Provenance("details.passenger_km", formula_text, inputs, (legs_given,))
     return distance_km * legs * item.travelers * item.trips, record

@@ -20,6 +20,7 @@ from typing import Any
 
 from energybill.core.bill import Bill, ItemBill, Provenance
 from energybill.core.errors import Problem, ProjectError
+from energybill.core.provenance import Source, formula, supplying
 from energybill.core.units import j_to_kwh
 from energybill.estimate.site import SiteContext, site_contexts
 from energybill.ledger.paths import resolve
@@ -95,9 +96,11 @@ def _measured_energy(runs: list[Any], site: SiteContext | None, store: Any,
     inputs: dict[str, float | str] = {f"run {r.id} energy_j": r.energy_j for r in runs}
     inputs["pue"] = pue
     states = ", ".join(f"{r.id} {r.status}" for r in runs)
-    pue_from = site.pue_source if site is not None else "no site: PUE 1 (IT energy only)"
-    source = f"ledger {store.path}: runs {states}; methods {methods}; PUE from {pue_from}"
-    return energy_kwh, [Provenance("details.measured_energy_kwh", FORMULA, inputs, source)]
+    pue_from = site.pue_sources if site is not None else (formula("no site: PUE 1 (IT energy only)"),)
+    ledger = Source("measured", f"runs {states}; methods {methods}", file=str(store.path),
+                    run_ids=tuple(r.id for r in runs))
+    sources = (ledger, *supplying("PUE", pue_from))
+    return energy_kwh, [Provenance("details.measured_energy_kwh", FORMULA, inputs, sources)]
 
 
 def _methods(runs: list[Any], store: Any) -> str:

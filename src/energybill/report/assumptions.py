@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from energybill.core.bill import Bill
-from energybill.report.rows import source_parts
-
-MARK = "catalog: "
+from energybill.report.rows import bill_sources
 
 
 def catalog_values(bill: Bill) -> list[str]:
-    """Every ``catalog: ...`` part of the provenance sources, in bill order, without repeats."""
-    return list(dict.fromkeys(part.split(MARK, 1)[1].strip() for part in source_parts(bill) if MARK in part))
+    """Every catalog source of the bill's provenance (``<citation> [file, licence]``), in bill
+    order, without repeats."""
+    return list(dict.fromkeys(source.citation() for source in bill_sources(bill) if source.kind == "catalog"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from energybill.core.bill import Bill
+from energybill.core.bill import Bill, ItemBill
 from energybill.report.numbers import amount
 
 
@@ -70,8 +70,15 @@ def report_rows(bill: Bill) -> tuple[object, ...]:
             estimated_energy_kwh=0.0 if item.kind == "measured" else (item.energy_kwh or 0.0),
             measured_energy_kwh=float(item.details["measured_energy_kwh"]),
             method=str(item.details["measured_methods"]),
-            runs=len(str(item.details["measured_runs"]).split(", ")),
+            runs=len(_run_ids(item)),
         )
         for item in bill.items
         if "measured_energy_kwh" in item.details
     )
+
+
+def _run_ids(item: ItemBill) -> tuple[str, ...]:
+    """The ids of the runs measured for ``item``, from its provenance's measured sources."""
+    ids = (run for record in item.provenance for source in record.sources if source.kind == "measured"
+           for run in source.run_ids)
+    return tuple(dict.fromkeys(ids))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from energybill.core.bill import Bill, ItemBill, PhaseTotal
+from energybill.core.provenance import Source
 from energybill.core.units import kg_to_tonnes
 from energybill.report.numbers import amount, large
 
@@ -60,14 +61,12 @@ def economics(item: ItemBill) -> list[tuple[str, str]]:
 
 
 def defaults_used(bill: Bill) -> list[str]:
-    """Every default the bill relied on, once each (provenance sources that start with 'default:')."""
-    parts = source_parts(bill)
-    chosen = (part for part in parts if part.startswith("default:") or " from default:" in part)
-    return list(dict.fromkeys(part.split("default:", 1)[1].strip() for part in chosen))
+    """Every default the bill relied on, once each (the provenance sources of kind "default")."""
+    return list(dict.fromkeys(source.name for source in bill_sources(bill) if source.kind == "default"))
 
 
-def source_parts(bill: Bill) -> Iterator[str]:
-    """The "; "-separated parts of every provenance source of the bill, in bill order."""
+def bill_sources(bill: Bill) -> Iterator[Source]:
+    """Every provenance source of the bill, in bill order."""
     for item in bill.items:
         for record in item.provenance:
-            yield from record.source.split("; ")
+            yield from record.sources

@@ -200,11 +200,13 @@ class Costed:
 
 def cost(allocation: Allocation, hardware: Hardware) -> Costed:
     """Device-hours, energy and CO2e of training an allocation: billed by estimate.training itself."""
+    from energybill.core.provenance import Source
     from energybill.estimate.site import SiteContext
     from energybill.estimate.training import estimate_training
     from energybill.project.model import Training
 
-    site = SiteContext("plan", hardware.pue, hardware.carbon_intensity_g_per_kwh, "plan", "plan")
+    given = (Source("formula", "plan"),)
+    site = SiteContext("plan", hardware.pue, hardware.carbon_intensity_g_per_kwh, given, given)
     item = Training(
         name=allocation.method,
         site="plan",
