@@ -38,7 +38,8 @@ def test_json_has_exactly_the_design_shape(noor: dict) -> None:
             "provenance",
         ]
         for record in entry["provenance"]:
-            assert list(record) == ["quantity", "formula", "inputs", "source"]
+            assert list(record) == ["quantity", "formula", "inputs", "source", "sources"]
+            assert record["sources"] and all(list(s)[:2] == ["kind", "name"] for s in record["sources"])
     for phase in noor["phases"].values():
         assert list(phase) == ["energy_kwh", "co2e_kg", "energy_share", "co2e_share"]
     assert list(noor["totals"]) == ["energy_kwh", "co2e_kg"]
