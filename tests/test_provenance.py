@@ -11,10 +11,9 @@ from tests.conftest import EXAMPLES
 from energybill.catalog.values import CatalogValue
 from energybill.core.bill import Bill, ItemBill, Provenance
 from energybill.core.provenance import KINDS, Source, joined
+from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
 from energybill.estimate.engine import estimate
 from energybill.ledger.store import Ledger
-from energybill.measure.backends.base import COUNTER, Device
-from energybill.measure.result import DeviceEnergy, Measurement
 from energybill.project.load import load_project
 from energybill.reconcile.runs import attach_measurements
 from energybill.report import markdown
