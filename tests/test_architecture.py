@@ -83,6 +83,7 @@ PUBLIC = [
     "Pipeline",
     "ProjectError",
     "Provenance",
+    "Source",
     "Totals",
     "__version__",
     "estimate_bill",

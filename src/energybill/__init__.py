@@ -9,7 +9,7 @@
 
 Map of the package: layers that import downward only (``pyproject.toml``'s import-linter contract).
 
-- ``core``      — the Bill and its provenance, units (every conversion), errors, measurement and
+- ``core``      — the Bill and its provenance (typed ``Source`` records), units (every conversion), errors, measurement and
                   calibration records. Imports nothing else of energybill.
 - ``catalog``   — reference data: grid intensities, cloud regions, devices, airports, factors.
 - ``project``   — the typed project model; loading with one-line errors; ranges, overrides and
@@ -45,6 +45,7 @@ __all__ = [
     "Pipeline",
     "ProjectError",
     "Provenance",
+    "Source",
     "Totals",
     "__version__",
     "estimate_bill",
@@ -56,6 +57,7 @@ __all__ = [
 if TYPE_CHECKING:
     from energybill.core.bill import Bill, ItemBill, PhaseTotal, Provenance, Totals
     from energybill.core.errors import EnergybillError, ProjectError
+    from energybill.core.provenance import Source
     from energybill.core.records import Measurement
     from energybill.estimate.engine import estimate as estimate_bill
     from energybill.measure import Meter
@@ -71,6 +73,7 @@ _LAZY = {
     "PhaseTotal": ("energybill.core.bill", "PhaseTotal"),
     "Provenance": ("energybill.core.bill", "Provenance"),
     "Totals": ("energybill.core.bill", "Totals"),
+    "Source": ("energybill.core.provenance", "Source"),
     "EnergybillError": ("energybill.core.errors", "EnergybillError"),
     "ProjectError": ("energybill.core.errors", "ProjectError"),
     "Measurement": ("energybill.core.records", "Measurement"),
