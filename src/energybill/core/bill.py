@@ -7,6 +7,7 @@ inference estimate with no volume): it shows its economics but adds nothing to t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from energybill.core.provenance import Source, joined
@@ -126,11 +127,16 @@ class Bill:
         return cls(project=project, items=tuple(items), phases=phases, totals=total)
 
     def item(self, name: str) -> ItemBill:
-        """The line item called ``name``."""
+        """The line item called ``name`` (the first of that name)."""
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, ItemBill]:
+        """Items by name, built on first use (a look-up per item stays linear in the bill's size)."""
+        index: dict[str, ItemBill] = {}
         for item in self.items:
-            if item.name == name:
-                return item
-        raise KeyError(name)
+            index.setdefault(item.name, item)
+        return index
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of DESIGN.md: project, items, phases, totals."""

@@ -28,10 +28,33 @@ from energybill.project.model import (
 def estimate(project: Project) -> Bill:
     """The bill of a validated project (see ``energybill.load_project``)."""
     sites = site_contexts(project)
-    items: list[ItemBill] = []
+    items = Billed()
     for _, item in project.items():
         items.append(estimate_item(item, sites, items))
     return Bill.from_items(project.project.name, items)
+
+
+class Billed(list[ItemBill]):
+    """The bills of a project's items so far, its training items indexed by name as they come (an
+    inference item looks its training item up by name, not by a scan: billing stays linear)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.training: dict[str, ItemBill] = {}
+        self._largest: tuple[ItemBill | None] | None = None  # cached until the next training item
+
+    def append(self, bill: ItemBill) -> None:
+        super().append(bill)
+        if bill.kind == "training":
+            self.training.setdefault(bill.name, bill)  # the first of a name, as a scan finds it
+            self._largest = None
+
+    def largest(self) -> ItemBill | None:
+        """The most energy-hungry training item so far (the first of equals)."""
+        if self._largest is None:
+            found = max(self.training.values(), key=lambda bill: bill.energy_kwh or 0.0, default=None)
+            self._largest = (found,)
+        return self._largest[0]
 
 
 def estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
@@ -91,6 +114,10 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
 
 def _reference(item: Inference, earlier: list[ItemBill]) -> ItemBill | None:
     """The training item to compare serving with: the named one, else the most energy-hungry."""
+    if isinstance(earlier, Billed):
+        if item.compare_with is not None:
+            return earlier.training[item.compare_with]
+        return earlier.largest()
     training = [bill for bill in earlier if bill.kind == "training"]
     if item.compare_with is not None:
         return next(bill for bill in training if bill.name == item.compare_with)

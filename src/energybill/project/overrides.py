@@ -12,7 +12,9 @@ A scenario, in the project file or on the command line, is a list of key paths a
 
     energybill bill noor.toml --set sites.noor-hpc.pue=1.1 --relocate 41.44
 
-Overrides are applied to a copy of the raw dict, then the whole file is validated again, so an
+Overrides are applied to a copy of the raw dict (a copy of each table an override may change; the
+values are shared, as an override replaces a value and never changes one in place), then the whole
+file is validated again, so an
 overridden value is checked exactly like one written in the file. A path that names a missing site
 or item is an error; an unknown *key* is reported by the normal validation ("unknown key").
 """
@@ -66,11 +68,13 @@ def scenario_overrides(raw: dict[str, Any], name: str, file: str) -> Overrides:
 
 
 def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any]:
-    """A deep copy of ``raw`` with the overrides applied; every bad path is reported at once."""
-    out = copy.deepcopy(raw)
+    """A copy of ``raw`` with the overrides applied (``raw`` is not changed); every bad path is reported
+    at once."""
+    out = tables_copy(raw)
+    names = NameIndex(out)
     problems: list[Problem] = []
     for path, value in overrides.assignments:
-        for problem in assign(out, path, value):
+        for problem in assign(out, path, value, names):
             problems.append(Problem(f"{overrides.origin}{path}", problem))
     if overrides.relocate is not None:
         problems += relocate(out, overrides.relocate)
@@ -84,11 +88,12 @@ def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
     of the file it produces, validated like the file itself."""
     problems: list[Problem] = []
     for name, table in (raw.get("scenarios") or {}).items():
-        trial = copy.deepcopy(raw)
+        trial = tables_copy(raw)
+        names = NameIndex(trial)
         found = [
             Problem(f"scenarios.{name}.set.{path}", p)
             for path, value in (table.get("set") or {}).items()
-            for p in assign(trial, path, value)
+            for p in assign(trial, path, value, names)
         ]
         if table.get("relocate") is not None:
             found += [
@@ -124,14 +129,54 @@ _ALTERNATIVES: dict[str, tuple[str, ...]] = {
 }
 
 
-def assign(raw: dict[str, Any], path: str, value: Any) -> list[str]:
-    """Set ``path`` to ``value`` in ``raw``; return what is wrong with the path (empty if nothing)."""
+def tables_copy(raw: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a project document in which every table an override may change (``[project]``,
+    each site, each item) is a copy of its own; the values in them are shared, not copied."""
+    out = dict(raw)
+    if isinstance(raw.get("project"), dict):
+        out["project"] = dict(raw["project"])
+    sites = raw.get("sites")
+    if isinstance(sites, dict):
+        out["sites"] = {name: dict(t) if isinstance(t, dict) else t for name, t in sites.items()}
+    for kind in KINDS:
+        items = raw.get(kind)
+        if isinstance(items, list):
+            out[kind] = [dict(t) if isinstance(t, dict) else t for t in items]
+    return out
+
+
+class NameIndex:
+    """The item tables of a document by kind and name, built on first use: a path names an item in
+    one look-up, not a scan of its kind (many paths stay linear in the file's size)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self._kinds: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+    def named(self, kind: str, name: str) -> list[dict[str, Any]]:
+        if kind not in self._kinds:
+            index: dict[str, list[dict[str, Any]]] = {}
+            for item in _items(self.raw, kind):
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    index.setdefault(item["name"], []).append(item)
+            self._kinds[kind] = index
+        return self._kinds[kind].get(name, [])
+
+    def renamed(self, kind: str) -> None:
+        self._kinds.pop(kind, None)
+
+
+def assign(raw: dict[str, Any], path: str, value: Any, names: NameIndex | None = None) -> list[str]:
+    """Set ``path`` to ``value`` in ``raw``; return what is wrong with the path (empty if nothing).
+    ``names``: an index of ``raw``'s items, kept between the paths of one set of overrides."""
     try:
-        targets, key = _targets(raw, path)
+        targets, key = _targets(raw, path, names or NameIndex(raw))
     except LookupError as exc:
         return [str(exc.args[0])]
     for table in targets:
         _set(table, key, copy.deepcopy(value))
+    if key == "name" and names is not None:
+        names.renamed(path.partition(".")[0].partition("[")[0])
     return []
 
 
@@ -141,7 +186,7 @@ def _set(table: dict[str, Any], key: str, value: Any) -> None:
     table[key] = value
 
 
-def _targets(raw: dict[str, Any], path: str) -> tuple[list[dict[str, Any]], str]:
+def _targets(raw: dict[str, Any], path: str, names: NameIndex) -> tuple[list[dict[str, Any]], str]:
     """The tables a path addresses and the key to set in them."""
     indexed = _INDEXED.match(path)
     if indexed:
@@ -168,7 +213,7 @@ def _targets(raw: dict[str, Any], path: str) -> tuple[list[dict[str, Any]], str]
     items = _items(raw, head)
     if name == "*":
         return list(items), key
-    chosen = [item for item in items if isinstance(item, dict) and item.get("name") == name]
+    chosen = names.named(head, name)
     if not chosen:
         names = [str(item.get("name")) for item in items if isinstance(item, dict)]
         hint = did_you_mean(name, names) if names else f"the file has no [[{head}]] item"

@@ -1,7 +1,13 @@
 """The talk's best practices as numbers for one project: what each would save, largest first.
 
 Each recommendation is a what-if scenario (``estimate.scenarios``) billed and subtracted from the
-project's bill, so its saving uses the same formulas as the bill. Savings are each measured
+project's bill, so its saving uses the same formulas as the bill. A practice that changes only
+sites (their PUE, their grid) is not re-validated and re-billed: the bill's items are kept, an
+item at a changed site gets the new intensity (``kg = kWh × g/kWh / 1000``), and only the items
+whose energy scales with a changed PUE are billed again, by the same estimate functions (not
+compute, training and inference, and storage and transfer whose factor does not include the PUE;
+travel, embodied and CO2e given directly have no site). The result is the re-bill's, exactly
+(``rebill=True`` takes the re-bill path, for tests). Savings are each measured
 against the current bill; they are alternatives, not additive. Source of the practices: the talk's
 "Best practices and recommendations" slides (data centre choice, local carbon intensity,
 compute-optimal trade-off, efficient inference, minimizing exogenous impacts).
@@ -13,9 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.core.bill import Bill
+from energybill.core.units import co2e_kg
+from energybill.estimate.engine import Billed, estimate_item
 from energybill.estimate.site import TALK, SiteContext
-from energybill.project.model import Project
-from energybill.project.overrides import Overrides, compute_sites
+from energybill.project.model import AnyItem, Compute, Inference, Project, Site, Storage, Training, Transfer
+from energybill.project.overrides import Overrides, apply, compute_sites
+from energybill.project.ranges import split_ranges
 from energybill.whatif.billing import Billing
 
 # The clean grid of the relocation advice: France, the talk's own example ("running all
@@ -53,6 +62,7 @@ class _Case:
     raw: dict[str, Any]
     project: Project
     sites: dict[str, SiteContext]
+    rebill: bool = False
 
     def other(self, overrides: Overrides) -> Bill:
         """The bill with one practice applied on top of the variant."""
@@ -60,12 +70,13 @@ class _Case:
 
 
 def recommendations(
-    billing: Billing, bill: Bill, layers: tuple[Overrides, ...] = ()
+    billing: Billing, bill: Bill, layers: tuple[Overrides, ...] = (), rebill: bool = False
 ) -> list[Recommendation]:
     """Every practice that applies to the variant ``layers`` of the project whose bill is ``bill``,
-    largest CO2e saving first (per project, then per day)."""
+    largest CO2e saving first (per project, then per day). ``rebill``: bill every practice as a
+    variant of its own, even one that changes only sites (the slower path, for tests)."""
     chosen = billing.variant(*layers)
-    case = _Case(billing, layers, bill, chosen.raw, chosen.project, billing.sites(*layers))
+    case = _Case(billing, layers, bill, chosen.raw, chosen.project, billing.sites(*layers), rebill)
     found: list[Recommendation | None] = [
         _clean_grid(case),
         _cleanest_site(case),
@@ -79,7 +90,66 @@ def recommendations(
 
 
 def _saving(case: _Case, overrides: Overrides) -> tuple[float, float]:
-    return _difference(case.bill, case.other(overrides))
+    totals = None if case.rebill else _site_totals(case, overrides)
+    if totals is None:
+        return _difference(case.bill, case.other(overrides))
+    return case.bill.totals.energy_kwh - totals[0], case.bill.totals.co2e_kg - totals[1]
+
+
+def _site_totals(case: _Case, overrides: Overrides) -> tuple[float, float] | None:
+    """The totals (kWh, kg) of the variant's bill with ``overrides`` that change only sites, from the
+    bill's items; None for other overrides (or sites the overrides make invalid: the re-bill says
+    why)."""
+    after = _sites_after(case, overrides)
+    if after is None:
+        return None
+    before = case.billing.bill(*case.layers)  # the estimate: what case.other() would re-bill
+    earlier = Billed()  # for an inference item's training item (details only, not its totals)
+    for line in before.items:
+        if line.kind == "training":
+            earlier.append(line)
+    energy = co2e = 0.0
+    for line, (_, item) in zip(before.items, case.project.items(), strict=True):
+        if not line.billed:
+            continue
+        kwh, kg = line.energy_kwh or 0.0, line.co2e_kg or 0.0
+        if item.site is not None and line.site is not None:
+            old, new = case.sites[item.site], after[item.site]
+            if new.pue != old.pue and _scales_with_pue(item):
+                again = estimate_item(item, after, earlier)
+                kwh, kg = again.energy_kwh or 0.0, again.co2e_kg or 0.0
+            elif new.carbon_intensity_g_per_kwh != old.carbon_intensity_g_per_kwh:
+                kg = co2e_kg(kwh, new.carbon_intensity_g_per_kwh)  # as SiteContext.carbon
+        energy += kwh
+        co2e += kg
+    return energy, co2e
+
+
+def _scales_with_pue(item: AnyItem) -> bool:
+    """Whether an item's energy is multiplied by its site's PUE (estimate/*.py): device time,
+    training and serving; storage and transfer unless their factor includes it. Not ``other``
+    (energy at the plug)."""
+    if isinstance(item, Storage | Transfer):
+        return not item.pue_included
+    return isinstance(item, Compute | Training | Inference)
+
+
+def _sites_after(case: _Case, overrides: Overrides) -> dict[str, SiteContext] | None:
+    """Every site of the variant as the bill would see it with ``overrides``, when they change only
+    sites (``sites.*`` paths, ``relocate``); the sites are validated like the file's."""
+    if not all(path.startswith("sites.") for path, _ in overrides.assignments):
+        return None
+    try:
+        applied = apply(case.raw, overrides, case.billing.file)
+        points, _, problems = split_ranges({"sites": applied.get("sites") or {}})
+        if problems:
+            return None
+        return {
+            name: SiteContext.from_site(name, Site.model_validate(table))
+            for name, table in points["sites"].items()
+        }
+    except Exception:  # a bad value or region: the re-bill reports it as the file's own would be
+        return None
 
 
 def _difference(bill: Bill, other: Bill) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.core.bill import Bill, ItemBill
-from energybill.estimate.engine import estimate_item
+from energybill.estimate.engine import Billed, estimate_item
 from energybill.estimate.site import site_contexts
 from energybill.project.model import Project
 from energybill.project.ranges import Distribution, split_ranges
@@ -86,7 +86,7 @@ def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list
             if f"sites.{name}.{k}" in draws
         }
         sites[name] = dataclasses.replace(context, **updates)
-    items: list[ItemBill] = []
+    items = Billed()
     for (path, item), point_item in zip(project.items(), point.items, strict=True):
         prefix = f"{path}."
         updates = {key[len(prefix) :]: value for key, value in draws.items() if key.startswith(prefix)}

@@ -1,0 +1,76 @@
+"""What keeps large projects linear without changing a number: site-only practices worked out from the
+bill's items (equal to re-billing them), the ledger's batched queries, the long terminal table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from energybill.pipeline import Pipeline
+from energybill.project.load import load_raw
+from energybill.whatif.recommend import recommendations
+from whatif_helpers import NOOR, ROOT
+
+# (name, PUE, g/kWh): one site at the plug, one region with the provider's PUE, the rest by hand
+SITES = (
+    ("office", 1.0, 420), ("north", 1.2, 30), ("hpc", 1.35, 60), ("campus", 1.5, 600), ("colo", 1.6, 1200)
+)
+
+
+def multi_site_project(items: int) -> str:
+    """Every kind on every site: storage and transfer with and without the PUE in their factor."""
+    out = ['[project]\nname = "multi"\n']
+    for name, pue, intensity in SITES:
+        out.append(f"[sites.{name}]\npue = {pue}\ncarbon_intensity_g_per_kwh = {intensity}\n")
+    out.append('[sites.cloud]\nregion = "gcp:europe-west1"\n')  # the catalog's intensity and PUE
+    names = [s[0] for s in SITES] + ["cloud"]
+    for i in range(items):
+        site = names[i % len(names)]
+        match i % 7:
+            case 0:
+                out.append(f'[[compute]]\nname = "c{i}"\nphase = "R&D"\nsite = "{site}"\n'
+                           f"devices = {1 + i % 8}\nhours = {10 + i}\n"
+                           "watts_per_device = { low = 300, high = 400 }\n")
+            case 1:
+                out.append(f'[[training]]\nname = "t{i}"\nsite = "{site}"\nparameters = {1 + i % 7}e9\n'
+                           "tokens = 1e11\ntflops_per_device = 100\nwatts_per_device = 400\n"
+                           "host_watts_per_device = 70\n")
+            case 2:
+                out.append(f'[[inference]]\nname = "i{i}"\nsite = "{site}"\nseconds_per_token = 0.05\n'
+                           f"watts_per_device = 400\ntokens_per_day = 1e8\ndays = {1 + i % 9}\n")
+            case 3:
+                out.append(f'[[storage]]\nname = "s{i}"\nsite = "{site}"\nterabytes = {1 + i}\nmonths = 3\n'
+                           f"watts_per_tb = 11.3\npue_included = {'true' if i % 2 else 'false'}\n")
+            case 4:
+                out.append(f'[[transfer]]\nname = "x{i}"\nsite = "{site}"\nterabytes = {1 + i}\n'
+                           f"kwh_per_tb = 6.38\npue_included = {'true' if i % 3 else 'false'}\n")
+            case 5:
+                out.append(f'[[travel]]\nname = "f{i}"\ndistance_km = 1000\ntrips = 3\n'
+                           "kg_co2e_per_passenger_km = 0.05\n")
+            case _:
+                out.append(f'[[other]]\nname = "o{i}"\nsite = "{site}"\nenergy_kwh = {100 + i}\n')
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("which", ["noor", "noor-catalog", "generated"])
+def test_site_practices_from_the_items_equal_the_rebill(which: str, tmp_path: Path) -> None:
+    if which == "generated":
+        file = tmp_path / "multi.toml"
+        file.write_text(multi_site_project(70), encoding="utf-8")
+    else:
+        file = ROOT / "examples" / f"{which}.toml"
+    pipe = Pipeline(load_raw(file), file, tmp_path / "no.ledger.db")
+    fast = recommendations(pipe, pipe.measured_bill())
+    slow = recommendations(Pipeline(load_raw(file), file, tmp_path / "no.ledger.db"), pipe.measured_bill(),
+                           rebill=True)
+    assert {r.practice for r in fast} >= {"cleaner grid", "cleaner site", "lower PUE"}
+    assert fast == slow  # every number, exactly: the same estimate functions on the same inputs
+
+
+def test_site_practices_of_a_variant_equal_the_rebill(tmp_path: Path) -> None:
+    pipe = Pipeline.open(NOOR, tmp_path / "no.ledger.db")
+    layer = pipe.scenario("pue-1.8")
+    fast = recommendations(pipe, pipe.measured_bill(layer), (layer,))
+    slow = recommendations(pipe, pipe.measured_bill(layer), (layer,), rebill=True)
+    assert fast == slow
