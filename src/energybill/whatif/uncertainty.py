@@ -9,6 +9,7 @@ formula, no Python loop per sample. A site's range is drawn once and shared by a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,70 +66,125 @@ def has_ranges(raw: dict[str, Any]) -> bool:
 
 
 def sample(chosen: Variant, point: Bill, samples: int, seed: int | None = None) -> Intervals:
-    """The Monte Carlo intervals of a validated variant whose deterministic bill is ``point``."""
+    """The Monte Carlo intervals of a validated variant whose deterministic bill is ``point``.
+
+    Items are evaluated one after the other and summarised as they come (their sampled arrays are
+    dropped once their percentiles are taken), so memory grows with the ranges, not the items."""
     import numpy as np
 
     _, dists, _ = split_ranges(chosen.raw)
-    project = chosen.project
     rng = np.random.default_rng(seed)
     draws = {d.path: draw(d, rng, samples) for d in dists}
+    summary = _Summary(samples)
     with np.errstate(divide="ignore"):
-        sampled = _sampled_items(project, point, draws)
-    return _summarise(point, sampled, samples, seed, tuple(dists))
+        for base, item in zip(point.items, _sampled_items(chosen.project, point, draws), strict=True):
+            summary.add(base, item)
+    return summary.intervals(seed, tuple(dists))
 
 
-def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> list[ItemBill]:
+def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> Iterator[ItemBill]:
+    """Each item's bill on the sampled inputs, in billing order; an item with no range of its own
+    or of its site is the point bill's (the same function on the same inputs)."""
     sites = site_contexts(project)
+    drawn_sites: set[str] = set()
     for name, context in sites.items():
         updates = {
             k: draws[f"sites.{name}.{k}"]
             for k in ("pue", "carbon_intensity_g_per_kwh")
             if f"sites.{name}.{k}" in draws
         }
+        if updates:
+            drawn_sites.add(name)
         sites[name] = dataclasses.replace(context, **updates)
-    items = Billed()
+    by_item: dict[str, dict[str, Any]] = {}  # "compute[3]" → {key: samples}
+    for key, value in draws.items():
+        if not key.startswith("sites."):
+            path, _, field = key.partition(".")
+            by_item.setdefault(path, {})[field] = value
+    earlier = Billed()  # the training items, for the inference items that compare with them
     for (path, item), point_item in zip(project.items(), point.items, strict=True):
-        prefix = f"{path}."
-        updates = {key[len(prefix) :]: value for key, value in draws.items() if key.startswith(prefix)}
-        if item.kind == "inference" and "compare_with" in point_item.details:
-            # the point bill chose the training item; a max() over arrays could not
-            updates["compare_with"] = point_item.details["compare_with"]
-        # as the point bill does: a calibration record's measurements replace the sampled assumptions
-        items.append(estimate_item(item.model_copy(update=updates), sites, items))
-    return items
+        updates = dict(by_item.get(path, {}))
+        if not updates and item.site not in drawn_sites and item.kind != "inference":
+            bill = point_item
+        else:
+            if item.kind == "inference" and "compare_with" in point_item.details:
+                # the point bill chose the training item; a max() over arrays could not
+                updates["compare_with"] = point_item.details["compare_with"]
+            # as the point bill does: a calibration record's measurements replace the sampled assumptions
+            bill = estimate_item(item.model_copy(update=updates), sites, earlier)
+        if bill.kind == "training":
+            earlier.append(bill)
+        yield bill
 
 
-def _summarise(
-    point: Bill, sampled: list[ItemBill], n: int, seed: int | None, dists: tuple[Distribution, ...]
-) -> Intervals:
-    import numpy as np
+ROWS_PER_BATCH = 256  # varying rows whose percentiles are taken together (256 × N floats at a time)
 
-    rows: list[tuple[str, str, str, Any]] = []  # (group, name, quantity, samples)
-    phase_sums: dict[str, dict[str, Any]] = {}
-    for base, item in zip(point.items, sampled, strict=True):
+
+class _Summary:
+    """p5/p50/p95 of items, phases and totals, filled item by item. A row that does not vary (a
+    number, not an array of samples) is its own p5, p50 and p95, exactly; the rows that vary are
+    kept until ``ROWS_PER_BATCH`` of them are taken at once. Phase sums add each item's samples in
+    item order, as one array per phase and quantity."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.out: dict[str, dict[str, Any]] = {"items": {}, "phases": {}, "totals": {}}
+        self.phase_sums: dict[str, dict[str, Any]] = {}
+        self._pending: list[tuple[dict[str, float], Any]] = []
+
+    def add(self, base: ItemBill, item: ItemBill) -> None:
+        import numpy as np
+
+        cells = self.out["items"].setdefault(item.name, {})
         for quantity in ("energy_kwh", "co2e_kg"):
             value = getattr(item, quantity)
             if value is None:
                 continue
-            arr = np.broadcast_to(np.asarray(value, dtype=float), (n,))
-            rows.append(("items", item.name, quantity, arr))
-            sums = phase_sums.setdefault(base.phase, {})
-            sums[quantity] = sums.get(quantity, 0.0) + arr
+            cells[quantity] = self._cell(value)
+            sums = self.phase_sums.setdefault(base.phase, {})
+            total = sums.get(quantity, 0.0)
+            if isinstance(total, np.ndarray):
+                total += value  # in place: the sum is this phase's own array
+            else:
+                total = total + value  # a number until the first array of samples
+            sums[quantity] = total
         for key, value in item.details.items():
-            if isinstance(value, np.ndarray) and value.shape == (n,):
-                rows.append(("items", item.name, f"details.{key}", value))
-    for phase, sums in phase_sums.items():
-        rows += [("phases", phase, q, v) for q, v in sums.items()]
-    for quantity in ("energy_kwh", "co2e_kg"):
-        parts = [s[quantity] for s in phase_sums.values() if quantity in s]
-        rows.append(("totals", "", quantity, sum(parts) if parts else np.zeros(n)))
-    matrix = np.stack([np.broadcast_to(r[3], (n,)) for r in rows])
-    table = np.percentile(matrix, PERCENTILES, axis=1).T  # one call for every row
-    out: dict[str, dict[str, Any]] = {"items": {}, "phases": {}, "totals": {}}
-    for (group, name, quantity, _), (p5, p50, p95) in zip(rows, table, strict=True):
-        cell = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
-        if group == "totals":
-            out["totals"][quantity] = cell
-        else:
-            out[group].setdefault(name, {})[quantity] = cell
-    return Intervals(n, seed, dists, out["items"], out["phases"], out["totals"])
+            if isinstance(value, np.ndarray) and value.shape == (self.n,):
+                cells[f"details.{key}"] = self._cell(value)
+        if not cells:
+            del self.out["items"][item.name]
+
+    def intervals(self, seed: int | None, dists: tuple[Distribution, ...]) -> Intervals:
+        import numpy as np
+
+        for phase, sums in self.phase_sums.items():
+            self.out["phases"][phase] = {q: self._cell(v) for q, v in sums.items()}
+        for quantity in ("energy_kwh", "co2e_kg"):
+            parts = [s[quantity] for s in self.phase_sums.values() if quantity in s]
+            self.out["totals"][quantity] = self._cell(sum(parts) if parts else np.zeros(self.n))
+        self._flush()
+        out = self.out
+        return Intervals(self.n, seed, dists, out["items"], out["phases"], out["totals"])
+
+    def _cell(self, value: Any) -> dict[str, float]:
+        import numpy as np
+
+        if not isinstance(value, np.ndarray) or value.ndim == 0:
+            number = float(value)
+            return {"p5": number, "p50": number, "p95": number}
+        cell: dict[str, float] = {}  # filled by _flush, in place (the order of keys is kept)
+        self._pending.append((cell, np.broadcast_to(np.asarray(value, dtype=float), (self.n,))))
+        if len(self._pending) >= ROWS_PER_BATCH:
+            self._flush()
+        return cell
+
+    def _flush(self) -> None:
+        import numpy as np
+
+        if not self._pending:
+            return
+        matrix = np.stack([row for _, row in self._pending])
+        table = np.percentile(matrix, PERCENTILES, axis=1).T  # one call for every row of the batch
+        for (cell, _), (p5, p50, p95) in zip(self._pending, table, strict=True):
+            cell.update(p5=float(p5), p50=float(p50), p95=float(p95))
+        self._pending = []
