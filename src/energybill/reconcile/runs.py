@@ -46,11 +46,30 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     runs = store.runs(project=project.project.name)
     _check_ids(store, listed, str(project_file))
     sites = site_contexts(project)
-    items = [_attach(bill_item, item, runs, store, sites)
+    by_item: dict[str | None, list[Any]] = {}  # the project's runs grouped by item once, in order
+    for run in runs:
+        by_item.setdefault(run.item, []).append(run)
+    methods = _Methods(store, runs)
+    items = [_attach(bill_item, item, by_item.get(item.name, []), store, sites, methods)
              for bill_item, (_, item) in zip(bill.items, project.items(), strict=True)]
     names = {item.name for _, item in project.items()}
-    items += _measurement_only(runs, names, sites, store)
+    items += _measurement_only(runs, names, sites, store, methods)
     return Bill.from_items(bill.project, items)
+
+
+class _Methods:
+    """The measuring methods of runs, read for the project's runs in one query (not one per run)."""
+
+    def __init__(self, store: Any, runs: list[Any]) -> None:
+        self.store = store
+        measured = [r.id for r in runs if r.energy_j is not None]
+        self.by_run: dict[str, set[str]] = store.methods_by_run(measured)
+
+    def of(self, runs: list[Any]) -> str:
+        missing = [r.id for r in runs if r.id not in self.by_run]
+        if missing:  # runs listed by id from another project
+            self.by_run.update(self.store.methods_by_run(missing))
+        return ", ".join(sorted({m for r in runs for m in self.by_run[r.id]})) or "none"
 
 
 def _check_ids(store: Any, listed: list[tuple[str, Any]], file: str) -> None:
@@ -66,13 +85,14 @@ def _check_ids(store: Any, listed: list[tuple[str, Any]], file: str) -> None:
 
 
 def _attach(bill_item: ItemBill, item: Any, runs: list[Any], store: Any,
-            sites: dict[str, SiteContext]) -> ItemBill:
+            sites: dict[str, SiteContext], known: _Methods) -> ItemBill:
+    """``runs``: the project's runs of this item."""
     listed = [r for r in store.runs(ids=item.runs) if r.item != item.name] if item.runs else []
-    mine = [r for r in [*(r for r in runs if r.item == item.name), *listed] if r.energy_j is not None]
+    mine = [r for r in [*runs, *listed] if r.energy_j is not None]
     if not mine:
         return bill_item
     site = sites.get(item.site) if item.site else None
-    methods = _methods(mine, store)
+    methods = known.of(mine)
     energy_kwh, records = _measured_energy(mine, site, store, methods)
     details: dict[str, float | str] = dict(bill_item.details)
     details["measured_energy_kwh"] = energy_kwh
@@ -103,27 +123,24 @@ def _measured_energy(runs: list[Any], site: SiteContext | None, store: Any,
     return energy_kwh, [Provenance("details.measured_energy_kwh", FORMULA, inputs, sources)]
 
 
-def _methods(runs: list[Any], store: Any) -> str:
-    return ", ".join(sorted({d["method"] for r in runs for d in store.devices(r.id)})) or "none"
-
-
 def _measurement_only(runs: list[Any], names: set[str], sites: dict[str, SiteContext],
-                      store: Any) -> list[ItemBill]:
+                      store: Any, methods: _Methods) -> list[ItemBill]:
     """Items that exist only as measurements: runs of the project whose item is not in the file."""
     groups: dict[str, list[Any]] = {}
     for run in runs:
         name = run.item or run.name
         if name not in names and run.energy_j is not None:
             groups.setdefault(name, []).append(run)
-    return [_measured_item(name, group, sites, store) for name, group in groups.items()]
+    return [_measured_item(name, group, sites, store, methods) for name, group in groups.items()]
 
 
-def _measured_item(name: str, runs: list[Any], sites: dict[str, SiteContext], store: Any) -> ItemBill:
+def _measured_item(name: str, runs: list[Any], sites: dict[str, SiteContext], store: Any,
+                   known: _Methods) -> ItemBill:
     site_name = next((r.site for r in runs if r.site), None)
     if site_name is None and len(sites) == 1:
         site_name = next(iter(sites))
     site = sites.get(site_name) if site_name else None
-    methods = _methods(runs, store)  # one query per run, not one per use
+    methods = known.of(runs)
     energy_kwh, records = _measured_energy(runs, site, store, methods)
     details: dict[str, float | str] = {"measured_energy_kwh": energy_kwh,
                                        "measured_runs": ", ".join(r.id for r in runs),
