@@ -74,3 +74,28 @@ def test_site_practices_of_a_variant_equal_the_rebill(tmp_path: Path) -> None:
     fast = recommendations(pipe, pipe.measured_bill(layer), (layer,))
     slow = recommendations(pipe, pipe.measured_bill(layer), (layer,), rebill=True)
     assert fast == slow
+
+
+def test_methods_of_a_project_in_one_query_equal_those_run_by_run(tmp_path: Path) -> None:
+    import sqlite3
+
+    from energybill.ledger.store import Ledger
+
+    ledger = Ledger(tmp_path / "runs.ledger.db")
+    with ledger.connect(write=True):  # the schema
+        pass
+    runs = [(f"r{i}", "a" if i % 3 else "b") for i in range(7)]
+    with sqlite3.connect(ledger.path) as conn:
+        conn.executemany(
+            "INSERT INTO runs (id, name, project, host, pid, status, interval_s, started_unix, energy_j) "
+            "VALUES (?, ?, ?, 'h', 1, 'completed', 1, ?, 1.0)",
+            [(run_id, run_id, project, i) for i, (run_id, project) in enumerate(runs)],
+        )
+        devices = [(run_id, f"gpu:{k}", "gpu", method, "A100", "NVML")
+                   for i, (run_id, _) in enumerate(runs) if i != 4
+                   for k, method in enumerate(("counter", "power") if i % 2 else ("counter",))]
+        conn.executemany("INSERT INTO run_devices VALUES (?, ?, ?, ?, ?, ?, 0)", devices)
+    of_a = ledger.methods_of_project("a")
+    ids_a = [run_id for run_id, project in runs if project == "a"]
+    assert of_a == {k: v for k, v in ledger.methods_by_run(ids_a).items() if v}  # r4 has no device
+    assert of_a["r1"] == {"counter", "power"} and of_a["r2"] == {"counter"} and "r4" not in of_a

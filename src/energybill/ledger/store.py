@@ -228,7 +228,7 @@ class Ledger:
         with self.connect() as conn:
             rows = conn.execute(f"SELECT * FROM runs{where} ORDER BY started_unix, id{page}",
                                 [*args, *((limit, offset) if limit is not None else ())]).fetchall()
-        return [RunRow(**{f.name: r[f.name] for f in fields(RunRow)}) for r in rows]
+        return [RunRow(*(r[name] for name in _RUN_FIELDS)) for r in rows]
 
     def count(self, project: str | None = None, item: str | None = None) -> int:
         """How many runs (of one project item) the ledger holds."""
@@ -275,6 +275,18 @@ class Ledger:
                     out[run_id].add(method)
         return out
 
+    def methods_of_project(self, project: str) -> dict[str, set[str]]:
+        """``methods_by_run`` of every run of a project, in one query: ``{run_id: {"counter", ...}}``
+        (runs with no device are not keys)."""
+        out: dict[str, set[str]] = {}
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT d.run_id, d.method FROM run_devices d JOIN runs r ON r.id = d.run_id "
+                "WHERE r.project = ?", (project,))
+            for run_id, method in rows:
+                out.setdefault(run_id, set()).add(method)
+        return out
+
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         with self.connect() as conn:
             rows = conn.execute("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
@@ -285,6 +297,7 @@ class Ledger:
             return int(conn.execute("SELECT COUNT(*) FROM samples WHERE run_id = ?", (run_id,)).fetchone()[0])
 
 
+_RUN_FIELDS = tuple(f.name for f in fields(RunRow))  # RunRow's fields in order, found once
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 

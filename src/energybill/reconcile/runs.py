@@ -49,7 +49,7 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     by_item: dict[str | None, list[Any]] = {}  # the project's runs grouped by item once, in order
     for run in runs:
         by_item.setdefault(run.item, []).append(run)
-    methods = _Methods(store, runs)
+    methods = _Methods(store, project.project.name)
     items = [_attach(bill_item, item, by_item.get(item.name, []), store, sites, methods)
              for bill_item, (_, item) in zip(bill.items, project.items(), strict=True)]
     names = {item.name for _, item in project.items()}
@@ -58,16 +58,15 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
 
 
 class _Methods:
-    """The measuring methods of runs, read for the project's runs in one query (not one per run)."""
+    """The measuring methods of runs, read for the whole project in one query (not one per run)."""
 
-    def __init__(self, store: Any, runs: list[Any]) -> None:
+    def __init__(self, store: Any, project: str) -> None:
         self.store = store
-        measured = [r.id for r in runs if r.energy_j is not None]
-        self.by_run: dict[str, set[str]] = store.methods_by_run(measured)
+        self.by_run: dict[str, set[str]] = store.methods_of_project(project)
 
     def of(self, runs: list[Any]) -> str:
         missing = [r.id for r in runs if r.id not in self.by_run]
-        if missing:  # runs listed by id from another project
+        if missing:  # runs listed by id from another project, or with no device
             self.by_run.update(self.store.methods_by_run(missing))
         return ", ".join(sorted({m for r in runs for m in self.by_run[r.id]})) or "none"
 
