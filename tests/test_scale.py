@@ -99,3 +99,23 @@ def test_methods_of_a_project_in_one_query_equal_those_run_by_run(tmp_path: Path
     ids_a = [run_id for run_id, project in runs if project == "a"]
     assert of_a == {k: v for k, v in ledger.methods_by_run(ids_a).items() if v}  # r4 has no device
     assert of_a["r1"] == {"counter", "power"} and of_a["r2"] == {"counter"} and "r4" not in of_a
+
+
+def test_a_scenario_is_checked_on_the_tables_it_changes_with_the_files_paths(tmp_path: Path) -> None:
+    from energybill.core.errors import ProjectError
+    from energybill.project.load import load_project
+
+    wrong_range = ', "storage.s10.watts_per_tb" = { low = 2, high = 1 }'
+    text = multi_site_project(20) + (
+        f'\n[scenarios.bad]\nset = {{ "compute.c14.hours" = -1{wrong_range}, "sites.north.pue" = 0.5 }}\n'
+    )
+    file = tmp_path / "bad.toml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(ProjectError) as caught:
+        load_project(file)
+    assert [p.path for p in caught.value.problems] == ["scenarios.bad: storage[1].watts_per_tb"]
+    file.write_text(text.replace(wrong_range, ""), encoding="utf-8")
+    with pytest.raises(ProjectError) as caught:
+        load_project(file)
+    assert [p.path for p in caught.value.problems] == ["scenarios.bad: sites.north.pue",
+                                                       "scenarios.bad: compute[2].hours"]

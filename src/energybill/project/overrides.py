@@ -85,7 +85,10 @@ def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any
 
 def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
     """Problems of every ``[scenarios.*]`` table: paths naming a missing site or item, then the values
-    of the file it produces, validated like the file itself."""
+    of the file it produces, validated like the file itself.
+
+    ``raw`` is a document that validates (``parse_project`` checks the scenarios of a valid file):
+    only the tables a scenario changes are validated again, with the key paths of the whole file."""
     problems: list[Problem] = []
     for name, table in (raw.get("scenarios") or {}).items():
         trial = tables_copy(raw)
@@ -100,21 +103,69 @@ def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
                 Problem(f"scenarios.{name}.relocate", p.message) for p in relocate(trial, table["relocate"])
             ]
         if not found:
-            found = [Problem(f"scenarios.{name}: {p.path}", p.message) for p in _validate(trial)]
+            found = [Problem(f"scenarios.{name}: {p.path}", p.message) for p in _validate(trial, raw)]
         problems += found
     return problems
 
 
-def _validate(raw: dict[str, Any]) -> list[Problem]:
-    """Problems of a scenario's result, as the file's own would be reported (no recursion into scenarios)."""
-    points, _, problems = split_ranges({k: v for k, v in raw.items() if k != "scenarios"})
+def _validate(raw: dict[str, Any], base: dict[str, Any]) -> list[Problem]:
+    """Problems of a scenario's result, as the file's own would be reported (no recursion into
+    scenarios). The tables equal to ``base``'s (a valid document) are valid: only ``[project]`` and
+    the sites and items that differ are validated (the model checks no table against another), and
+    their problems keep the item indexes of the whole file."""
+    doc, indexes = _changed_tables(raw, base)
+    if doc is None:
+        doc, indexes = {k: v for k, v in raw.items() if k != "scenarios"}, {}
+    points, _, problems = split_ranges(doc)
     if problems:
-        return problems
+        return [Problem(_file_path(p.path, indexes), p.message) for p in problems]
     try:
         Project.model_validate(points)
     except ValidationError as exc:
-        return [problem_of(error) for error in exc.errors()]
+        errors = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            if len(loc) > 1 and loc[0] in indexes and isinstance(loc[1], int):
+                error = {**error, "loc": (loc[0], indexes[str(loc[0])][loc[1]], *loc[2:])}
+            errors.append(problem_of(error))
+        return errors
     return []
+
+
+def _changed_tables(
+    raw: dict[str, Any], base: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, list[int]]]:
+    """``[project]`` and the sites and items of ``raw`` that differ from ``base``'s, as a document,
+    and for each kind the index in the file of each item kept; None when the two documents are not
+    the same tables with other values (then the whole document is validated)."""
+    if set(raw) != set(base):
+        return None, {}
+    doc: dict[str, Any] = {key: value for key, value in raw.items() if key in ("project",)}
+    sites, base_sites = raw.get("sites"), base.get("sites")
+    if sites is not None:
+        if not isinstance(sites, dict) or not isinstance(base_sites, dict) or set(sites) != set(base_sites):
+            return None, {}
+        doc["sites"] = {name: table for name, table in sites.items() if table != base_sites[name]}
+    indexes: dict[str, list[int]] = {}
+    for kind in KINDS:
+        items, base_items = raw.get(kind), base.get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not isinstance(base_items, list) or len(items) != len(base_items):
+            return None, {}
+        kept = [i for i, (item, old) in enumerate(zip(items, base_items, strict=True)) if item != old]
+        doc[kind] = [items[i] for i in kept]
+        indexes[kind] = kept
+    return doc, indexes
+
+
+def _file_path(path: str, indexes: dict[str, list[int]]) -> str:
+    """``compute[0].watts_per_device`` of the changed tables as the file's ``compute[17]...``."""
+    kind, bracket, rest = path.partition("[")
+    if not bracket or kind not in indexes:
+        return path
+    index, _, tail = rest.partition("]")
+    return f"{kind}[{indexes[kind][int(index)]}]{tail}"
 
 
 # Keys that are alternatives to each other in the project model: setting one drops the others, so
