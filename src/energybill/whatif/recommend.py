@@ -1,16 +1,21 @@
 """The talk's best practices as numbers for one project: what each would save, largest first.
 
-Each recommendation is a what-if scenario (``estimate.scenarios``) billed and subtracted from the
-project's bill, so its saving uses the same formulas as the bill. A practice that changes only
-sites (their PUE, their grid) is not re-validated and re-billed: the bill's items are kept, an
-item at a changed site gets the new intensity (``kg = kWh × g/kWh / 1000``), and only the items
-whose energy scales with a changed PUE are billed again, by the same estimate functions (not
-compute, training and inference, and storage and transfer whose factor does not include the PUE;
-travel, embodied and CO2e given directly have no site). The result is the re-bill's, exactly
-(``rebill=True`` takes the re-bill path, for tests). Savings are each measured
-against the current bill; they are alternatives, not additive. Source of the practices: the talk's
-"Best practices and recommendations" slides (data centre choice, local carbon intensity,
-compute-optimal trade-off, efficient inference, minimizing exogenous impacts).
+Each recommendation is a what-if scenario (``estimate.scenarios``) subtracted from the project's
+bill, with the same formulas as the bill, without validating and billing the whole file again:
+
+- a practice that changes only sites (PUE, grid): the bill's items are kept; an item at a changed
+  site gets the new intensity (``kg = kWh × g/kWh / 1000``), and the items whose energy scales
+  with a changed PUE are billed again by the same estimate functions (compute, training,
+  inference; storage and transfer unless their factor includes the PUE; not ``other``, energy at
+  the plug); travel, embodied and CO2e given directly have no site and do not change;
+- a practice that changes items (batch size, trips): only those items are billed again, from the
+  validated items with the new values (valid by construction).
+
+The result is the re-bill's, exactly (``rebill=True`` takes the re-bill path, for tests).
+Savings are each measured against the current bill; they are alternatives, not additive. Source
+of the practices: the talk's "Best practices and recommendations" slides (data centre choice,
+local carbon intensity, compute-optimal trade-off, efficient inference, minimizing exogenous
+impacts).
 """
 
 from __future__ import annotations
@@ -123,6 +128,21 @@ def _site_totals(case: _Case, overrides: Overrides) -> tuple[float, float] | Non
         energy += kwh
         co2e += kg
     return energy, co2e
+
+
+def _reestimated(case: _Case, changes: dict[str, dict[str, Any]]) -> Bill:
+    """The variant's bill with the items named in ``changes`` given new values (that are valid: not
+    validated again) and billed again by the same estimate functions; every other item is kept."""
+    before = case.billing.bill(*case.layers)
+    earlier = Billed()
+    items = []
+    for line, (_, item) in zip(before.items, case.project.items(), strict=True):
+        if item.name in changes:
+            line = estimate_item(item.model_copy(update=changes[item.name]), case.sites, earlier)
+        if line.kind == "training":
+            earlier.append(line)
+        items.append(line)
+    return Bill.from_items(before.project, items)
 
 
 def _scales_with_pue(item: AnyItem) -> bool:
@@ -275,7 +295,8 @@ def _batch(case: _Case) -> Recommendation | None:
     if not small:
         return None
     sets = tuple((f"inference.{i.name}.batch_size", TARGET_BATCH) for i in small)
-    other = case.other(Overrides(sets))
+    changes = {i.name: {"batch_size": TARGET_BATCH} for i in small}  # valid: seconds_per_token is given
+    other = case.other(Overrides(sets)) if case.rebill else _reestimated(case, changes)
     billed = [i for i in small if bill.item(i.name).billed]
     if billed:
         kwh, kg = _difference(bill, other)
@@ -303,7 +324,10 @@ def _flights(case: _Case) -> Recommendation | None:
     if not trips:
         return None
     sets = tuple((f"travel.{t.name}.trips", t.trips - 1) for t in trips)
-    kwh, kg = _saving(case, Overrides(sets))
+    if case.rebill:
+        kwh, kg = _saving(case, Overrides(sets))
+    else:  # valid: trips - 1 >= 1
+        kwh, kg = _difference(bill, _reestimated(case, {t.name: {"trips": t.trips - 1} for t in trips}))
     if not _worth(bill, kg):
         return None
     names = ", ".join(f"'{t.name}' ({t.trips} → {t.trips - 1})" for t in trips)
