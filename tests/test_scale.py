@@ -119,3 +119,45 @@ def test_a_scenario_is_checked_on_the_tables_it_changes_with_the_files_paths(tmp
         load_project(file)
     assert [p.path for p in caught.value.problems] == ["scenarios.bad: sites.north.pue",
                                                        "scenarios.bad: compute[2].hours"]
+
+
+def test_a_long_bill_shows_the_largest_items_of_each_phase(tmp_path: Path) -> None:
+    import re
+
+    from click.testing import CliRunner
+
+    from energybill.cli.main import cli
+    from energybill.report.rows import LONG_TABLE
+    from energybill.report.terminal import TOP_PER_PHASE
+
+    file = tmp_path / "long.toml"
+    file.write_text(multi_site_project(LONG_TABLE + 50), encoding="utf-8")
+    pipe = Pipeline.open(file, tmp_path / "no.ledger.db")
+    bill = pipe.bill()
+    result = CliRunner().invoke(cli, ["bill", str(file)], env={"COLUMNS": "140"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    shown = set(re.findall(r"│   (\w+) +│", result.output))
+    lines = re.findall(r"([\d,]+) more items \(see --format json\)", result.output)
+    more = [int(n.replace(",", "")) for n in lines]
+    for phase in bill.phases:
+        items = [i for i in bill.items if i.billed and i.phase == phase]
+        largest = sorted(items, key=lambda i: -(i.co2e_kg or 0.0))[:TOP_PER_PHASE]
+        assert {i.name for i in largest} <= shown  # the largest of each phase are shown
+    billed = sum(1 for i in bill.items if i.billed)
+    assert len(shown & {i.name for i in bill.items}) + sum(more) == billed
+    assert result.output.count("Inference economics") == 1  # one table, a row per serving item
+    serving = [i.name for i in bill.items if i.kind == "inference"]
+    assert all(re.search(rf"│ {name} +│", result.output) for name in serving)
+
+
+def test_a_short_bill_shows_every_item(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from energybill.cli.main import cli
+
+    file = tmp_path / "short.toml"
+    file.write_text(multi_site_project(40), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["bill", str(file)], env={"COLUMNS": "140"}, catch_exceptions=False)
+    bill = Pipeline.open(file, tmp_path / "no.ledger.db").bill()
+    assert "more items" not in result.output
+    assert all(f" {i.name} " in result.output for i in bill.items)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from energybill.core.bill import Bill, ItemBill
 from energybill.report.numbers import amount
+from energybill.report.rows import LONG_TABLE
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ def measured_table(bill: Bill) -> object | None:
     for column in ("Item", "Estimated", "Measured", "Difference", "Runs", "Methods"):
         numeric = column in {"Estimated", "Measured", "Difference"}
         table.add_column(column, justify="right" if numeric else "left")
-    for r in rows:
+    for r in rows[:LONG_TABLE]:
         table.add_row(escape(r.name), r.estimated_kwh, r.measured_kwh, r.difference, r.runs, r.methods)
+    if len(rows) > LONG_TABLE:
+        table.add_row(f"[dim]{len(rows) - LONG_TABLE:,} more items (see --format json)[/dim]")
     return table
 
 

@@ -20,6 +20,9 @@ class PhaseGroup:
     items: tuple[ItemBill, ...]
 
 
+LONG_TABLE = 300  # rows above which a terminal table shows the largest ones only (JSON has all)
+
+
 def phase_groups(bill: Bill) -> list[PhaseGroup]:
     """Phases in bill order, each with its billed items."""
     return [
