@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -91,32 +91,31 @@ class Alone:
         pass
 
 
-def other_threads_cpu_s() -> dict[int, float]:
-    """CPU seconds of every thread but the main one (the tracker's), from the kernel (10 ms ticks)."""
-    import psutil
-
-    main = threading.main_thread().native_id
-    return {t.id: t.user_time + t.system_time for t in psutil.Process().threads() if t.id != main}
+def process_cpu_s() -> float:
+    """CPU seconds of the whole process, every thread included, ended ones too (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def one_run(
     tracker: Callable[[], AbstractContextManager[Any]], iterations: int
 ) -> tuple[float, float, float, float]:
-    """(workload wall s, tracker start + stop s, process CPU s in all, tracker threads' CPU s while
-    the workload ran)."""
+    """(workload wall s, tracker start + stop s, process CPU s in all, CPU s of every thread but the
+    workload's while the workload ran: the whole process's CPU less the main thread's, so that a
+    tracker's threads count even when they have ended before they could be read one by one)."""
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     with tracker() as run:
-        threads0 = other_threads_cpu_s()
+        process0, main0 = process_cpu_s(), time.thread_time()
         t1 = time.perf_counter()
         workload(iterations)
         t2 = time.perf_counter()
-        threads1 = other_threads_cpu_s()
+        process1, main1 = process_cpu_s(), time.thread_time()
     t3 = time.perf_counter()
     cpu_s = time.process_time() - cpu0
     getattr(tracker, "after", lambda _run: None)(run)
-    threads_s = sum(s - threads0.get(tid, 0.0) for tid, s in threads1.items())
-    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s, threads_s
+    others_s = max(0.0, (process1 - process0) - (main1 - main0))
+    return t2 - t1, (t1 - t0) + (t3 - t2), cpu_s, others_s
 
 
 def main() -> None:
@@ -144,7 +143,8 @@ def main() -> None:
             edges[contender.name].append(edge)
             cpus[contender.name].append(cpu_s)
     report(contenders, times, edges, cpus, args)
-    print("\nCPU of the tracker's threads while the workload ran, summed over all rounds:")
+    print("\nCPU of the process beside the workload's thread while it ran (process CPU less the main "
+          "thread's), summed over all rounds:")
     for contender in contenders[1:]:
         busy_s, total_s = sum(threads[contender.name]), sum(times[contender.name])
         print(f"  {contender.name:36} {busy_s:.3f} s in {total_s:.1f} s = {busy_s / total_s * 100:.3f} %")
