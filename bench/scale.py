@@ -126,6 +126,7 @@ class Row:
     size: str
     seconds: float | None  # None: timed out
     peak_mb: float
+    cpu_s: float | None
     target: str
     ok: bool | None
 
@@ -145,17 +146,17 @@ while True:
     if time.perf_counter() - start > limit:
         child.kill()
         pid, status, usage = os.wait4(child.pid, 0)
-        print(f"@@ timeout {usage.ru_maxrss}", file=sys.stderr)
+        print(f"@@ timeout {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}", file=sys.stderr)
         sys.exit(0)
     time.sleep(0.002)
 elapsed = time.perf_counter() - start
-print(f"@@ {elapsed} {usage.ru_maxrss}", file=sys.stderr)
+print(f"@@ {elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}", file=sys.stderr)
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_once(args: list[str], cwd: Path, timeout: float) -> tuple[float | None, float]:
-    """(wall seconds or None on timeout, peak RSS in MB) of one fresh process."""
+def run_once(args: list[str], cwd: Path, timeout: float) -> tuple[float | None, float, float]:
+    """(wall seconds or None on timeout, peak RSS in MB, CPU seconds) of one fresh process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "COLUMNS": "120", "ENERGYBILL_LEDGER": str(cwd / "no-ledger.db")}
     command = [sys.executable, "-c", _WRAPPER, str(timeout), sys.executable, "-m", "energybill", *args]
@@ -163,19 +164,21 @@ def run_once(args: list[str], cwd: Path, timeout: float) -> tuple[float | None, 
     last = done.stderr.rstrip().rsplit("\n", 1)[-1]
     if done.returncode != 0 or not last.startswith("@@ "):
         raise SystemExit(f"energybill {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    seconds, maxrss_kb = last.split()[1:]
-    return (None if seconds == "timeout" else float(seconds)), int(maxrss_kb) / 1024
+    seconds, maxrss_kb, cpu_s = last.split()[1:]
+    return (None if seconds == "timeout" else float(seconds)), int(maxrss_kb) / 1024, float(cpu_s)
 
 
-def measure(args: list[str], cwd: Path, runs: int, timeout: float) -> tuple[float | None, float]:
-    times, peaks = [], []
+def measure(args: list[str], cwd: Path, runs: int, timeout: float) -> tuple[float | None, float, float]:
+    """Median wall seconds (None on a timeout), largest peak RSS (MB), median CPU seconds."""
+    times, peaks, cpus = [], [], []
     for _ in range(runs):
-        seconds, peak = run_once(args, cwd, timeout)
+        seconds, peak, cpu_s = run_once(args, cwd, timeout)
         peaks.append(peak)
+        cpus.append(cpu_s)
         if seconds is None:
-            return None, max(peaks)
+            return None, max(peaks), statistics.median(cpus)
         times.append(seconds)
-    return statistics.median(times), max(peaks)
+    return statistics.median(times), max(peaks), statistics.median(cpus)
 
 
 def main() -> None:
@@ -218,14 +221,15 @@ def bench(folder: Path, sizes: tuple[int, ...], ledger_sizes: tuple[int, ...], b
 
     def add(what: str, size: str, cmd: list[str], cwd: Path, limit_s: float | None = None,
             limit_mb: float | None = None, target: str = "") -> float | None:
-        seconds, peak = measure(cmd, cwd, runs, timeout)
+        seconds, peak, cpu_s = measure(cmd, cwd, runs, timeout)
         checks = []
         if limit_s is not None:
             checks.append(seconds is not None and seconds < limit_s)
         if limit_mb is not None:
             checks.append(peak < limit_mb)
-        rows.append(Row(what, size, seconds, peak, target, all(checks) if checks else None))
-        print(f"  {what} [{size}]: {_secs(seconds)}, {peak:,.0f} MB", file=sys.stderr, flush=True)
+        rows.append(Row(what, size, seconds, peak, cpu_s, target, all(checks) if checks else None))
+        print(f"  {what} [{size}]: {_secs(seconds)}, {cpu_s:.2f} s CPU, {peak:,.0f} MB", file=sys.stderr,
+              flush=True)
         return seconds
 
     json_s: dict[int, float | None] = {}
@@ -244,7 +248,7 @@ def bench(folder: Path, sizes: tuple[int, ...], ledger_sizes: tuple[int, ...], b
         if every is not None and json_s[n] is not None:
             per = (every - json_s[n]) / 3  # what each scenario adds to the base bill
             ok = per < 1.0 if at_big else None
-            rows.append(Row("  per scenario: (compare − json) / 3", size, per, 0.0,
+            rows.append(Row("  per scenario: (compare − json) / 3", size, per, 0.0, None,
                             "< 1 s" if at_big else "", ok))
         sampled = ["bill", f, "--format", "json", "--samples", "10000", "--seed", "1"]
         add("bill --samples 10000", size, sampled, folder, None, 500 if at_big else None,
@@ -271,13 +275,16 @@ def print_table(rows: list[Row], runs: int, quick: bool) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}, load average {load}")
     print(f"median of {runs} fresh process{'es' if runs > 1 else ''} per command"
-          f"{' (--quick)' if quick else ''}; peak RSS is the largest of the runs\n")
-    print(f"| {'command':<36} | {'size':<24} | {'median':>9} | {'peak RSS':>9} | {'target':<26} | ok |")
-    print(f"|{'-' * 38}|{'-' * 26}|{'-' * 10}:|{'-' * 10}:|{'-' * 28}|----|")
+          f"{' (--quick)' if quick else ''}: wall time, CPU time (user + system: what a busy shared "
+          "machine changes least) and peak RSS (the largest of the runs)\n")
+    print(f"| {'command':<36} | {'size':<26} | {'wall':>9} | {'CPU':>7} | {'peak RSS':>9} | "
+          f"{'target':<26} | ok |")
+    print(f"|{'-' * 38}|{'-' * 28}|{'-' * 10}:|{'-' * 8}:|{'-' * 10}:|{'-' * 28}|----|")
     for r in rows:
         ok = "" if r.ok is None else ("yes" if r.ok else "NO")
         peak = f"{r.peak_mb:>6,.0f} MB" if r.peak_mb else ""
-        print(f"| {r.what:<36} | {r.size:<24} | {_secs(r.seconds):>9} | {peak:>9} | "
+        cpu = f"{r.cpu_s:.2f} s" if r.cpu_s is not None else ""
+        print(f"| {r.what:<36} | {r.size:<26} | {_secs(r.seconds):>9} | {cpu:>7} | {peak:>9} | "
               f"{r.target:<26} | {ok:<2} |")
 
 
