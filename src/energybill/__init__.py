@@ -9,8 +9,9 @@
 
 Map of the package: layers that import downward only (``pyproject.toml``'s import-linter contract).
 
-- ``core``      — the Bill and its provenance (typed ``Source`` records), units (every conversion), errors, measurement and
-                  calibration records. Imports nothing else of energybill.
+- ``core``      — the Bill and its provenance (typed ``Source`` records), units (every
+                  conversion), errors, measurement and calibration records. Imports nothing else
+                  of energybill.
 - ``catalog``   — reference data: grid intensities, cloud regions, devices, airports, factors.
 - ``project``   — the typed project model; loading with one-line errors; ranges, overrides and
                   variants; reference and catalog checks.
