@@ -41,9 +41,9 @@ def compare(
     pipe = Pipeline.open(file)
     data = table(pipe.columns(scenarios, pipe.overrides((), sets, relocate)), baseline)
     if fmt == "json":
-        import json
+        from energybill.core.jsontext import dumps
 
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(dumps(data))
     else:
         _print(data)
 

@@ -71,9 +71,9 @@ def bill(file: Path, fmt: str, **whatif: object) -> None:
     run = run_bill(file, **whatif)  # type: ignore[arg-type]
     result = run.bill
     if fmt == "json":
-        import json
+        from energybill.core.jsontext import dumps
 
-        click.echo(json.dumps(run.json(), indent=2, ensure_ascii=False))
+        click.echo(dumps(run.json()))
     elif fmt == "markdown":
         from energybill.report.markdown import render
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import asdict
 from typing import Any
 
+from energybill.core.jsontext import dumps
 from energybill.report.data import ReportData
 
 CSV_COLUMNS = (
@@ -39,7 +39,7 @@ def to_dict(data: ReportData) -> dict[str, Any]:
 
 def render_json(data: ReportData) -> str:
     """JSON text of ``to_dict``."""
-    return json.dumps(to_dict(data), indent=2, ensure_ascii=False) + "\n"
+    return dumps(to_dict(data)) + "\n"
 
 
 def render_csv(data: ReportData) -> str:

@@ -1,0 +1,82 @@
+"""JSON text of a bill-sized document, byte-identical to ``json.dumps(obj, indent=2,
+ensure_ascii=False)`` and about twice as fast.
+
+The standard library encodes with C only without ``indent``; with it, a generator per nesting
+level in pure Python dominates ``bill --format json`` on a 10,000-item project (issue 11). Here one
+recursive function appends to a list and strings go through the C ``encode_basestring``.
+Handled types: what the bill's ``to_dict`` produce (dict with str keys, list, tuple, str, int,
+float, bool, None); anything else falls back to ``json.dumps`` for its errors.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring
+from typing import Any
+
+_INF = float("inf")
+
+
+def dumps(obj: Any, indent: int = 2) -> str:
+    """``json.dumps(obj, indent=indent, ensure_ascii=False)``, faster."""
+    parts: list[str] = []
+    try:
+        _encode(obj, 0, indent, parts.append)
+    except TypeError:
+        return json.dumps(obj, indent=indent, ensure_ascii=False)  # its own message for the type
+    return "".join(parts)
+
+
+def _encode(o: Any, level: int, indent: int, append: Any) -> None:
+    if isinstance(o, str):
+        append(encode_basestring(o))
+    elif o is None:
+        append("null")
+    elif o is True:
+        append("true")
+    elif o is False:
+        append("false")
+    elif isinstance(o, int):
+        append(int.__repr__(o))
+    elif isinstance(o, float):
+        append(_float(o))
+    elif isinstance(o, dict):
+        _container(o, "{", "}", level, indent, append)
+    elif isinstance(o, list | tuple):
+        _container(o, "[", "]", level, indent, append)
+    else:
+        raise TypeError(type(o).__name__)
+
+
+def _container(o: Any, opening: str, closing: str, level: int, indent: int, append: Any) -> None:
+    if not o:
+        append(opening + closing)
+        return
+    inner = "\n" + " " * (indent * (level + 1))
+    append(opening)
+    separator = inner
+    if isinstance(o, dict):
+        for key, value in o.items():
+            if not isinstance(key, str):
+                raise TypeError("non-str key")  # json.dumps converts them by its own rules
+            append(separator)
+            append(encode_basestring(key))
+            append(": ")
+            _encode(value, level + 1, indent, append)
+            separator = "," + inner
+    else:
+        for value in o:
+            append(separator)
+            _encode(value, level + 1, indent, append)
+            separator = "," + inner
+    append("\n" + " " * (indent * level) + closing)
+
+
+def _float(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o == _INF:
+        return "Infinity"
+    if o == -_INF:
+        return "-Infinity"
+    return float.__repr__(o)
