@@ -13,11 +13,11 @@ from energybill.report.data import (
     MeasuredRow,
     RangeRow,
     Ranges,
-    Recommendation,
     ReportData,
     ScenarioRow,
     build_report,
 )
+from energybill.whatif.recommend import Recommendation
 
 NOOR = EXAMPLES / "noor.toml"
 
@@ -46,6 +46,7 @@ def full_report() -> ReportData:
         ),
         measured=(MeasuredRow("Noor 13B", 22_912.5, 25_000.0, "NVML energy counter", 3),),
         recommendations=(
-            Recommendation("Train where the grid is clean", "Move noor-hpc to 56 g/kWh.", 0.0, 21_371.0),
+            Recommendation("Train where the grid is clean", "Move noor-hpc to 56 g/kWh.", 0.0, 21_371.0,
+                           basis="project", source="made up"),
         ),
     )

@@ -45,7 +45,7 @@ def test_table_groups_by_phase_with_totals_and_economics() -> None:
 def test_markdown_has_phase_table_and_escapes_user_text(tmp_path: Path) -> None:
     result = run_cli("bill", NOOR, "--format", "markdown")
     assert result.returncode == 0
-    assert "| **training** | | **41,542.1** | 70.4 % | **23,811.7** | 65.5 % |" in result.stdout
+    assert "| training | 41,542.1 | 70.4 % | 23,811.7 | 65.5 % |" in result.stdout
     hostile = tmp_path / "x.toml"
     hostile.write_text(
         '[project]\nname = "a|b"\n[[other]]\nname = "<script>alert(1)</script>"\nco2e_kg = 1\n'

@@ -102,7 +102,7 @@ def test_bill_ends_with_recommendations() -> None:
     assert table.returncode == 0, table.stderr
     assert "Recommendations" in table.stdout and "cleaner grid" in table.stdout
     markdown = run_cli("bill", str(NOOR), "--format", "markdown").stdout
-    assert "## Recommendations" in markdown and "| cleaner grid |" in markdown
+    assert "## Recommendations" in markdown and "1. **cleaner grid** — saves" in markdown
 
 
 def test_sweep_of_a_catalog_device_item_uses_its_tdp() -> None:

@@ -66,25 +66,21 @@ def bill(file: Path, fmt: str, **whatif: object) -> None:
         energybill bill examples/noor.toml --scenario france --set sites.noor-hpc.pue=1.1
         energybill bill examples/noor.toml --samples 100000 --seed 1
     """
-    from energybill.cli.whatif import run_bill
+    from energybill.cli.whatif import bill_data, bill_json
 
-    run = run_bill(file, **whatif)  # type: ignore[arg-type]
-    result = run.bill
+    data = bill_data(file, advice=fmt != "json", **whatif)  # type: ignore[arg-type]
     if fmt == "json":
         from energybill.core.jsontext import dumps
 
-        click.echo(dumps(run.json()))
+        click.echo(dumps(bill_json(data)))
     elif fmt == "markdown":
-        from energybill.report.markdown import render
+        from energybill.report.document import render_bill
 
-        click.echo(render(result), nl=False)
-        click.echo(run.markdown(), nl=False)
+        click.echo(render_bill(data), nl=False)
     else:
         from energybill.report.terminal import render as render_table
 
-        console = stdout_console()
-        render_table(result, console)
-        run.print(console)
+        render_table(data, stdout_console())
 
 
 @cli.command()

@@ -84,7 +84,6 @@ def report_data(
     ranges from ``samples`` draws, and (with ``advice``) the recommendations."""
     from energybill.report import sections
     from energybill.report.data import build_report
-    from energybill.report.measured import report_rows
 
     bill = pipe.measured_bill()
     wants_scenarios = scenarios is not None and (scenarios or pipe.raw.get("scenarios"))
@@ -97,8 +96,7 @@ def report_data(
         pipe.sites(),
         scenarios=sections.scenario_rows(pipe.columns(scenarios or ())) if wants_scenarios else (),
         ranges=ranges,
-        measured=report_rows(bill),
-        recommendations=sections.recommendation_rows(pipe.recommendations()) if advice else (),
+        recommendations=tuple(pipe.recommendations()) if advice else (),
     )
 
 

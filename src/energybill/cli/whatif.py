@@ -1,73 +1,50 @@
-"""The what-if side of ``energybill bill``: scenarios and overrides, Monte Carlo, recommendations."""
+"""The report model of ``energybill bill``: the bill of a variant (scenarios and overrides) with its
+measured runs, its Monte Carlo intervals and its recommendations, built once and rendered in every
+format (terminal, Markdown, JSON)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from energybill.core.bill import Bill
 from energybill.pipeline import Pipeline
-from energybill.project.overrides import Overrides
-from energybill.whatif.recommend import Recommendation
-from energybill.whatif.uncertainty import Intervals
+from energybill.report.data import ReportData
 
 
-@dataclass(frozen=True)
-class BillRun:
-    """A bill with its optional intervals and its recommendations, ready to print."""
-
-    bill: Bill
-    label: str
-    intervals: Intervals | None
-    pipe: Pipeline  # for the recommendations
-    overrides: Overrides
-
-    @property
-    def advice(self) -> tuple[Recommendation, ...]:
-        """The recommendations, worked out only for the formats that show them (not JSON)."""
-        return tuple(self.pipe.recommendations(self.overrides))
-
-    def json(self) -> dict[str, Any]:
-        """DESIGN.md's JSON object; ``intervals`` only with --samples, ``scenario`` only with overrides."""
-        data = self.bill.to_dict()
-        if self.label != "base":
-            data["scenario"] = self.label
-        if self.intervals is not None:
-            data["intervals"] = self.intervals.to_dict()
-        return data
-
-    def markdown(self) -> str:
-        from energybill.report.whatif import intervals_markdown, recommendations_markdown
-
-        parts = [f"\nScenario: {self.label}.\n"] if self.label != "base" else []
-        if self.intervals is not None:
-            parts.append(intervals_markdown(self.bill, self.intervals))
-        parts.append(recommendations_markdown(self.advice))
-        return "".join(parts)
-
-    def print(self, console: Any) -> None:
-        from energybill.report.whatif import print_intervals, print_recommendations
-
-        if self.label != "base":
-            console.print(f"[bold]Scenario[/bold]: {self.label}")
-        if self.intervals is not None:
-            print_intervals(self.bill, self.intervals, console)
-        print_recommendations(self.advice, console)
-
-
-def run_bill(
+def bill_data(
     file: Path,
     scenarios: tuple[str, ...] = (),
     sets: tuple[str, ...] = (),
     relocate: str | None = None,
     samples: int | None = None,
     seed: int | None = None,
-) -> BillRun:
-    """Load FILE, apply the overrides, bill it (and sample it) with its measured runs attached."""
+    advice: bool = True,
+) -> ReportData:
+    """Load FILE, apply the overrides, bill it with its measured runs attached, sample it (with
+    ``samples``) and, with ``advice``, work out the recommendations (the formats that show them)."""
+    from energybill.report import sections
+    from energybill.report.data import build_report
+
     pipe = Pipeline.open(file)
     overrides = pipe.overrides(scenarios, sets, relocate)
-    label = " + ".join(overrides.labels) or "base"
-    bill = pipe.measured_bill(overrides)  # measured runs, if a ledger exists
-    intervals = pipe.intervals(samples, seed, overrides) if samples is not None else None
-    return BillRun(bill, label, intervals, pipe, overrides)
+    ranges = None
+    if samples is not None:
+        ranges = sections.ranges(pipe.bill(overrides), pipe.intervals(samples, seed, overrides))
+    return build_report(
+        pipe.measured_bill(overrides),  # measured runs, if a ledger exists
+        pipe.variant(overrides).project,
+        pipe.sites(overrides),
+        ranges=ranges,
+        recommendations=tuple(pipe.recommendations(overrides)) if advice else (),
+        label=" + ".join(overrides.labels) or None,
+    )
+
+
+def bill_json(data: ReportData) -> dict[str, Any]:
+    """DESIGN.md's JSON object; ``intervals`` only with --samples, ``scenario`` only with overrides."""
+    out = data.bill.to_dict()
+    if data.label is not None:
+        out["scenario"] = data.label
+    if data.ranges is not None and data.ranges.intervals is not None:
+        out["intervals"] = data.ranges.intervals.to_dict()
+    return out

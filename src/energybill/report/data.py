@@ -7,14 +7,18 @@ section only when it holds something.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from energybill.core.bill import Bill, ItemBill, Provenance
 from energybill.core.version import __version__
 from energybill.estimate.site import SiteContext
 from energybill.project.model import Project
+from energybill.report.assumptions import catalog_values
 from energybill.report.equivalents import Equivalent, equivalents
 from energybill.report.rows import defaults_used, economics
+from energybill.whatif.recommend import Recommendation
+from energybill.whatif.uncertainty import Intervals
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,17 @@ class SiteRow:
 
 @dataclass(frozen=True)
 class Economics:
-    """An inference item's economics as label/value lines; ``billed`` says if it is in the totals."""
+    """An inference item's economics as label/value lines; ``billed`` says if it is in the totals.
+
+    ``details`` are the item's numbers the lines come from (the terminal puts several items in one
+    table of them) and ``co2e_kg`` its billed CO2e (None when not billed)."""
 
     name: str
     billed: bool
     lines: tuple[tuple[str, str], ...]
     provenance: tuple[Provenance, ...]
+    details: Mapping[str, float | str] = field(default_factory=dict, compare=False, repr=False)
+    co2e_kg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,10 @@ class Ranges:
 
     samples: int
     method: str
-    rows: tuple[RangeRow, ...]
+    rows: tuple[RangeRow, ...]  # each phase, then the total
+    # the draws' percentiles of every item, phase and total, with the ranged inputs (the bill's
+    # terminal and Markdown show them item by item; the report shows ``rows``)
+    intervals: Intervals | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -123,25 +135,27 @@ class MeasuredRow:
     """An item's estimated energy beside the energy its measured runs recorded."""
 
     name: str
-    estimated_energy_kwh: float
+    estimated_energy_kwh: float  # 0 when there is no estimate
     measured_energy_kwh: float
     method: str  # how it was measured: "NVML energy counter", "RAPL", "utilisation model", ...
     runs: int
+    run_ids: str = ""  # the runs, ", "-separated
+    has_estimate: bool = True  # False: only measured (no item in the file, or an unbilled one)
 
     @property
     def ratio(self) -> float:
         """measured / estimated (0 when nothing was estimated)."""
         return self.measured_energy_kwh / self.estimated_energy_kwh if self.estimated_energy_kwh else 0.0
 
+    @property
+    def difference_kwh(self) -> float | None:
+        """measured − estimated (None without an estimate)."""
+        return self.measured_energy_kwh - self.estimated_energy_kwh if self.has_estimate else None
 
-@dataclass(frozen=True)
-class Recommendation:
-    """A change to the project and what it would save."""
-
-    title: str
-    detail: str
-    saving_energy_kwh: float
-    saving_co2e_kg: float
+    @property
+    def change(self) -> float | None:
+        """measured / estimated − 1 (None without an estimate or when it is 0)."""
+        return self.ratio - 1.0 if self.has_estimate and self.estimated_energy_kwh else None
 
 
 @dataclass(frozen=True)
@@ -164,8 +178,10 @@ class ReportData:
     scenarios: tuple[ScenarioRow, ...] = ()  # the first row is the baseline
     ranges: Ranges | None = None
     measured: tuple[MeasuredRow, ...] = ()
-    recommendations: tuple[Recommendation, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()  # largest saving first
     unbilled: tuple[str, ...] = ()
+    catalog: tuple[str, ...] = ()  # catalog values the bill used (source and year), once each
+    label: str | None = None  # the overrides the bill is of ("france + pue-1.1"); None: the file as written
 
 
 def build_report(
@@ -175,11 +191,12 @@ def build_report(
     *,
     scenarios: tuple[ScenarioRow, ...] = (),
     ranges: Ranges | None = None,
-    measured: tuple[MeasuredRow, ...] = (),
+    measured: tuple[MeasuredRow, ...] | None = None,
     recommendations: tuple[Recommendation, ...] = (),
+    label: str | None = None,
 ) -> ReportData:
     """The report of ``bill``; ``project`` gives the descriptions, ``contexts`` the sites as the bill
-    saw them (values and sources)."""
+    saw them (values and sources). ``measured`` defaults to the bill's items with measured runs."""
     rows = _item_rows(bill, project)
     sites = _site_rows(bill, project, contexts)
     return ReportData(
@@ -198,10 +215,45 @@ def build_report(
         training=_training(bill, project, sites),
         scenarios=scenarios,
         ranges=ranges,
-        measured=measured,
+        measured=measured_rows(bill) if measured is None else measured,
         recommendations=recommendations,
         unbilled=tuple(item.name for item in bill.items if not item.billed),
+        catalog=tuple(catalog_values(bill)),
+        label=label,
     )
+
+
+def measured_rows(bill: Bill) -> tuple[MeasuredRow, ...]:
+    """One row per item with measured runs attached (``reconcile.runs``), in bill order."""
+    rows = []
+    for item in bill.items:
+        details = item.details
+        if "measured_energy_kwh" not in details:
+            continue
+        rows.append(
+            MeasuredRow(
+                name=item.name,
+                estimated_energy_kwh=0.0 if item.kind == "measured" else (item.energy_kwh or 0.0),
+                measured_energy_kwh=float(details["measured_energy_kwh"]),
+                method=str(details["measured_methods"]),
+                runs=len(_run_ids(item)),
+                run_ids=str(details["measured_runs"]),
+                has_estimate=item.kind != "measured" and item.energy_kwh is not None,
+            )
+        )
+    return tuple(rows)
+
+
+def _run_ids(item: ItemBill) -> tuple[str, ...]:
+    """The ids of the runs measured for ``item``, from its provenance's measured sources."""
+    ids = (
+        run
+        for record in item.provenance
+        for source in record.sources
+        if source.kind == "measured"
+        for run in source.run_ids
+    )
+    return tuple(dict.fromkeys(ids))
 
 
 def _item_rows(bill: Bill, project: Project) -> list[ItemRow]:
@@ -272,7 +324,8 @@ def _provider(region: str | None) -> str | None:
 
 
 def _economics(item: ItemBill) -> Economics:
-    return Economics(item.name, item.billed, tuple(economics(item)), item.provenance)
+    lines = tuple(economics(item))
+    return Economics(item.name, item.billed, lines, item.provenance, item.details, item.co2e_kg)
 
 
 def _training(bill: Bill, project: Project, sites: tuple[SiteRow, ...]) -> TrainingSummary | None:

@@ -7,6 +7,7 @@ from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount, share
+from energybill.report.rows import advice_detail
 
 
 def factor(value: float) -> str:
@@ -16,27 +17,57 @@ def factor(value: float) -> str:
 
 def render(data: ReportData) -> str:
     """The whole report as Markdown."""
-    out = [f"# {cell(data.project)} — energy bill and carbon footprint", ""]
-    if data.description:
-        out += [cell(data.description), ""]
-    out += [
-        f"**Total: {amount(data.energy_kwh)} kWh ({amount(kwh_to_mwh(data.energy_kwh), 2)} MWh) and "
-        f"{amount(data.co2e_kg)} kg CO2e ({amount(kg_to_tonnes(data.co2e_kg), 2)} t).**",
-        "",
-        "| Everyday equivalent | Factor | Source |",
-        "|---|--:|---|",
-    ]
+    out = _header(data)
+    out += ["", "| Everyday equivalent | Factor | Source |", "|---|--:|---|"]
     out += [
         row(
             f"≈ {amount(e.value)} {cell(e.unit)}", f"{factor(e.factor)} {cell(e.factor_unit)}", cell(e.source)
         )
         for e in data.equivalents
     ]
-    out += ["", "## Energy and CO2e by phase", "", *phase_table(data)]
-    out += ["", "## Items ranked by CO2e", "", *_ranked(data)]
+    out += _phases(data)
     for section in (_scenarios, _ranges, _measured, _recommendations, _sites, _economics, _provenance):
         out += section(data)
     return "\n".join(out) + "\n"
+
+
+def render_bill(data: ReportData) -> str:
+    """``energybill bill --format markdown``: the report's sections the bill shows, rendered by the
+    same functions (so a table in both is the same text), then the bill's own lists.
+
+    Left out: everyday equivalents, scenarios and the per-number provenance (the report's); added:
+    the overrides the bill is of, the p5–p95 of every item and the catalog values used."""
+    out = _header(data)
+    if data.label is not None:
+        out += ["", f"Scenario: {cell(data.label)}."]
+    out += _phases(data)
+    for section in (_measured, _ranges, _item_ranges, _recommendations, _sites, _economics):
+        out += section(data)
+    out += _list("Defaults used", data.defaults)
+    out += _list("Catalog values used (source and year)", data.catalog)
+    return "\n".join(out) + "\n"
+
+
+def _header(data: ReportData) -> list[str]:
+    """The title, the project's description and the totals."""
+    out = [f"# {cell(data.project)} — energy bill and carbon footprint", ""]
+    if data.description:
+        out += [cell(data.description), ""]
+    out.append(
+        f"**Total: {amount(data.energy_kwh)} kWh ({amount(kwh_to_mwh(data.energy_kwh), 2)} MWh) and "
+        f"{amount(data.co2e_kg)} kg CO2e ({amount(kg_to_tonnes(data.co2e_kg), 2)} t).**"
+    )
+    return out
+
+
+def _phases(data: ReportData) -> list[str]:
+    """The phase table and the items ranked by CO2e."""
+    phases = ["", "## Energy and CO2e by phase", "", *phase_table(data)]
+    return [*phases, "", "## Items ranked by CO2e", "", *_ranked(data)]
+
+
+def _list(title: str, lines: tuple[str, ...]) -> list[str]:
+    return ["", f"## {title}", "", *(f"- {cell(line)}" for line in lines)] if lines else []
 
 
 def number(value: float | str) -> str:
@@ -126,6 +157,23 @@ def _ranges(data: ReportData) -> list[str]:
     return out
 
 
+def _item_ranges(data: ReportData) -> list[str]:
+    """The bill's p5–p95 of every billed item (phase order), in the table of ``_ranges``."""
+    intervals = data.ranges.intervals if data.ranges is not None else None
+    if intervals is None:
+        return []
+    out = ["", "## Uncertainty of each item: p5–p95", ""]
+    out += ["| Quantity | p5 | p50 | p95 | Estimate |", "|---|--:|--:|--:|--:|"]
+    for phase in data.phases:
+        for item in phase.items:
+            cells = intervals.items.get(item.name, {})
+            for quantity, unit in (("energy_kwh", "kWh"), ("co2e_kg", "kg CO2e")):
+                if (c := cells.get(quantity)) is not None:
+                    values = (c["p5"], c["p50"], c["p95"], getattr(item, quantity))
+                    out.append(row(f"{cell(item.name)} ({unit})", *(amount(v) for v in values)))
+    return out
+
+
 def _measured(data: ReportData) -> list[str]:
     if not data.measured:
         return []
@@ -152,8 +200,8 @@ def _recommendations(data: ReportData) -> list[str]:
         return []
     out = ["", "## Recommendations", ""]
     out += [
-        f"{n}. **{cell(r.title)}** — saves {amount(r.saving_co2e_kg)} kg CO2e and "
-        f"{amount(r.saving_energy_kwh)} kWh. {cell(r.detail)}"
+        f"{n}. **{cell(r.practice)}** — saves {amount(r.co2e_kg_saved)} kg CO2e and "
+        f"{amount(r.energy_kwh_saved)} kWh. {cell(advice_detail(r))}"
         for n, r in enumerate(data.recommendations, start=1)
     ]
     return out

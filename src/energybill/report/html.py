@@ -15,6 +15,7 @@ from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.document import factor, number
 from energybill.report.numbers import amount, share
+from energybill.report.rows import advice_detail
 
 
 @dataclass(frozen=True)
@@ -136,5 +137,6 @@ def _template() -> Any:
         signed=_signed,
         input=number,
         factor=factor,
+        advice_detail=advice_detail,
     )
     return env.get_template("report.html.j2")

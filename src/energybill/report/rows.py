@@ -1,39 +1,17 @@
-"""The rows every renderer shows, built once from a Bill: phase groups, inference economics, defaults."""
+"""Lines the report model holds, built once from a Bill (inference economics, defaults used), and
+the wording of a recommendation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from energybill.core.bill import Bill, ItemBill, PhaseTotal
+from energybill.core.bill import Bill, ItemBill
 from energybill.core.provenance import Source
 from energybill.core.units import kg_to_tonnes
 from energybill.report.numbers import amount, large
-
-
-@dataclass(frozen=True)
-class PhaseGroup:
-    """A phase with its totals and its billed items."""
-
-    name: str
-    total: PhaseTotal
-    items: tuple[ItemBill, ...]
-
+from energybill.whatif.recommend import Recommendation
 
 LONG_TABLE = 300  # rows above which a terminal table shows the largest ones only (JSON has all)
-
-
-def phase_groups(bill: Bill) -> list[PhaseGroup]:
-    """Phases in bill order, each with its billed items."""
-    return [
-        PhaseGroup(name, total, tuple(i for i in bill.items if i.billed and i.phase == name))
-        for name, total in bill.phases.items()
-    ]
-
-
-def unbilled(bill: Bill) -> list[ItemBill]:
-    """Items that add nothing to the totals (prospective inference with no volume)."""
-    return [item for item in bill.items if not item.billed]
 
 
 def economics(item: ItemBill) -> list[tuple[str, str]]:
@@ -73,3 +51,8 @@ def bill_sources(bill: Bill) -> Iterator[Source]:
     for item in bill.items:
         for record in item.provenance:
             yield from record.sources
+
+
+def advice_detail(rec: Recommendation) -> str:
+    """What to do, with the basis of the saving when it is not the whole project."""
+    return rec.action if rec.basis == "project" else f"{rec.action} (saving per {rec.basis})"

@@ -1,14 +1,14 @@
-"""The report's optional what-if sections: scenario columns, Monte Carlo intervals and
-recommendations (computed by the pipeline) turned into the rows ``ReportData`` holds."""
+"""The report's optional what-if sections: scenario columns and Monte Carlo intervals (computed by
+the pipeline) turned into the rows ``ReportData`` holds; its recommendations are the pipeline's own
+``whatif.recommend.Recommendation``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from energybill.core.bill import Bill
-from energybill.report.data import RangeRow, Ranges, Recommendation, ScenarioRow
+from energybill.report.data import RangeRow, Ranges, ScenarioRow
 from energybill.whatif.compare import Column
-from energybill.whatif.recommend import Recommendation as Advice
 from energybill.whatif.uncertainty import Intervals
 
 # Ranges in a project file are shown as p5–p95 whiskers from this many draws unless told otherwise:
@@ -25,7 +25,7 @@ def scenario_rows(columns: Iterable[Column]) -> tuple[ScenarioRow, ...]:
 
 
 def ranges(point: Bill, intervals: Intervals) -> Ranges:
-    """p5/p50/p95 of every phase and the total."""
+    """p5/p50/p95 of every phase and the total (``intervals`` kept for the item-by-item views)."""
     rows = [
         RangeRow(phase, quantity, getattr(total, quantity), **intervals.phases[phase][quantity])
         for phase, total in point.phases.items()
@@ -36,19 +36,7 @@ def ranges(point: Bill, intervals: Intervals) -> Ranges:
         RangeRow("total", quantity, getattr(point.totals, quantity), **intervals.totals[quantity])
         for quantity in ("energy_kwh", "co2e_kg")
     ]
-    inputs, seed = len(intervals.inputs), intervals.seed
-    method = f"Monte Carlo over {inputs} ranged inputs of the project file, seed {seed}"
-    return Ranges(intervals.samples, method, tuple(rows))
-
-
-def recommendation_rows(advice: Iterable[Advice]) -> tuple[Recommendation, ...]:
-    """The bill's quantified best practices (what to do, and what it saves)."""
-    return tuple(
-        Recommendation(
-            title=r.practice,
-            detail=r.action if r.basis == "project" else f"{r.action} (saving per {r.basis})",
-            saving_energy_kwh=r.energy_kwh_saved,
-            saving_co2e_kg=r.co2e_kg_saved,
-        )
-        for r in advice
-    )
+    inputs = len(intervals.inputs)
+    seed = "unseeded" if intervals.seed is None else f"seed {intervals.seed}"
+    method = f"Monte Carlo over {inputs} ranged inputs of the project file, {seed}"
+    return Ranges(intervals.samples, method, tuple(rows), intervals)

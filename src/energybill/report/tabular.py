@@ -12,7 +12,9 @@ from dataclasses import asdict
 from typing import Any
 
 from energybill.core.jsontext import dumps
-from energybill.report.data import ReportData
+from energybill.report.data import MeasuredRow, ReportData
+from energybill.report.rows import advice_detail
+from energybill.whatif.recommend import Recommendation
 
 CSV_COLUMNS = (
     "record", "rank", "phase", "name", "kind", "site",
@@ -30,11 +32,39 @@ def to_dict(data: ReportData) -> dict[str, Any]:
         "defaults_used": list(data.defaults),
         "training": _training(data),
         "scenarios": [asdict(s) for s in data.scenarios],
-        "ranges": asdict(data.ranges) if data.ranges else None,
-        "measured": [{**asdict(m), "ratio": m.ratio} for m in data.measured],
-        "recommendations": [asdict(r) for r in data.recommendations],
+        "ranges": _ranges(data),
+        "measured": [_measured(m) for m in data.measured],
+        "recommendations": [_recommendation(r) for r in data.recommendations],
     }
     return out
+
+
+def _ranges(data: ReportData) -> dict[str, Any] | None:
+    """The phase and total rows (every item's percentiles are in the bill's ``--samples`` JSON)."""
+    if data.ranges is None:
+        return None
+    r = data.ranges
+    return {"samples": r.samples, "method": r.method, "rows": [asdict(row) for row in r.rows]}
+
+
+def _measured(m: MeasuredRow) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "estimated_energy_kwh": m.estimated_energy_kwh,
+        "measured_energy_kwh": m.measured_energy_kwh,
+        "method": m.method,
+        "runs": m.runs,
+        "ratio": m.ratio,
+    }
+
+
+def _recommendation(r: Recommendation) -> dict[str, Any]:
+    return {
+        "title": r.practice,
+        "detail": advice_detail(r),
+        "saving_energy_kwh": r.energy_kwh_saved,
+        "saving_co2e_kg": r.co2e_kg_saved,
+    }
 
 
 def render_json(data: ReportData) -> str:

@@ -1,4 +1,5 @@
-"""The terminal bill: a rich table grouped by phase, the inference economics, the defaults used.
+"""The terminal bill, from the report model: a rich table grouped by phase, the measured runs, the
+inference economics, the defaults and catalog values used, then the what-if sections.
 
 A bill of more than ``LONG_TABLE`` items shows the ``TOP_PER_PHASE`` largest items (CO2e) of each
 phase and how many more there are; more than one inference item share one economics table, one
@@ -11,65 +12,66 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from energybill.core.bill import Bill, ItemBill
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
-from energybill.report.assumptions import catalog_values
+from energybill.report.data import Economics, ItemRow, ReportData
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, large, share
-from energybill.report.rows import LONG_TABLE, defaults_used, economics, phase_groups
+from energybill.report.rows import LONG_TABLE
+from energybill.report.whatif import print_intervals, print_recommendations
 
 TOP_PER_PHASE = 10  # items of each phase a long bill shows
 
 
-def render(bill: Bill, console: Console) -> None:
+def render(data: ReportData, console: Console) -> None:
     """Print the bill."""
-    console.print(_bill_table(bill))
-    totals = bill.totals
+    console.print(_bill_table(data))
     console.print(
-        f"[bold]Total[/bold]: {amount(kwh_to_mwh(totals.energy_kwh), 2)} MWh and "
-        f"{amount(kg_to_tonnes(totals.co2e_kg), 2)} t CO2e"
+        f"[bold]Total[/bold]: {amount(kwh_to_mwh(data.energy_kwh), 2)} MWh and "
+        f"{amount(kg_to_tonnes(data.co2e_kg), 2)} t CO2e"
     )
-    measured = measured_table(bill)
+    measured = measured_table(data.measured)
     if measured is not None:
         console.print(measured)
-    serving = [item for item in bill.items if item.kind == "inference"]
+    serving = data.economics  # every inference item, billed or not
     if len(serving) == 1:
-        console.print(_economics_table(serving[0].name, economics(serving[0])))
+        console.print(_economics_table(serving[0].name, serving[0].lines))
     elif serving:
         console.print(_economics_rows(serving))
-    defaults = defaults_used(bill)
-    if defaults:
+    if data.defaults:
         console.print("[bold]Defaults used[/bold] (set them in the project file to change them):")
-        for line in defaults:
+        for line in data.defaults:
             console.print(f"  • {escape(line)}")
-    values = catalog_values(bill)
-    if values:
+    if data.catalog:
         console.print("[bold]Catalog values used[/bold] (licences: energybill catalog sources):")
-        for line in values:
+        for line in data.catalog:
             console.print(f"  • {escape(line)}")
     console.print("[dim]Formula, inputs and source of every number: --format json (provenance).[/dim]")
+    if data.label is not None:
+        console.print(f"[bold]Scenario[/bold]: {data.label}")
+    if data.ranges is not None and data.ranges.intervals is not None:
+        print_intervals(data.phases, data.ranges.intervals, console)
+    print_recommendations(data.recommendations, console)
 
 
-def _bill_table(bill: Bill) -> Table:
-    table = Table(title=f"{escape(bill.project)} — energy bill and carbon footprint", title_justify="left")
+def _bill_table(data: ReportData) -> Table:
+    table = Table(title=f"{escape(data.project)} — energy bill and carbon footprint", title_justify="left")
     table.add_column("Phase / item")
     table.add_column("Site")
     table.add_column("Energy (kWh)", justify="right")
     table.add_column("Share", justify="right")
     table.add_column("CO2e (kg)", justify="right")
     table.add_column("Share", justify="right")
-    long = sum(1 for item in bill.items if item.billed) > LONG_TABLE
-    for group in phase_groups(bill):
-        phase = group.total
+    long = len(data.ranked) > LONG_TABLE  # ranked: every billed item
+    for phase in data.phases:
         table.add_row(
-            f"[bold]{escape(group.name)}[/bold]",
+            f"[bold]{escape(phase.name)}[/bold]",
             "",
             f"[bold]{amount(phase.energy_kwh)}[/bold]",
             share(phase.energy_share),
             f"[bold]{amount(phase.co2e_kg)}[/bold]",
             share(phase.co2e_share),
         )
-        shown = _largest(group.items, TOP_PER_PHASE) if long else group.items
+        shown = _largest(phase.items, TOP_PER_PHASE) if long else phase.items
         for item in shown:
             table.add_row(
                 f"  {escape(item.name)}",
@@ -79,21 +81,21 @@ def _bill_table(bill: Bill) -> Table:
                 amount(item.co2e_kg),
                 "",
             )
-        if len(shown) < len(group.items):
-            table.add_row(f"  [dim]{len(group.items) - len(shown):,} more items (see --format json)[/dim]")
+        if len(shown) < len(phase.items):
+            table.add_row(f"  [dim]{len(phase.items) - len(shown):,} more items (see --format json)[/dim]")
     table.add_section()
     table.add_row(
         "[bold]Total[/bold]",
         "",
-        f"[bold]{amount(bill.totals.energy_kwh)}[/bold]",
-        share(1.0) if bill.totals.energy_kwh else "",
-        f"[bold]{amount(bill.totals.co2e_kg)}[/bold]",
-        share(1.0) if bill.totals.co2e_kg else "",
+        f"[bold]{amount(data.energy_kwh)}[/bold]",
+        share(1.0) if data.energy_kwh else "",
+        f"[bold]{amount(data.co2e_kg)}[/bold]",
+        share(1.0) if data.co2e_kg else "",
     )
     return table
 
 
-def _economics_table(name: str, lines: list[tuple[str, str]]) -> Table:
+def _economics_table(name: str, lines: tuple[tuple[str, str], ...]) -> Table:
     table = Table(title=f"Inference economics — {escape(name)}", title_justify="left", show_header=False)
     table.add_column(style="bold")
     table.add_column()
@@ -102,7 +104,7 @@ def _economics_table(name: str, lines: list[tuple[str, str]]) -> Table:
     return table
 
 
-def _largest(items: tuple[ItemBill, ...] | list[ItemBill], count: int) -> list[ItemBill]:
+def _largest(items: tuple[ItemRow, ...], count: int) -> list[ItemRow]:
     """The ``count`` items of most CO2e (then energy), largest first."""
     return sorted(items, key=lambda i: (-(i.co2e_kg or 0.0), -(i.energy_kwh or 0.0)))[:count]
 
@@ -117,7 +119,7 @@ _ECONOMICS_COLUMNS = (  # (header, detail key, decimals or None for a count in w
 )
 
 
-def _economics_rows(items: list[ItemBill]) -> Table:
+def _economics_rows(items: tuple[Economics, ...]) -> Table:
     """Several inference items in one table, one row each (the ``LONG_TABLE`` of most daily CO2e,
     then billed CO2e, when there are more)."""
     table = Table(title="Inference economics (PUE included)", title_justify="left")
@@ -126,7 +128,7 @@ def _economics_rows(items: list[ItemBill]) -> Table:
         table.add_column(header, justify="right")
     shown = items
     if len(items) > LONG_TABLE:
-        def weight(i: ItemBill) -> tuple[float, float]:
+        def weight(i: Economics) -> tuple[float, float]:
             daily = i.details.get("co2e_kg_per_day", 0.0)
             return (-(daily if not isinstance(daily, str) else 0.0), -(i.co2e_kg or 0.0))
 

@@ -1,24 +1,24 @@
-"""What-if sections of a bill: Monte Carlo intervals and recommendations (terminal and Markdown)."""
+"""What-if sections of the terminal bill: Monte Carlo intervals and recommendations, from the
+report model (``ReportData.ranges.intervals`` and ``ReportData.recommendations``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from energybill.core.bill import Bill
-from energybill.report.markdown import cell
+from energybill.report.data import PhaseRow
 from energybill.report.numbers import amount
 from energybill.whatif.recommend import Recommendation
 from energybill.whatif.uncertainty import Intervals
 
 
-def interval_rows(bill: Bill, intervals: Intervals) -> list[tuple[str, ...]]:
+def interval_rows(phases: Sequence[PhaseRow], intervals: Intervals) -> list[tuple[str, ...]]:
     """(label, energy p5, p50, p95, CO2e p5, p50, p95): phases with their items, then the total."""
     rows = []
-    for phase in bill.phases:
-        rows.append((phase, *_cells(intervals.phases.get(phase, {}))))
-        for item in bill.items:
-            if item.billed and item.phase == phase:
-                rows.append((f"  {item.name}", *_cells(intervals.items.get(item.name, {}))))
+    for phase in phases:
+        rows.append((phase.name, *_cells(intervals.phases.get(phase.name, {}))))
+        for item in phase.items:
+            rows.append((f"  {item.name}", *_cells(intervals.items.get(item.name, {}))))
     rows.append(("Total", *_cells(intervals.totals)))
     return rows
 
@@ -58,14 +58,14 @@ def _title(intervals: Intervals) -> str:
     return f"Uncertainty — {intervals.samples:,} samples{seed}, {ranged} ranged inputs (p5 / p50 / p95)"
 
 
-def print_intervals(bill: Bill, intervals: Intervals, console: Any) -> None:
+def print_intervals(phases: Sequence[PhaseRow], intervals: Intervals, console: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=_title(intervals), title_justify="left")
     for column in _COLUMNS:
         table.add_column(column, justify="left" if column == "Phase / item" else "right")
-    for label, *cells in interval_rows(bill, intervals):
+    for label, *cells in interval_rows(phases, intervals):
         table.add_row(escape(label), *cells)
     console.print(table)
     for line in economics_lines(intervals):
@@ -77,21 +77,12 @@ def print_intervals(bill: Bill, intervals: Intervals, console: Any) -> None:
         )
 
 
-def intervals_markdown(bill: Bill, intervals: Intervals) -> str:
-    out = ["", f"## {_title(intervals)}", "", "| " + " | ".join(_COLUMNS) + " |", "|---" + "|--:" * 6 + "|"]
-    out += [
-        "| " + " | ".join([cell(label.strip()), *cells]) + " |"
-        for label, *cells in interval_rows(bill, intervals)
-    ]
-    return "\n".join(out) + "\n"
-
-
 def _saved(rec: Recommendation) -> str:
     per = " per day of serving" if rec.basis != "project" else ""
     return f"{amount(rec.energy_kwh_saved, 0)} kWh, {amount(rec.co2e_kg_saved, 0)} kg CO2e{per}"
 
 
-def print_recommendations(advice: tuple[Recommendation, ...], console: Any) -> None:
+def print_recommendations(advice: Sequence[Recommendation], console: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -109,19 +100,3 @@ def print_recommendations(advice: tuple[Recommendation, ...], console: Any) -> N
         saved = escape(_saved(rec)).replace(", ", "\n").replace(" per day", "\nper day")
         table.add_row(escape(rec.practice), saved, escape(rec.action))
     console.print(table)
-
-
-def recommendations_markdown(advice: tuple[Recommendation, ...]) -> str:
-    if not advice:
-        return ""
-    out = [
-        "",
-        "## Recommendations",
-        "",
-        "The talk's best practices for this project, largest saving first; each against the current bill.",
-        "",
-        "| Practice | Saves | What to do |",
-        "|---|--:|---|",
-    ]
-    out += [f"| {cell(r.practice)} | {_saved(r)} | {cell(r.action)} |" for r in advice]
-    return "\n".join(out) + "\n"
