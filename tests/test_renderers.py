@@ -99,3 +99,21 @@ def test_terminal_renders_the_model() -> None:
     for expected in ("Estimated and measured", "2,087.5 (+9.1 %)", "r1, r2, r3", "Scenario: france",
                      "Train where the grid is clean", "Inference economics — Noor 13B serving"):
         assert expected in text, expected
+
+
+def test_the_bill_model_leaves_out_the_reports_equivalents() -> None:
+    """Their factors come from the catalog (airports, flights): a bill, which does not show them,
+    never reads those tables; the Markdown bill of Noor reads only what its clean-grid advice needs."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys, io, contextlib\nfrom energybill.cli.main import main\n"
+        "sys.argv = ['energybill', 'bill', 'examples/noor.toml', '--format', 'markdown']\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n    main()\n"
+    )
+    code += "from energybill.catalog import tables\nprint(','.join(sorted(tables.loaded())))\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip().splitlines()[-1] == "grid,sources", result.stderr

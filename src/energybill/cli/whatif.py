@@ -37,6 +37,7 @@ def bill_data(
         ranges=ranges,
         recommendations=tuple(pipe.recommendations(overrides)) if advice else (),
         label=" + ".join(overrides.labels) or None,
+        everyday=False,  # the report's section: no format of the bill shows it
     )
 
 

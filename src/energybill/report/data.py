@@ -194,9 +194,12 @@ def build_report(
     measured: tuple[MeasuredRow, ...] | None = None,
     recommendations: tuple[Recommendation, ...] = (),
     label: str | None = None,
+    everyday: bool = True,
 ) -> ReportData:
     """The report of ``bill``; ``project`` gives the descriptions, ``contexts`` the sites as the bill
-    saw them (values and sources). ``measured`` defaults to the bill's items with measured runs."""
+    saw them (values and sources). ``measured`` defaults to the bill's items with measured runs;
+    ``everyday=False`` leaves out the everyday equivalents (the bill does not show them, and their
+    factors are read from the catalog)."""
     rows = _item_rows(bill, project)
     sites = _site_rows(bill, project, contexts)
     return ReportData(
@@ -206,7 +209,7 @@ def build_report(
         version=__version__,
         energy_kwh=bill.totals.energy_kwh,
         co2e_kg=bill.totals.co2e_kg,
-        equivalents=equivalents(bill.totals.energy_kwh, bill.totals.co2e_kg),
+        equivalents=equivalents(bill.totals.energy_kwh, bill.totals.co2e_kg) if everyday else (),
         phases=_phase_rows(bill, rows),
         ranked=tuple(sorted(rows, key=lambda row: row.rank)),
         sites=sites,
