@@ -1,8 +1,10 @@
-"""The report's data, built once from a Bill and its Project; every format only renders it.
+"""The report model, built once per command from a Bill and its Project; every format only renders it.
 
-Sections that other parts of energybill produce (scenarios, p5–p95 ranges, measured runs,
-recommendations) are optional: ``build_report`` takes them ready-made and a renderer shows a
-section only when it holds something.
+``energybill report`` (HTML, Markdown, model card, JSON, CSV) and ``energybill bill`` (terminal,
+Markdown, JSON) render this one model, so a table both show is the same. Sections that other parts
+of energybill produce (scenarios, p5–p95 ranges, recommendations) are optional: ``build_report``
+takes them ready-made (the measured runs it reads from the bill) and a renderer shows a section
+only when it holds something.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ class MeasuredRow:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything any report format shows."""
+    """Everything any format of the report or the bill shows."""
 
     bill: Bill
     project: str
