@@ -16,9 +16,9 @@ from energybill.estimate.engine import estimate
 from energybill.ledger.store import Ledger
 from energybill.project.load import load_project
 from energybill.reconcile.runs import attach_measurements
-from energybill.report import markdown
 from energybill.report.assumptions import catalog_values
-from energybill.report.measured import report_rows
+from energybill.report.data import build_report, measured_rows
+from energybill.report.document import render_bill
 from energybill.report.rows import defaults_used
 
 CATALOG_DATA = Path(__file__).resolve().parents[1] / "src" / "energybill" / "catalog" / "data"
@@ -74,7 +74,7 @@ def test_a_catalog_intensity_carries_the_catalogs_value_year_and_licence() -> No
     assert source.citation() in catalog_values(bill)
 
 
-def test_a_citation_with_a_semicolon_survives_intact_into_the_report() -> None:
+def test_a_citation_with_a_semicolon_survives_intact_into_the_report(tmp_path: Path) -> None:
     value = CatalogValue(12.5, "W", "Widget TDP", "owid", "2024", "measured twice; once at night")
     assumed = Source("default", "4 widgets per rack; set widgets")
     record = Provenance("energy_kwh", "given", {"energy_kwh": 1.0}, (value.as_source(role="power"), assumed))
@@ -84,7 +84,9 @@ def test_a_citation_with_a_semicolon_survives_intact_into_the_report() -> None:
     assert value.as_source().name == citation
     assert catalog_values(bill) == [f"{citation} [grid_intensity_country_yearly_owid.csv, CC BY 4.0]"]
     assert defaults_used(bill) == ["4 widgets per rack; set widgets"]
-    text = markdown.render(bill)
+    project_file = tmp_path / "p.toml"
+    project_file.write_text('[project]\nname = "P"\n')
+    text = render_bill(build_report(bill, load_project(project_file), {}, everyday=False))
     assert f"- {citation} [grid_intensity_country_yearly_owid.csv, CC BY 4.0]" in text
     assert "- 4 widgets per rack; set widgets" in text
     where = "[grid_intensity_country_yearly_owid.csv, CC BY 4.0]"
@@ -134,6 +136,6 @@ def test_measured_runs_are_named_in_their_source(tmp_path: Path) -> None:
     assert sorted(measured.run_ids) == sorted(ids)
     assert measured.file == str(ledger.path)
     assert measured.to_dict()["run_ids"] == list(measured.run_ids)
-    (row,) = report_rows(bill)
-    assert row.runs == 2  # type: ignore[attr-defined]
+    (row,) = measured_rows(bill)
+    assert row.runs == 2
     assert bill.item("finetune").details["measured_energy_kwh"] == pytest.approx(10800 / 3.6e6 * 1.5)
