@@ -9,6 +9,7 @@ only when it holds something.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -287,6 +288,9 @@ def _item_rows(bill: Bill, project: Project) -> list[ItemRow]:
 
 
 def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
+    grouped: dict[str, list[ItemRow]] = {}
+    for row in rows:  # one pass, bill order kept within each phase
+        grouped.setdefault(row.phase, []).append(row)
     return tuple(
         PhaseRow(
             name=name,
@@ -294,7 +298,7 @@ def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
             co2e_kg=total.co2e_kg,
             energy_share=total.energy_share,
             co2e_share=total.co2e_share,
-            items=tuple(row for row in rows if row.phase == name),
+            items=tuple(grouped.get(name, ())),
         )
         for name, total in bill.phases.items()
     )
@@ -302,6 +306,7 @@ def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
 
 def _site_rows(bill: Bill, project: Project, contexts: dict[str, SiteContext]) -> tuple[SiteRow, ...]:
     """Every site of the project file, in file order, with the sources SiteContext records."""
+    counts = Counter(item.site for item in bill.items)
     out = []
     for name, site in project.sites.items():
         context = contexts[name]
@@ -315,7 +320,7 @@ def _site_rows(bill: Bill, project: Project, contexts: dict[str, SiteContext]) -
                 intensity_source=context.intensity_source,
                 # A site resolved from the catalog carries its data year; a hand-written one has none.
                 year=context.intensity_year,
-                items=sum(1 for item in bill.items if item.site == name),
+                items=counts[name],
                 provider=_provider(site.region),
                 region=site.region,
             )
