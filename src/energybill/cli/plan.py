@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from energybill.cli.options import stdout_console
 from energybill.core.errors import EnergybillError, Problem, ProjectError
+
+if TYPE_CHECKING:
+    from energybill.project.model import Project, Training
+    from energybill.whatif.planning import Hardware
 
 _EPILOG = """\b
 Examples:
@@ -80,11 +84,11 @@ def plan(
 
 def _hardware(
     file: Path | None, item_name: str | None, site_name: str | None, given: dict[str, Any]
-) -> tuple[Any, Any]:
+) -> tuple[Hardware, Training | None]:
     from energybill.whatif.planning import Hardware
 
     values: dict[str, float] = {}
-    item = None
+    item: Training | None = None
     if (item_name or site_name) and file is None:
         raise EnergybillError("--item and --site need a project FILE")
     if file is not None:
@@ -95,6 +99,7 @@ def _hardware(
             from energybill.estimate.engine import resolved
 
             item = resolved(_training_item(project, item_name, str(file)))  # catalog device, calibration
+            assert item.watts_per_device is not None  # resolved(): a catalog device became its TDP
             values.update(
                 tflops_per_device=item.tflops_per_device,
                 watts_per_device=item.watts_per_device,
@@ -126,7 +131,7 @@ def _hardware(
     return hardware, item
 
 
-def _training_item(project: Any, name: str, file: str) -> Any:
+def _training_item(project: Project, name: str, file: str) -> Training:
     from energybill.core.errors import did_you_mean
 
     for item in project.training:
@@ -137,7 +142,7 @@ def _training_item(project: Any, name: str, file: str) -> Any:
     raise ProjectError(file, [Problem("--item", f"no training item named '{name}'; {hint}")])
 
 
-def _budget_flops(budget: dict[str, Any], hardware: Any, item: Any) -> float:
+def _budget_flops(budget: dict[str, Any], hardware: Hardware, item: Training | None) -> float:
     from energybill.whatif import planning
 
     given = [k for k in ("flops", "energy_kwh", "co2e_kg") if budget.get(k) is not None]
@@ -163,7 +168,7 @@ def _budget_flops(budget: dict[str, Any], hardware: Any, item: Any) -> float:
     )
 
 
-def _iso_loss(item: Any, hardware: Any) -> dict[str, float]:
+def _iso_loss(item: Training, hardware: Hardware) -> dict[str, float]:
     """The least compute reaching the item's loss with a compute-optimal model, and the saving."""
     from energybill.whatif import planning
 

@@ -7,9 +7,14 @@ All functions are plain arithmetic and therefore work on floats and numpy arrays
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-Num = TypeVar("Num")  # float, or a numpy array (the formulas broadcast)
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+# float, or a numpy array of floats (the formulas broadcast; Monte Carlo samples are arrays)
+Num = TypeVar("Num", float, "NDArray[np.float64]")
 
 J_PER_KWH = 3.6e6
 WH_PER_KWH = 1000.0
@@ -29,27 +34,27 @@ FLOP_PER_PF_DAY = 1e15 * 86400.0
 
 def wh_to_kwh(energy_wh: Num) -> Num:
     """Watt-hours to kilowatt-hours."""
-    return energy_wh / WH_PER_KWH  # type: ignore[operator]
+    return energy_wh / WH_PER_KWH
 
 
 def j_to_kwh(energy_j: Num) -> Num:
     """Joules to kilowatt-hours."""
-    return energy_j / J_PER_KWH  # type: ignore[operator]
+    return energy_j / J_PER_KWH
 
 
 def kwh_to_j(energy_kwh: Num) -> Num:
     """Kilowatt-hours to joules."""
-    return energy_kwh * J_PER_KWH  # type: ignore[operator]
+    return energy_kwh * J_PER_KWH
 
 
 def co2e_kg(energy_kwh: Num, intensity_g_per_kwh: Num) -> Num:
     """Carbon of electricity: ``kg = kWh × g/kWh / 1000`` (DESIGN.md, "CO2e")."""
-    return energy_kwh * intensity_g_per_kwh / G_PER_KG  # type: ignore[operator]
+    return energy_kwh * intensity_g_per_kwh / G_PER_KG
 
 
 def months_to_hours(months: Num) -> Num:
     """Months of 730 h to hours."""
-    return months * HOURS_PER_MONTH  # type: ignore[operator]
+    return months * HOURS_PER_MONTH
 
 
 BYTES_PER_GB = 1e9
@@ -58,19 +63,19 @@ MJ_PER_J = 1000.0  # millijoules (NVML energy) per joule
 
 def j_to_wh(energy_j: Num) -> Num:
     """Joules to watt-hours."""
-    return energy_j / SECONDS_PER_HOUR  # type: ignore[operator]
+    return energy_j / SECONDS_PER_HOUR
 
 
 def kg_to_g(mass_kg: Num) -> Num:
     """Kilograms to grams (a Hugging Face model card gives CO2e in grams)."""
-    return mass_kg * G_PER_KG  # type: ignore[operator]
+    return mass_kg * G_PER_KG
 
 
 def kwh_to_mwh(energy_kwh: Num) -> Num:
     """Kilowatt-hours to megawatt-hours."""
-    return energy_kwh / KWH_PER_MWH  # type: ignore[operator]
+    return energy_kwh / KWH_PER_MWH
 
 
 def kg_to_tonnes(mass_kg: Num) -> Num:
     """Kilograms to tonnes."""
-    return mass_kg / KG_PER_TONNE  # type: ignore[operator]
+    return mass_kg / KG_PER_TONNE

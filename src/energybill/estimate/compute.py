@@ -15,6 +15,7 @@ def estimate_compute(item: Compute, site: SiteContext) -> ItemBill:
     (16,800 A100-hours, 400 W + 70 W of host, PUE 1.35).
     """
     device_hours = item.total_device_hours()
+    assert item.watts_per_device is not None  # a catalog device was resolved to its TDP (devices.py)
     energy, energy_record = device_energy(
         device_hours,
         item.watts_per_device,
@@ -22,12 +23,14 @@ def estimate_compute(item: Compute, site: SiteContext) -> ItemBill:
         site,
         "Data processing and R&D slides",
     )
+    inputs: dict[str, float | str]
     if item.device_hours is None:
+        assert item.devices is not None and item.hours is not None  # Compute._time
         inputs = {"devices": item.devices, "hours": item.hours}
-        hours_record = Provenance("details.device_hours", "devices × hours", inputs, (project(),))  # type: ignore[arg-type]
+        hours_record = Provenance("details.device_hours", "devices × hours", inputs, (project(),))
     else:
         inputs = {"device_hours": item.device_hours}
-        hours_record = Provenance("details.device_hours", "given", inputs, (project(),))  # type: ignore[arg-type]
+        hours_record = Provenance("details.device_hours", "given", inputs, (project(),))
     co2e, co2e_record = site.carbon(energy)
     return ItemBill(
         kind="compute",

@@ -20,6 +20,7 @@ def with_catalog_device(item: PoweredItem, estimate: Callable[[PoweredItem], Ite
     TDP is the board's power limit, an upper bound of its average draw during training (the talk
     counts each A100 at its 400 W TDP); measured power is lower for most workloads.
     """
+    assert item.device is not None  # the engine calls this only for items that name a device
     powered, tdp = with_tdp(item)
     bill = estimate(powered)
     record = Provenance(

@@ -28,11 +28,12 @@ def estimate_embodied(item: Embodied) -> ItemBill:
     co2e = per_device * device_hours / (lifetime_hours * item.utilization)
     records: list[Provenance] = []
     if item.device_hours is None:
+        assert item.devices is not None and item.hours_used is not None  # Embodied._inputs
         records.append(
             Provenance(
                 "details.device_hours",
                 "devices × hours_used",
-                {"devices": item.devices, "hours_used": item.hours_used},  # type: ignore[dict-item]
+                {"devices": item.devices, "hours_used": item.hours_used},
                 (project(),),
             )
         )
@@ -73,5 +74,6 @@ def _per_device(item: Embodied) -> tuple[float, Source]:
 def _lifetime(item: Embodied) -> tuple[float, Source]:
     if item.lifetime_hours is not None:
         return item.lifetime_hours, project(role="lifetime_hours")
-    hours = item.lifetime_years * HOURS_PER_YEAR  # type: ignore[operator]
+    assert item.lifetime_years is not None  # Embodied._inputs: lifetime_hours or lifetime_years
+    hours = item.lifetime_years * HOURS_PER_YEAR
     return hours, formula(f"lifetime_hours = lifetime_years × {HOURS_PER_YEAR:g} (project file)")

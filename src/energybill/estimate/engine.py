@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from energybill.core.bill import Bill, ItemBill
 from energybill.estimate.compute import estimate_compute
 from energybill.estimate.inference import estimate_inference
@@ -67,6 +69,12 @@ def estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[It
     return bill if applied is None else annotate(bill, applied)
 
 
+@overload
+def resolved(item: Training) -> Training: ...
+@overload
+def resolved(item: Inference) -> Inference: ...
+@overload
+def resolved(item: AnyItem) -> AnyItem: ...
 def resolved(item: AnyItem) -> AnyItem:
     """``item`` with the values its bill uses: a calibration record's measurements, a catalog device's
     TDP. For tools that reuse an item's inputs outside the bill (sweep, plan)."""
@@ -88,15 +96,15 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
         return with_catalog_device(item, lambda resolved: _estimate_item(resolved, sites, earlier))
     match item:
         case Storage():
-            return estimate_storage(item, site)  # type: ignore[arg-type]
+            return estimate_storage(item, _needed(site))
         case Transfer():
-            return estimate_transfer(item, site)  # type: ignore[arg-type]
+            return estimate_transfer(item, _needed(site))
         case Compute():
-            return estimate_compute(item, site)  # type: ignore[arg-type]
+            return estimate_compute(item, _needed(site))
         case Training():
-            return estimate_training(item, site)  # type: ignore[arg-type]
+            return estimate_training(item, _needed(site))
         case Inference():
-            return estimate_inference(item, site, _reference(item, earlier))  # type: ignore[arg-type]
+            return estimate_inference(item, _needed(site), _reference(item, earlier))
         case Travel() if item.uses_catalog():
             from energybill.estimate.flights import estimate_flight  # imports the catalog
 
@@ -110,6 +118,12 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
 
             return estimate_embodied(item)
     raise TypeError(f"no estimator for {type(item).__name__}")
+
+
+def _needed(site: SiteContext | None) -> SiteContext:
+    """The site of an item kind that always has one (``Item._site_given`` checked it at load)."""
+    assert site is not None
+    return site
 
 
 def _reference(item: Inference, earlier: list[ItemBill]) -> ItemBill | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from energybill.core.bill import ItemBill, Provenance
 from energybill.core.provenance import default, formula, project, supplying
 from energybill.core.units import SECONDS_PER_HOUR, co2e_kg, j_to_kwh, kwh_to_j
@@ -54,6 +56,7 @@ def _economics(
 ) -> tuple[dict[str, float | str], float]:
     """Per-token economics (rate, J/token, tokens/hour, tokens per kg CO2e, tokens to equal training)."""
     rate = _tokens_per_second(item, records)
+    assert item.watts_per_device is not None  # a catalog device was resolved to its TDP (devices.py)
     # J/token = W × PUE × s/token / batch (DESIGN.md, from the talk's Inference slide)
     power_w = item.devices * (item.watts_per_device + item.host_watts_per_device)
     joules_per_token = power_w * site.pue / rate
@@ -124,15 +127,16 @@ def _match_training(
 
 def _tokens_per_second(item: Inference, records: list[Provenance]) -> float:
     if item.tokens_per_second is not None:
-        inputs = {"tokens_per_second": item.tokens_per_second}
-        records.append(Provenance("details.tokens_per_second", "given", inputs, (project(),)))  # type: ignore[arg-type]
+        inputs: dict[str, float | str] = {"tokens_per_second": item.tokens_per_second}
+        records.append(Provenance("details.tokens_per_second", "given", inputs, (project(),)))
         return item.tokens_per_second
-    rate = item.batch_size / item.seconds_per_token  # type: ignore[operator]
+    assert item.seconds_per_token is not None  # Inference._rates: exactly one of the two rates
+    rate = item.batch_size / item.seconds_per_token
     records.append(
         Provenance(
             "details.tokens_per_second",
             "batch_size / seconds_per_token",
-            {"batch_size": item.batch_size, "seconds_per_token": item.seconds_per_token},  # type: ignore[dict-item]
+            {"batch_size": item.batch_size, "seconds_per_token": item.seconds_per_token},
             (formula(f"{TALK}, Inference slide (constant time per token, batch size 1)"),),
         )
     )
@@ -156,8 +160,8 @@ def _daily_tokens(
     item: Inference, details: dict[str, float | str], records: list[Provenance]
 ) -> float | None:
     if item.tokens_per_day is not None:
-        inputs = {"tokens_per_day": item.tokens_per_day}
-        records.append(Provenance("details.tokens_per_day", "given", inputs, (project(),)))  # type: ignore[arg-type]
+        inputs: dict[str, float | str] = {"tokens_per_day": item.tokens_per_day}
+        records.append(Provenance("details.tokens_per_day", "given", inputs, (project(),)))
         return item.tokens_per_day
     if item.words_per_day is None:
         return None
@@ -225,6 +229,7 @@ def _volume_tokens(
     item: Inference, details: dict[str, float | str], records: list[Provenance], daily: float | None
 ) -> float | None:
     """Billed tokens: a total, words × ratio, or a daily rate × days; None for no volume."""
+    inputs: dict[str, float | str]
     if item.tokens is not None:
         volume, formula_text, inputs = item.tokens, "given", {"tokens": item.tokens}
     elif item.words is not None:
@@ -239,10 +244,11 @@ def _volume_tokens(
         )
     else:
         return None
-    rate = details["tokens_per_second"]  # a float, or a numpy array when sampling
+    # a number set by _economics (a float, or a numpy array when sampling), never a label
+    rate = cast(float, details["tokens_per_second"])
     details["tokens"] = volume
-    details["serving_hours"] = volume / (rate * SECONDS_PER_HOUR)  # type: ignore[operator]
-    records.append(Provenance("details.tokens", formula_text, inputs, (project(),)))  # type: ignore[arg-type]
+    details["serving_hours"] = volume / (rate * SECONDS_PER_HOUR)
+    records.append(Provenance("details.tokens", formula_text, inputs, (project(),)))
     records.append(
         Provenance(
             "details.serving_hours",

@@ -44,10 +44,11 @@ class SiteContext:
         if site.region is not None:  # the catalog is imported only for sites that use it
             return _from_catalog(name, site)
         pue = project(f"sites.{name}.pue") if "pue" in site.model_fields_set else _no_pue(name)
+        assert site.carbon_intensity_g_per_kwh is not None  # Site._intensity: region or an intensity
         return cls(
             name=name,
             pue=site.pue,
-            carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,  # type: ignore[arg-type]
+            carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,
             pue_sources=(pue,),
             intensity_sources=(project(f"sites.{name}.carbon_intensity_g_per_kwh"),),
         )

@@ -19,11 +19,12 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
         hours = item.hours
         hours_record = Provenance("details.hours", "given", {"hours": hours}, (project(),))
     else:
-        hours = item.months * HOURS_PER_MONTH  # type: ignore[operator]
+        assert item.months is not None  # Storage._duration: hours or months
+        hours = item.months * HOURS_PER_MONTH
         hours_record = Provenance(
             "details.hours",
             "months × 730",
-            {"months": item.months, "hours_per_month": HOURS_PER_MONTH},  # type: ignore[dict-item]
+            {"months": item.months, "hours_per_month": HOURS_PER_MONTH},
             (formula("DESIGN.md: a month is 730 h (365 × 24 / 12)"),),
         )
     pue = site.pue_applied(item.pue_included)

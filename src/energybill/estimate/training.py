@@ -22,6 +22,7 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
     pf_days = flops / FLOP_PER_PF_DAY
     # Device-hours at the achieved (not peak) throughput, as the talk's Table 1 does.
     device_hours = flops / (item.tflops_per_device * FLOP_PER_TFLOP * SECONDS_PER_HOUR)
+    assert item.watts_per_device is not None  # a catalog device was resolved to its TDP (devices.py)
     energy, energy_record = device_energy(
         device_hours, item.watts_per_device, item.host_watts_per_device, site, "Training slide"
     )

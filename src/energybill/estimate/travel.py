@@ -29,8 +29,10 @@ def estimate_travel(item: Travel) -> ItemBill:
     if item.co2e_kg is not None:
         record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, (project(),))
         return ItemBill("travel", item.name, item.phase, None, 0.0, item.co2e_kg, {}, (NO_KWH, record))
-    passenger_km, passenger_km_record = passenger_kilometres(item, "distance_km", item.distance_km)  # type: ignore[arg-type]
-    co2e = passenger_km * item.kg_co2e_per_passenger_km  # type: ignore[operator]
+    # Travel._method: without from/to or co2e_kg, both distance_km and the factor are given
+    assert item.distance_km is not None and item.kg_co2e_per_passenger_km is not None
+    passenger_km, passenger_km_record = passenger_kilometres(item, "distance_km", item.distance_km)
+    co2e = passenger_km * item.kg_co2e_per_passenger_km
     records = (
         passenger_km_record,
         NO_KWH,
@@ -40,7 +42,7 @@ def estimate_travel(item: Travel) -> ItemBill:
             {
                 "passenger_km": passenger_km,
                 "kg_co2e_per_passenger_km": item.kg_co2e_per_passenger_km,
-            },  # type: ignore[dict-item]
+            },
             (formula("DESIGN.md travel formula"), project(role="factor")),
         ),
     )

@@ -9,11 +9,12 @@ functions call the same (cached) look-ups again to get the values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from energybill.catalog.errors import CatalogError
 from energybill.core.errors import Problem, did_you_mean
-from energybill.project.model import Embodied, Project, Travel
+from energybill.project.model import Compute, Embodied, Inference, Project, Training, Travel
 
 
 def check_references(project: Project) -> list[Problem]:
@@ -45,18 +46,18 @@ def check_catalog(project: Project) -> list[Problem]:
     problems: list[Problem] = []
     for name, site in project.sites.items():
         if site.region is not None:
-            _try(problems, f"sites.{name}.region", lambda s=site: region_values(s.region, s.year))
+            _try(problems, f"sites.{name}.region", partial(region_values, site.region, site.year))
     for path, item in project.items():
         if isinstance(item, Travel) and item.uses_catalog():
             _check_flight(problems, path, item)
         elif isinstance(item, Embodied) and item.device is not None:
             from energybill.catalog.embodied import embodied_factor
 
-            _try(problems, f"{path}.device", lambda d=item.device: embodied_factor(d))
-        elif getattr(item, "device", None) is not None:
+            _try(problems, f"{path}.device", partial(embodied_factor, item.device))
+        elif isinstance(item, Compute | Training | Inference) and item.device is not None:
             from energybill.catalog.hardware import device_tdp
 
-            _try(problems, f"{path}.device", lambda d=item.device: device_tdp(d))  # type: ignore[attr-defined]
+            _try(problems, f"{path}.device", partial(device_tdp, item.device))
     return problems
 
 

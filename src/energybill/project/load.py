@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from energybill.core.errors import Problem, ProjectError
 from energybill.project.calibration import absolute_paths, check_calibrations
 from energybill.project.checks import check_catalog, check_references
-from energybill.project.model import Project
+from energybill.project.model import Inference, Project, Training
 from energybill.project.overrides import check_scenarios
 from energybill.project.problems import problem_of
 from energybill.project.ranges import split_ranges
@@ -65,7 +65,8 @@ def parse_project(raw: dict[str, Any], file: str) -> Project:
         problems = [problem_of(error) for error in exc.errors()]
         raise ProjectError(file, problems) from None
     problems = check_references(project) + check_scenarios(raw)
-    if any(item.calibration for item in (*project.training, *project.inference)):
+    calibrated: tuple[Training | Inference, ...] = (*project.training, *project.inference)
+    if any(item.calibration for item in calibrated):
         problems += check_calibrations(project)
     if not problems and project.uses_catalog():  # only then is the catalog imported and read
         problems = check_catalog(project)

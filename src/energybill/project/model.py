@@ -158,7 +158,8 @@ class Compute(Item):
         """Device-hours, from ``device_hours`` or ``devices × hours``."""
         if self.device_hours is not None:
             return self.device_hours
-        return self.devices * self.hours  # type: ignore[operator]
+        assert self.devices is not None and self.hours is not None  # _time: both, when no device_hours
+        return self.devices * self.hours
 
 
 class Training(Item):
@@ -322,7 +323,8 @@ class Embodied(Item):
         """Device-hours, from ``device_hours`` or ``devices × hours_used``."""
         if self.device_hours is not None:
             return self.device_hours
-        return self.devices * self.hours_used  # type: ignore[operator]
+        assert self.devices is not None and self.hours_used is not None  # _inputs: both, when no device_hours
+        return self.devices * self.hours_used
 
 
 AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other | Embodied

@@ -343,12 +343,11 @@ def _training(bill: Bill, project: Project, sites: tuple[SiteRow, ...]) -> Train
     trained = [item for item in bill.items if item.kind == "training" and item.billed]
     if not trained:
         return None
-    specs = {item.name: item for _, item in project.items() if item.kind == "training"}
+    specs = {item.name: item for item in project.training}
     hardware: dict[str, None] = {}
     for item in trained:
         spec = specs[item.name]
-        device = getattr(spec, "device", None)
-        name = device or f"accelerators of {spec.watts_per_device:g} W"
+        name = spec.device or f"accelerators of {spec.watts_per_device:g} W"
         host = f" + {spec.host_watts_per_device:g} W host share each" if spec.host_watts_per_device else ""
         hardware.setdefault(f"{name}{host}", None)
     used = {item.site for item in trained}

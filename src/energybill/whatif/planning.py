@@ -74,19 +74,26 @@ class Allocation:
 
 def loss(parameters: float, tokens: float) -> float:
     """Predicted loss L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, eq. 10)."""
-    return E_LOSS + A_PARAMS / parameters**ALPHA + B_TOKENS / tokens**BETA
+    return E_LOSS + A_PARAMS / _power(parameters, ALPHA) + B_TOKENS / _power(tokens, BETA)
+
+
+def _power(base: float, exponent: float) -> float:
+    """``base ** exponent`` of a positive base, typed: typeshed's ``float ** float`` is ``Any`` because
+    a negative base gives a complex number."""
+    result: float = base**exponent
+    return result
 
 
 def optimal_parameters(flops: float, method: str = "chinchilla") -> float:
     """N_opt for a budget of ``flops`` with one of ``METHODS``."""
     if method == "chinchilla":
-        return APPROACH1_ANCHOR_PARAMETERS * (flops / APPROACH1_ANCHOR_FLOPS) ** APPROACH1_EXPONENT
+        return APPROACH1_ANCHOR_PARAMETERS * _power(flops / APPROACH1_ANCHOR_FLOPS, APPROACH1_EXPONENT)
     if method == "chinchilla-parametric":
         # eq. (4): N_opt = G (C/6)^a, a = β/(α+β), G = (αA / βB)^(1/(α+β))
-        g = (ALPHA * A_PARAMS / (BETA * B_TOKENS)) ** (1.0 / (ALPHA + BETA))
-        return g * (flops / FLOP_PER_PARAMETER_TOKEN) ** (BETA / (ALPHA + BETA))
+        g = _power(ALPHA * A_PARAMS / (BETA * B_TOKENS), 1.0 / (ALPHA + BETA))
+        return g * _power(flops / FLOP_PER_PARAMETER_TOKEN, BETA / (ALPHA + BETA))
     if method == "kaplan":
-        return KAPLAN_COEFFICIENT * (flops / FLOP_PER_PF_DAY) ** KAPLAN_EXPONENT
+        return KAPLAN_COEFFICIENT * _power(flops / FLOP_PER_PF_DAY, KAPLAN_EXPONENT)
     raise PlanError(f"unknown method '{method}'; allowed: {', '.join(METHODS)}")
 
 

@@ -82,12 +82,17 @@ def sweep(
     """Every combination of batch size, latency and power for one inference item of ``project``."""
     from energybill.estimate.engine import estimate, resolved
 
-    item: Inference = resolved(_item(project, item_name))  # type: ignore[assignment]
+    item = resolved(_item(project, item_name))
     bill = estimate(project)
     reference_name = bill.item(item.name).details.get("compare_with")
     reference = bill.item(str(reference_name)) if reference_name else None
     site = SiteContext.from_site(str(item.site), project.sites[str(item.site)])
-    base_latency = item.seconds_per_token or (1.0 / item.tokens_per_second)  # type: ignore[operator]
+    if item.seconds_per_token is not None:
+        base_latency = item.seconds_per_token
+    else:
+        assert item.tokens_per_second is not None  # Inference._rates: exactly one of the two rates
+        base_latency = 1.0 / item.tokens_per_second
+    assert item.watts_per_device is not None  # resolved(): a catalog device became its TDP
     volume = {} if tokens_per_day is None else {"tokens_per_day": tokens_per_day, "words_per_day": None}
     points = []
     grid = itertools.product(batches, latencies or [base_latency], watts or [item.watts_per_device])
