@@ -50,7 +50,8 @@ def airport(code: str) -> Airport:
 
 @functools.cache
 def _airport_text() -> str:
-    return "\n" + table("airports")["rows"]
+    rows: str = table("airports")["rows"]  # JSON: airports.json keeps its rows as one TSV string
+    return "\n" + rows
 
 
 def airports() -> dict[str, list[str]]:

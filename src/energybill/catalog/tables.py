@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 TABLES = ("grid", "cloud", "hardware", "cpus", "airports", "flights", "embodied", "sources")
 _LOADED: list[str] = []
@@ -28,4 +28,4 @@ def loaded() -> list[str]:
 
 def source(key: str) -> dict[str, str]:
     """A source's record: title, short name, file, licence, year, url, credit."""
-    return table("sources")[key]
+    return cast(dict[str, str], table("sources")[key])  # JSON: sources.json maps keys to string records

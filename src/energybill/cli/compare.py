@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,9 @@ def _print(data: dict[str, Any]) -> None:
             console.print(f"[dim]{escape(s['name'])}: {escape(s['description'])}[/dim]")
 
 
-def _cell(cell: dict[str, Any], quantity: str, is_baseline: bool, amount: Any) -> str:
+def _cell(
+    cell: dict[str, Any], quantity: str, is_baseline: bool, amount: Callable[[float | None, int], str]
+) -> str:
     value = amount(cell[quantity], 0)
     if is_baseline:
         return value

@@ -10,8 +10,12 @@ import click
 if TYPE_CHECKING:
     from energybill.core.records import Measurement
 
+    _FloatParam = click.ParamType[float]  # typed by its value in click's stubs
+else:
+    _FloatParam = click.ParamType  # not subscriptable at run time before click 8.2
 
-class _Time(click.ParamType):
+
+class _Time(_FloatParam):
     name = "TIME"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
@@ -84,7 +88,9 @@ def prometheus(url: str, start_s: float, end_s: float, selector: str | None, met
         raise EnergybillError(f"{url}: no {query} samples between --start and --end")
     source = f"Prometheus {url}: {metric} (DCGM exporter, mJ counter deltas, resets handled)"
     result = replace(gpu_energy(series, source), name=name, started_unix=start_s, duration_s=end_s - start_s)
-    placements = {d.device.device_id: (d.device.device_id.split("/", 1)[0], None) for d in result.devices}
+    placements: dict[str, tuple[str, int | None]] = {
+        d.device.device_id: (d.device.device_id.split("/", 1)[0], None) for d in result.devices
+    }
     path = resolve(ledger, project_file)
     hosts = sorted({host for host, _ in placements.values()})
     tags = {k: context[k] for k in ("project", "item", "site")}

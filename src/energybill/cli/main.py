@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Unpack
 
 import click
 
-from energybill.cli.options import stdout_console, whatif_options
+from energybill.cli.options import WhatIfOptions, stdout_console, whatif_options
 from energybill.core.errors import EnergybillError
 from energybill.core.version import __version__
 
@@ -51,7 +52,7 @@ def cli() -> None:
     "markdown: tables for a paper or a repository.",
 )
 @whatif_options
-def bill(file: Path, fmt: str, **whatif: object) -> None:
+def bill(file: Path, fmt: str, **whatif: Unpack[WhatIfOptions]) -> None:
     """Print the bill of a project file: items, phases, totals and shares.
 
     Training items show FLOP, PF-days and device-hours; inference items their economics
@@ -68,7 +69,7 @@ def bill(file: Path, fmt: str, **whatif: object) -> None:
     """
     from energybill.cli.whatif import bill_data, bill_json
 
-    data = bill_data(file, advice=fmt != "json", **whatif)  # type: ignore[arg-type]
+    data = bill_data(file, advice=fmt != "json", **whatif)
     if fmt == "json":
         from energybill.core.jsontext import dumps
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import click
 
@@ -30,6 +30,16 @@ RELOCATE = click.option(
     help="Move every compute site (compute, training, inference) to a grid: an intensity in "
     "g/kWh (41.44) or a catalog region (FR: France at the catalog's latest year, gcp:europe-west1).",
 )
+
+
+class WhatIfOptions(TypedDict):
+    """The values ``whatif_options`` passes, by parameter name (``energybill.cli.whatif.run_bill``'s)."""
+
+    scenarios: tuple[str, ...]
+    sets: tuple[str, ...]
+    relocate: str | None
+    samples: int | None
+    seed: int | None
 
 
 def whatif_options(command: F) -> F:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 LEDGER = click.option("--ledger", type=click.Path(path_type=Path),
                       help="Ledger file.  [default: beside --project, else ./energybill.ledger.db]")
@@ -61,10 +64,12 @@ def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, 
     rows = store.runs(item=item, limit=None if show_all else limit, offset=offset)
     methods = store.methods_by_run([row.id for row in rows])  # one query, not one per run
     table = Table(title=f"Runs in {store.path}", title_justify="left")
-    for column, justify in (("Id", "left"), ("Name", "left"), ("Item", "left"), ("Status", "left"),
-                            ("Started (UTC)", "left"), ("Duration (s)", "right"), ("Energy (Wh)", "right"),
-                            ("Avg W", "right"), ("Methods", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("Id", "left"), ("Name", "left"), ("Item", "left"), ("Status", "left"), ("Started (UTC)", "left"),
+        ("Duration (s)", "right"), ("Energy (Wh)", "right"), ("Avg W", "right"), ("Methods", "left"),
+    )
+    for column, justify in columns:
+        table.add_column(column, justify=justify)
     for row in rows:
         table.add_row(row.id, row.name, row.item or "", row.status, _utc(row.started_unix),
                       f"{row.duration_s:,.1f}", _wh(row.energy_j), _avg(row.energy_j, row.duration_s),

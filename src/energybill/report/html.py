@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energybill.core.bill import Provenance
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
@@ -16,6 +16,9 @@ from energybill.report.data import ReportData
 from energybill.report.document import factor, number
 from energybill.report.numbers import amount, share
 from energybill.report.rows import advice_detail
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def render(data: ReportData) -> str:
 
 def _chart(
     data: ReportData, svg: Any, colors: dict[str, str], keys: tuple[str, str], title: str, unit: str
-) -> dict:
+) -> dict[str, str]:
     key, share_key = keys
     slices = [svg.Slice(p.name, getattr(p, key), colors[p.name]) for p in data.phases]
     total = kwh_to_mwh(data.energy_kwh) if key == "energy_kwh" else kg_to_tonnes(data.co2e_kg)
@@ -118,7 +121,7 @@ def _signed(value: float) -> str:
 
 
 @cache
-def _template() -> Any:
+def _template() -> Template:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(

@@ -4,13 +4,17 @@ measured runs attached)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from energybill.report.data import MeasuredRow
 from energybill.report.numbers import amount
 from energybill.report.rows import LONG_TABLE
 
+if TYPE_CHECKING:
+    from rich.table import Table
 
-def measured_table(rows: Sequence[MeasuredRow]) -> object | None:
+
+def measured_table(rows: Sequence[MeasuredRow]) -> Table | None:
     """A rich table of ``rows``: estimate, measurement, difference, runs, methods; None when empty."""
     if not rows:
         return None

@@ -27,6 +27,7 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from energybill.core.errors import EnergybillError
 from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
@@ -117,7 +118,14 @@ def fetch_series(url: str, query: str, start_s: float, end_s: float, timeout_s: 
     return [Series(dict(key), tuple(sorted(points.items()))) for key, points in merged.items() if points]
 
 
-def _instant(url: str, query: str, at_s: float, timeout_s: float) -> list[dict[str, object]]:
+class _MatrixSeries(TypedDict):
+    """One series of a Prometheus range-vector answer (``resultType: matrix``), as JSON."""
+
+    metric: dict[str, str]
+    values: list[tuple[float, str]]  # [unix seconds, "value"] pairs
+
+
+def _instant(url: str, query: str, at_s: float, timeout_s: float) -> list[_MatrixSeries]:
     params = urllib.parse.urlencode({"query": query, "time": f"{at_s:.3f}"})
     endpoint = url.rstrip("/") + "/api/v1/query?" + params
     try:

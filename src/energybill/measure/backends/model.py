@@ -19,10 +19,14 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from energybill.core.records import MODELLED, Device
 from energybill.core.units import BYTES_PER_GB
 from energybill.measure.backends.base import BackendUnavailable
+
+if TYPE_CHECKING:
+    import psutil  # imported at run time only by ProcessTree
 
 DEFAULT_CPU_TDP_W = 85.0  # CodeCarbon POWER_CONSTANT for an unknown CPU (codecarbon/external/hardware.py)
 RAM_W_PER_GB = 0.3725  # Green Algorithms (Lannelongue, Grealey & Inouye 2021, Adv. Sci.)
@@ -57,7 +61,7 @@ class ProcessTree:
         self._is_self = self.root.pid == os.getpid()
         self.rescan_every = rescan_every
         self._samples = 0
-        self._children: dict[int, object] = {}
+        self._children: dict[int, psutil.Process] = {}
         self._cpu_by_child: dict[tuple[int, float], float] = {}
         self._total_s = 0.0
 
@@ -84,10 +88,10 @@ class ProcessTree:
         rss_bytes = float(self.root.memory_info().rss)
         for pid, proc in list(self._children.items()):
             try:
-                with proc.oneshot():  # type: ignore[attr-defined]
-                    times = proc.cpu_times()  # type: ignore[attr-defined]
-                    rss_bytes += proc.memory_info().rss  # type: ignore[attr-defined]
-                    key = (pid, proc.create_time())  # type: ignore[attr-defined]
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    rss_bytes += proc.memory_info().rss
+                    key = (pid, proc.create_time())
             except self._psutil.Error:
                 del self._children[pid]  # ended: its last seen time stays in _cpu_by_child
                 continue

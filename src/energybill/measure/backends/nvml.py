@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from energybill.core.records import COUNTER, INTEGRATED, Device
 from energybill.measure.backends.base import BackendUnavailable
@@ -57,9 +57,10 @@ class PynvmlSource:
         except pynvml.NVMLError as exc:
             raise BackendUnavailable(f"NVML did not start ({exc}): no NVIDIA driver or GPU") from None
         self._nvml: Any = pynvml
-        self._handles: dict[int, Any] = {}
+        self._handles: dict[int, Any] | None = {}  # None once closed
 
     def _handle(self, index: int) -> Any:
+        assert self._handles is not None, "NVML was shut down (close)"
         if index not in self._handles:
             self._handles[index] = self._nvml.nvmlDeviceGetHandleByIndex(index)
         return self._handles[index]
@@ -88,7 +89,7 @@ class PynvmlSource:
     def close(self) -> None:
         if self._handles is not None:
             self._nvml.nvmlShutdown()
-            self._handles = None  # type: ignore[assignment]
+            self._handles = None
 
 
 @dataclass
@@ -114,7 +115,7 @@ class TraceSource:
 
     def __init__(self, trace: dict[str, Any], clock: Callable[[], float]) -> None:
         self.devices = [
-            TraceDevice(d["uuid"], d["name"], [tuple(s) for s in d["samples"]])  # type: ignore[misc]
+            TraceDevice(d["uuid"], d["name"], [tuple(s) for s in d["samples"]])
             for d in trace["devices"]
         ]
         self.clock = clock
@@ -141,6 +142,14 @@ class TraceSource:
         pass
 
 
+class _TraceRecord(TypedDict):
+    """One GPU of a trace as JSON: samples of ``[t_s, energy_mj or null, power_mw]``."""
+
+    uuid: str
+    name: str
+    samples: list[list[float | int | None]]
+
+
 def record_trace(source: NvmlSource, seconds: float, period_s: float = 0.02) -> dict[str, Any]:
     """Record what NVML reports, in the format ``TraceSource`` replays (run it on a GPU machine).
 
@@ -150,7 +159,9 @@ def record_trace(source: NvmlSource, seconds: float, period_s: float = 0.02) -> 
     import time
 
     count = source.device_count()
-    devices = [{"uuid": source.uuid(i), "name": source.name(i), "samples": []} for i in range(count)]
+    devices: list[_TraceRecord] = [
+        {"uuid": source.uuid(i), "name": source.name(i), "samples": []} for i in range(count)
+    ]
     start = time.monotonic()
     while (now := time.monotonic() - start) < seconds:
         for index, device in enumerate(devices):
@@ -158,7 +169,7 @@ def record_trace(source: NvmlSource, seconds: float, period_s: float = 0.02) -> 
                 energy_mj: int | None = source.total_energy_mj(index)
             except NotSupported:
                 energy_mj = None
-            device["samples"].append([round(now, 4), energy_mj, source.power_mw(index)])  # type: ignore[attr-defined]
+            device["samples"].append([round(now, 4), energy_mj, source.power_mw(index)])
         time.sleep(period_s)
     return {"recorded_with": "energybill record_trace", "devices": devices}
 
