@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, Self
 
 from energybill.core.errors import EnergybillError
 from energybill.core.records import Measurement, RunExtras, WindowRecord
@@ -37,6 +37,25 @@ from energybill.measure.sink import RunSink
 
 log = logging.getLogger("energybill")
 EpochLog = Callable[[dict[str, Any]], None]
+
+
+class TrainingRun(Protocol):
+    """What ``TrainingMeter`` drives: a ``LocalRun``, or ``energybill.measure.distributed.DistributedRun``."""
+
+    @property
+    def meter(self) -> Meter: ...
+
+    @property
+    def run_id(self) -> str | None: ...
+
+    @property
+    def started_unix(self) -> float: ...
+
+    def start(self) -> None: ...
+
+    def checkpoint(self, windows: list[WindowRecord]) -> None: ...
+
+    def finish(self, windows: list[WindowRecord], status: str) -> Measurement: ...
 
 
 @dataclass
@@ -74,7 +93,7 @@ class TrainingMeter:
         interval_s: float = DEFAULT_INTERVAL_S,
         on_epoch: EpochLog | None = None,
         distributed: bool | None = None,
-        run: Any = None,
+        run: TrainingRun | None = None,
         **meter_options: Any,
     ) -> None:
         self.name = name
@@ -97,7 +116,7 @@ class TrainingMeter:
     def run_id(self) -> str | None:
         return self.run.run_id
 
-    def start(self) -> TrainingMeter:
+    def start(self) -> Self:
         if not self._started:
             self.run.start()
             self._started = True
@@ -114,7 +133,7 @@ class TrainingMeter:
         self.result = self.run.finish(self.windows, status)
         return self.result
 
-    def __enter__(self) -> TrainingMeter:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -209,7 +228,7 @@ def _log_epoch(entry: dict[str, Any]) -> None:
 
 
 def _make_run(name: str, sink: RunSink | None, tags: dict[str, str | None], interval_s: float,
-              distributed: bool | None, meter_options: dict[str, Any]) -> Any:
+              distributed: bool | None, meter_options: dict[str, Any]) -> TrainingRun:
     """A ``DistributedRun`` when torch.distributed runs more than one rank, else a local run."""
     project, item, site = tags["project"], tags["item"], tags["site"]  # named: typed, unlike a **dict
     if distributed is None:
