@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -57,7 +60,7 @@ def whatif_options(command: F) -> F:
     return command
 
 
-def stdout_console(width: int = 120) -> Any:
+def stdout_console(width: int = 120) -> Console:
     """A rich Console on stdout; piped output keeps a fixed ``width`` so that tables do not wrap in
     files and CI logs."""
     import sys

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from rich.console import JustifyMethod
+    from rich.console import Console, JustifyMethod
+
+    from energybill.ledger.store import Ledger
 
 LEDGER = click.option("--ledger", type=click.Path(path_type=Path),
                       help="Ledger file.  [default: beside --project, else ./energybill.ledger.db]")
@@ -36,7 +38,7 @@ def runs() -> None:
     """
 
 
-def _ledger(ledger: Path | None, project_file: Path | None) -> Any:
+def _ledger(ledger: Path | None, project_file: Path | None) -> Ledger:
     from energybill.ledger.paths import resolve
     from energybill.ledger.store import Ledger
 
@@ -196,7 +198,7 @@ def _utc(unix_s: float | None) -> str:
     return "" if unix_s is None else datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _console() -> Any:
+def _console() -> Console:
     from rich.console import Console
 
     return Console() if sys.stdout.isatty() else Console(width=140)
