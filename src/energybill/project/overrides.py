@@ -266,8 +266,8 @@ def _targets(raw: dict[str, Any], path: str, names: NameIndex) -> tuple[list[dic
         return list(items), key
     chosen = names.named(head, name)
     if not chosen:
-        names = [str(item.get("name")) for item in items if isinstance(item, dict)]
-        hint = did_you_mean(name, names) if names else f"the file has no [[{head}]] item"
+        known = [str(item.get("name")) for item in items if isinstance(item, dict)]
+        hint = did_you_mean(name, known) if known else f"the file has no [[{head}]] item"
         raise LookupError(f"no {head} item named '{name}'; {hint}")
     return chosen, key
 
