@@ -8,6 +8,8 @@ row per item (its ``LONG_TABLE`` largest). ``--format json`` has every item.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -126,7 +128,7 @@ def _economics_rows(items: tuple[Economics, ...]) -> Table:
     table.add_column("Item")
     for header, _, _ in _ECONOMICS_COLUMNS:
         table.add_column(header, justify="right")
-    shown = items
+    shown: Sequence[Economics] = items
     if len(items) > LONG_TABLE:
         def weight(i: Economics) -> tuple[float, float]:
             daily = i.details.get("co2e_kg_per_day", 0.0)
