@@ -36,7 +36,7 @@ RELOCATE = click.option(
 
 
 class WhatIfOptions(TypedDict):
-    """The values ``whatif_options`` passes, by parameter name (``energybill.cli.whatif.run_bill``'s)."""
+    """The values ``whatif_options`` passes, by parameter name (``energybill.cli.whatif.bill_data``'s)."""
 
     scenarios: tuple[str, ...]
     sets: tuple[str, ...]
