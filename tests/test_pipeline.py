@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,9 @@ from click.testing import CliRunner
 import energybill.pipeline
 import energybill.project.variants
 from energybill.cli.main import cli
+from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
+from energybill.ledger.record import record_run
+from energybill.ledger.store import Ledger
 from energybill.pipeline import Pipeline
 from energybill.project.overrides import Overrides
 from whatif_helpers import NOOR
@@ -87,3 +91,20 @@ def test_stacked_overrides_apply_in_order() -> None:
     second = Overrides((("sites.*.pue", 1.0),))
     assert pipe.variant(first, second).project.sites["noor-hpc"].pue == 1.0
     assert pipe.variant(second, first).project.sites["noor-hpc"].pue == 1.2
+
+
+def test_measured_runs_are_no_saving(tmp_path: Path) -> None:
+    """A run measured for an item outside the file adds to the bill's totals; the practices' bills
+    are estimates, so the savings must not count that run (it was counted as saved before)."""
+    project_file = tmp_path / "noor.toml"
+    project_file.write_text(NOOR.read_text(encoding="utf-8"), encoding="utf-8")
+    cpu = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
+    one_mwh = 3.6e9  # J
+    record_run(Ledger(tmp_path / "noor.ledger.db"), "idle", Measurement("idle", 1.7e9, 3600.0,
+               (DeviceEnergy(cpu, one_mwh),), 50.0), project="Noor", item="cluster idle", site="noor-hpc")
+    measured = Pipeline.open(project_file)
+    assert measured.measured_bill().item("cluster idle").co2e_kg == pytest.approx(1000 * 1.5 * 0.6)
+    plain = {r.practice: r for r in Pipeline.open(NOOR).recommendations()}
+    for advice in measured.recommendations():
+        assert advice.co2e_kg_saved == pytest.approx(plain[advice.practice].co2e_kg_saved, rel=1e-12)
+        assert advice.energy_kwh_saved == pytest.approx(plain[advice.practice].energy_kwh_saved, rel=1e-12)

@@ -114,8 +114,10 @@ class Pipeline:
         return columns(self, names, extra)
 
     def recommendations(self, *layers: Overrides) -> list[Recommendation]:
-        """The quantified best practices for a variant, against its measured bill."""
-        return recommendations(self, self.measured_bill(*layers), layers)
+        """The quantified best practices for a variant. Both sides of each saving are estimates:
+        runs measured for items outside the file are not in the practice's bill, so counting them
+        on one side only would report them as a saving."""
+        return recommendations(self, self.bill(*layers), layers)
 
 
 def _effective(layers: tuple[Overrides, ...]) -> Layers:
