@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from tests.fakehw import StepClock
 
 import energybill
 from energybill.core.records import COUNTER, MODELLED, Device
@@ -16,21 +17,13 @@ from energybill.measure.meter import Meter, MeterError
 from energybill.measure.sampler import Sampler
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 class PowerProfile:
     """A counter-like backend whose device draws ``power(t)`` watts (integrated exactly per second)."""
 
     name = "profile"
     max_interval_s = None
 
-    def __init__(self, clock: FakeClock, watts: list[float]) -> None:
+    def __init__(self, clock: StepClock, watts: list[float]) -> None:
         self.clock, self.watts = clock, watts  # watts[i] during second i
 
     def start(self, now_s: float) -> list[Device]:
@@ -50,7 +43,7 @@ class PowerProfile:
 
 
 def test_nested_and_overlapping_windows_share_the_counters() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     meter = Meter(backends=[PowerProfile(clock, [50.0] * 20)], clock=clock, thread=False)
     meter.begin("outer")
     clock.t = 2.0
@@ -64,7 +57,7 @@ def test_nested_and_overlapping_windows_share_the_counters() -> None:
 
 
 def test_peak_power_is_the_highest_sampled_interval() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     watts = [50.0, 50.0, 50.0, 200.0, 200.0, 80.0]
     meter = Meter(backends=[PowerProfile(clock, watts)], clock=clock, thread=False)
     meter.begin("w")
@@ -77,7 +70,7 @@ def test_peak_power_is_the_highest_sampled_interval() -> None:
 
 
 def test_window_misuse_is_a_clear_error() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     meter = Meter(backends=[PowerProfile(clock, [1.0])], clock=clock, thread=False)
     meter.begin("a")
     with pytest.raises(MeterError, match="already open"):
@@ -87,7 +80,7 @@ def test_window_misuse_is_a_clear_error() -> None:
 
 
 def test_co2e_at_a_site() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     meter = Meter(backends=[PowerProfile(clock, [360.0] * 20)], clock=clock, thread=False)
     meter.begin("w")
     clock.t = 10.0
@@ -98,7 +91,7 @@ def test_co2e_at_a_site() -> None:
 
 
 def test_measure_as_context_manager_and_decorator() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     with energybill.track("block", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock,
                             thread=False) as run:
         clock.t = 4.0
@@ -184,7 +177,7 @@ def test_load_curve_anchors_and_interpolation() -> None:
 
 
 class FakeTree:
-    def __init__(self, clock: FakeClock, cpus_busy: float, rss_gb: float) -> None:
+    def __init__(self, clock: StepClock, cpus_busy: float, rss_gb: float) -> None:
         self.clock, self.cpus_busy, self.rss_gb = clock, cpus_busy, rss_gb
 
     def snapshot(self) -> tuple[float, float]:
@@ -192,7 +185,7 @@ class FakeTree:
 
 
 def test_model_energy_worked_by_hand() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     model = ModelBackend(cpu_tdp_w=100.0, tree=FakeTree(clock, cpus_busy=2.0, rss_gb=2.0), logical_cpus=4)
     devices = model.start(0.0)
     assert {d.method for d in devices} == {MODELLED}
@@ -204,7 +197,7 @@ def test_model_energy_worked_by_hand() -> None:
 
 
 def test_model_default_tdp_is_printed_in_the_source() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     devices = ModelBackend(tree=FakeTree(clock, 0, 0), components=("cpu",)).start(0.0)
     assert "TDP 85 W (default; set --cpu-tdp-w)" in devices[0].source
 
@@ -256,7 +249,7 @@ def test_process_tree_counts_a_grandchild_cpu_time_alive_and_reaped() -> None:
 class JumpTree:
     """A child found late: 3 CPU seconds appear at once after the first second."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: StepClock) -> None:
         self.clock = clock
 
     def snapshot(self) -> tuple[float, float]:
@@ -264,7 +257,7 @@ class JumpTree:
 
 
 def test_cpu_time_found_late_is_billed_to_later_intervals_not_lost() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     model = ModelBackend(cpu_tdp_w=100.0, components=("cpu",), tree=JumpTree(clock), logical_cpus=1)
     model.start(0.0)
     for t in (1.0, 2.0, 3.0, 4.0):
@@ -284,7 +277,7 @@ class Flaky(PowerProfile):
 
 
 def test_a_read_error_mid_run_keeps_the_last_good_values_and_says_so() -> None:
-    clock = FakeClock()
+    clock = StepClock()
     meter = Meter(backends=[Flaky(clock, [10.0] * 10)], clock=clock, thread=False)
     meter.begin("w")
     clock.t = 2.0

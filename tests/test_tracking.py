@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import run_cli
+from tests.fakehw import StepClock
 
 import energybill
 from energybill.core.records import (
@@ -30,14 +31,6 @@ from energybill.ledger.sink import LedgerSink
 from energybill.ledger.store import Ledger
 from energybill.measure.sink import RunSink
 from energybill.measure.training import TrainingMeter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 class Profile:
@@ -64,7 +57,7 @@ class Profile:
         pass
 
 
-def _options(clock: FakeClock, watts: list[float]) -> dict[str, Any]:
+def _options(clock: StepClock, watts: list[float]) -> dict[str, Any]:
     return {"backends": [Profile(watts)], "clock": clock, "thread": False}
 
 
@@ -73,7 +66,7 @@ def test_measure_is_a_module_and_track_records_as_context_manager_and_decorator(
 
     assert isinstance(energybill.measure, types.ModuleType) and not callable(energybill.measure)
     assert "track" in energybill.__all__ and "measure" not in energybill.__all__
-    clock, path = FakeClock(), tmp_path / "runs.db"
+    clock, path = StepClock(), tmp_path / "runs.db"
     options = _options(clock, [10.0] * 100)
     with energybill.track("block", ledger=path, project="P", item="I", **options) as run:
         clock.t = 2.0
@@ -101,7 +94,7 @@ def test_measure_is_a_module_and_track_records_as_context_manager_and_decorator(
 
 
 def test_track_without_a_ledger_records_nothing(tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = StepClock()
     with energybill.track("alone", **_options(clock, [5.0] * 10)) as run:
         clock.t = 2.0
     assert (run.energy_j, run.run_id, run.sink) == (10.0, None, None)
@@ -110,7 +103,7 @@ def test_track_without_a_ledger_records_nothing(tmp_path: Path) -> None:
 def test_the_ledger_honours_the_sink_protocol(tmp_path: Path) -> None:
     sink = LedgerSink(Ledger(tmp_path / "runs.db"))
     assert isinstance(sink, RunSink)
-    clock = FakeClock()
+    clock = StepClock()
     # 50 W for 3 s, 200 W for 2 s, 80 W after: epoch 0 is seconds 0-4, epoch 1 seconds 4-7
     watts = [50.0, 50.0, 50.0, 200.0, 200.0, 80.0, 80.0, 80.0]
     with TrainingMeter("loop", sink=sink, item="tiny", on_epoch=lambda e: None, distributed=False,
