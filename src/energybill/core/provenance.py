@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from typing import Any, Literal, get_args
 
 SourceKind = Literal["formula", "catalog", "default", "measured", "calibration", "project"]
@@ -59,6 +60,10 @@ class Source:
 
     def text(self) -> str:
         """The readable form: ``catalog: <citation> [file, licence]``, ``default: <what>``, ..."""
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         body = self._body()
         if self.note:
             body = f"{body} ({self.note})"
@@ -71,6 +76,11 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object: kind and name, then only the fields that are set."""
+        return dict(self._dict)
+
+    @cached_property
+    def _dict(self) -> dict[str, Any]:
+        # computed once per Source: a site's sources are shared by every item billed there
         out: dict[str, Any] = {"kind": self.kind, "name": self.name}
         for key in ("role", "note", "value", "unit", "year", "licence", "file"):
             value = getattr(self, key)
@@ -102,6 +112,7 @@ def joined(sources: Iterable[Source]) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)  # the same site's sources are asked for by every item billed there
 def supplying(role: str, sources: tuple[Source, ...]) -> tuple[Source, ...]:
     """``sources`` read as where ``role`` comes from: "PUE from <first>; <the others>"."""
     if not sources:
@@ -109,6 +120,7 @@ def supplying(role: str, sources: tuple[Source, ...]) -> tuple[Source, ...]:
     return (replace(sources[0], role=role, sep=SEPARATOR), *sources[1:])
 
 
+@lru_cache(maxsize=4096)  # a formula's citation is the same Source for every item
 def formula(name: str) -> Source:
     """The citation of a formula or method."""
     return Source("formula", name)
