@@ -226,9 +226,9 @@ class Ledger:
         where, args = _filters(project, item, ids)
         page = "" if limit is None else " LIMIT ? OFFSET ?"
         with self.connect() as conn:
-            rows = conn.execute(f"SELECT * FROM runs{where} ORDER BY started_unix, id{page}",
+            rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY started_unix, id{page}",
                                 [*args, *((limit, offset) if limit is not None else ())]).fetchall()
-        return [RunRow(*(r[name] for name in _RUN_FIELDS)) for r in rows]
+        return [RunRow(*r) for r in rows]  # the columns in RunRow's order: no look-up per field
 
     def count(self, project: str | None = None, item: str | None = None) -> int:
         """How many runs (of one project item) the ledger holds."""
@@ -297,7 +297,7 @@ class Ledger:
             return int(conn.execute("SELECT COUNT(*) FROM samples WHERE run_id = ?", (run_id,)).fetchone()[0])
 
 
-_RUN_FIELDS = tuple(f.name for f in fields(RunRow))  # RunRow's fields in order, found once
+_RUN_COLUMNS = ", ".join(f.name for f in fields(RunRow))  # RunRow's fields in order, found once
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
