@@ -26,3 +26,22 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# A one-item project for the measured-runs tests (a run of 1 kWh of IT energy is easy to price).
+MINI_PROJECT = """
+[project]
+name = "Mini"
+
+[sites.lab]
+pue = 1.5
+carbon_intensity_g_per_kwh = 600
+
+[[compute]]
+name = "finetune"
+phase = "training"
+site = "lab"
+devices = 1
+hours = 0.001
+watts_per_device = 100
+"""

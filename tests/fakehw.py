@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from energybill.core.records import COUNTER, Device
+
 
 class StepClock:
     """A clock that moves only when the test says (one training step = one second, say)."""
@@ -47,3 +49,27 @@ def rapl_zone(root: Path, folder: str, name: str, energy_uj: int, max_uj: int = 
     (path / "energy_uj").write_text(f"{energy_uj}\n")
     (path / "max_energy_range_uj").write_text(f"{max_uj}\n")
     return path
+
+
+class PowerProfile:
+    """A counter backend: device ``fake:0`` draws ``watts[i]`` W during second i (exact integral)."""
+
+    name = "profile"
+    max_interval_s = None
+
+    def __init__(self, watts: list[float]) -> None:
+        self.watts = watts
+
+    def start(self, now_s: float) -> list[Device]:
+        return [Device("fake:0", "cpu", COUNTER, "fake", "test profile")]
+
+    def sample(self, now_s: float) -> None:
+        pass
+
+    def read(self, now_s: float) -> dict[str, float]:
+        whole = int(now_s)
+        current_w = self.watts[whole] if whole < len(self.watts) else 0.0
+        return {"fake:0": sum(self.watts[:whole]) + (now_s - whole) * current_w}
+
+    def close(self) -> None:
+        pass

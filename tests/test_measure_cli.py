@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
+from tests.conftest import MINI_PROJECT, run_cli
 
 from energybill.ledger.store import Ledger
 
@@ -133,27 +133,9 @@ def _kill_children_of(pid: int) -> None:
             child.kill()
 
 
-PROJECT = """
-[project]
-name = "Mini"
-
-[sites.lab]
-pue = 1.5
-carbon_intensity_g_per_kwh = 600
-
-[[compute]]
-name = "finetune"
-phase = "training"
-site = "lab"
-devices = 1
-hours = 0.001
-watts_per_device = 100
-"""
-
-
 def test_measured_runs_on_the_bill_beside_the_estimate(tmp_path: Path) -> None:
     project = tmp_path / "mini.toml"
-    project.write_text(PROJECT)
+    project.write_text(MINI_PROJECT)
     quick = [sys.executable, "-c", "sum(range(10**6))"]
     done = energybill("measure", "--project", str(project), "--item", "finetune", "--", *quick)
     assert done.returncode == 0, done.stderr
@@ -191,14 +173,14 @@ def test_measured_runs_on_the_bill_beside_the_estimate(tmp_path: Path) -> None:
 
 def test_runs_listed_by_id_in_the_project_file(tmp_path: Path) -> None:
     project = tmp_path / "mini.toml"
-    project.write_text(PROJECT)
+    project.write_text(MINI_PROJECT)
     ledger = tmp_path / "mini.ledger.db"
     energybill("measure", "--ledger", str(ledger), "--", sys.executable, "-c", "pass")
     (run,) = Ledger(ledger).runs()
-    project.write_text(PROJECT + f'runs = ["{run.id}"]\n')
+    project.write_text(MINI_PROJECT + f'runs = ["{run.id}"]\n')
     bill = json.loads(energybill("bill", str(project), "--format", "json").stdout)
     assert bill["items"][0]["details"]["measured_runs"] == run.id
-    project.write_text(PROJECT + 'runs = ["nope"]\n')
+    project.write_text(MINI_PROJECT + 'runs = ["nope"]\n')
     done = energybill("bill", str(project))
     assert done.returncode == 2
     assert done.stderr.strip() == (f"{project}: compute[0].runs[0]: no run 'nope' in {ledger}; "
@@ -207,7 +189,7 @@ def test_runs_listed_by_id_in_the_project_file(tmp_path: Path) -> None:
 
 def test_bill_without_a_ledger_creates_none(tmp_path: Path) -> None:
     project = tmp_path / "mini.toml"
-    project.write_text(PROJECT)
+    project.write_text(MINI_PROJECT)
     assert energybill("bill", str(project)).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mini.toml"]
     code = ("import sys, energybill.cli.main as m; sys.argv = ['energybill', 'bill', sys.argv[1]]\n"

@@ -8,43 +8,18 @@ import threading
 import time
 
 import pytest
-from tests.fakehw import StepClock
+from tests.fakehw import PowerProfile, StepClock
 
 import energybill
-from energybill.core.records import COUNTER, MODELLED, Device
+from energybill.core.records import COUNTER, MODELLED
 from energybill.measure.backends.model import ModelBackend, ProcessTree, load_fraction
 from energybill.measure.meter import Meter, MeterError
 from energybill.measure.sampler import Sampler
 
 
-class PowerProfile:
-    """A counter-like backend whose device draws ``power(t)`` watts (integrated exactly per second)."""
-
-    name = "profile"
-    max_interval_s = None
-
-    def __init__(self, clock: StepClock, watts: list[float]) -> None:
-        self.clock, self.watts = clock, watts  # watts[i] during second i
-
-    def start(self, now_s: float) -> list[Device]:
-        return [Device("fake:0", "cpu", COUNTER, "fake", "test profile")]
-
-    def sample(self, now_s: float) -> None:
-        pass
-
-    def read(self, now_s: float) -> dict[str, float]:
-        whole = int(now_s)
-        current_w = self.watts[whole] if whole < len(self.watts) else 0.0
-        energy = sum(self.watts[:whole]) + (now_s - whole) * current_w
-        return {"fake:0": energy}
-
-    def close(self) -> None:
-        pass
-
-
 def test_nested_and_overlapping_windows_share_the_counters() -> None:
     clock = StepClock()
-    meter = Meter(backends=[PowerProfile(clock, [50.0] * 20)], clock=clock, thread=False)
+    meter = Meter(backends=[PowerProfile([50.0] * 20)], clock=clock, thread=False)
     meter.begin("outer")
     clock.t = 2.0
     meter.begin("inner")
@@ -59,7 +34,7 @@ def test_nested_and_overlapping_windows_share_the_counters() -> None:
 def test_peak_power_is_the_highest_sampled_interval() -> None:
     clock = StepClock()
     watts = [50.0, 50.0, 50.0, 200.0, 200.0, 80.0]
-    meter = Meter(backends=[PowerProfile(clock, watts)], clock=clock, thread=False)
+    meter = Meter(backends=[PowerProfile(watts)], clock=clock, thread=False)
     meter.begin("w")
     for t in range(1, 7):
         clock.t = float(t)
@@ -71,7 +46,7 @@ def test_peak_power_is_the_highest_sampled_interval() -> None:
 
 def test_window_misuse_is_a_clear_error() -> None:
     clock = StepClock()
-    meter = Meter(backends=[PowerProfile(clock, [1.0])], clock=clock, thread=False)
+    meter = Meter(backends=[PowerProfile([1.0])], clock=clock, thread=False)
     meter.begin("a")
     with pytest.raises(MeterError, match="already open"):
         meter.begin("a")
@@ -81,7 +56,7 @@ def test_window_misuse_is_a_clear_error() -> None:
 
 def test_co2e_at_a_site() -> None:
     clock = StepClock()
-    meter = Meter(backends=[PowerProfile(clock, [360.0] * 20)], clock=clock, thread=False)
+    meter = Meter(backends=[PowerProfile([360.0] * 20)], clock=clock, thread=False)
     meter.begin("w")
     clock.t = 10.0
     result = meter.end("w")
@@ -92,12 +67,12 @@ def test_co2e_at_a_site() -> None:
 
 def test_measure_as_context_manager_and_decorator() -> None:
     clock = StepClock()
-    with energybill.track("block", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock,
+    with energybill.track("block", backends=[PowerProfile([10.0] * 100)], clock=clock,
                             thread=False) as run:
         clock.t = 4.0
     assert run.energy_j == 40.0 and run.result.methods() == {"fake:0": COUNTER}
 
-    deco = energybill.track("fn", backends=[PowerProfile(clock, [10.0] * 100)], clock=clock, thread=False)
+    deco = energybill.track("fn", backends=[PowerProfile([10.0] * 100)], clock=clock, thread=False)
 
     @deco
     def work(seconds: float) -> str:
@@ -278,7 +253,7 @@ class Flaky(PowerProfile):
 
 def test_a_read_error_mid_run_keeps_the_last_good_values_and_says_so() -> None:
     clock = StepClock()
-    meter = Meter(backends=[Flaky(clock, [10.0] * 10)], clock=clock, thread=False)
+    meter = Meter(backends=[Flaky([10.0] * 10)], clock=clock, thread=False)
     meter.begin("w")
     clock.t = 2.0
     meter.tick()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, MINI_PROJECT
 
 from energybill.catalog.values import CatalogValue
 from energybill.core.bill import Bill, ItemBill, Provenance
@@ -98,23 +98,6 @@ def test_an_unknown_kind_is_refused() -> None:
         Source("guess", "x")  # type: ignore[arg-type]
 
 
-PROJECT = """
-[project]
-name = "Mini"
-
-[sites.lab]
-pue = 1.5
-carbon_intensity_g_per_kwh = 600
-
-[[compute]]
-name = "finetune"
-phase = "training"
-site = "lab"
-devices = 1
-hours = 0.001
-watts_per_device = 100
-"""
-
 CPU = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
 
 
@@ -122,7 +105,7 @@ def test_measured_runs_are_named_in_their_source(tmp_path: Path) -> None:
     from energybill.ledger.record import record_run
 
     project_file = tmp_path / "mini.toml"
-    project_file.write_text(PROJECT)
+    project_file.write_text(MINI_PROJECT)
     ledger = Ledger(tmp_path / "mini.ledger.db")
     ids = [
         record_run(ledger, f"r{i}", Measurement(f"r{i}", 1.7e9 + i, 2.0, (DeviceEnergy(CPU, joules),), 50.0),

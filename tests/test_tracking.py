@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import run_cli
-from tests.fakehw import StepClock
+from tests.fakehw import PowerProfile, StepClock
 
 import energybill
 from energybill.core.records import (
@@ -33,32 +33,8 @@ from energybill.measure.sink import RunSink
 from energybill.measure.training import TrainingMeter
 
 
-class Profile:
-    """A counter backend: device ``fake:0`` draws ``watts[i]`` W during second i (exact integral)."""
-
-    name = "profile"
-    max_interval_s = None
-
-    def __init__(self, watts: list[float]) -> None:
-        self.watts = watts
-
-    def start(self, now_s: float) -> list[Device]:
-        return [Device("fake:0", "cpu", COUNTER, "fake", "test profile")]
-
-    def sample(self, now_s: float) -> None:
-        pass
-
-    def read(self, now_s: float) -> dict[str, float]:
-        whole = int(now_s)
-        current_w = self.watts[whole] if whole < len(self.watts) else 0.0
-        return {"fake:0": sum(self.watts[:whole]) + (now_s - whole) * current_w}
-
-    def close(self) -> None:
-        pass
-
-
 def _options(clock: StepClock, watts: list[float]) -> dict[str, Any]:
-    return {"backends": [Profile(watts)], "clock": clock, "thread": False}
+    return {"backends": [PowerProfile(watts)], "clock": clock, "thread": False}
 
 
 def test_measure_is_a_module_and_track_records_as_context_manager_and_decorator(tmp_path: Path) -> None:

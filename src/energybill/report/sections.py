@@ -11,11 +11,6 @@ from energybill.report.data import RangeRow, Ranges, ScenarioRow
 from energybill.whatif.compare import Column
 from energybill.whatif.uncertainty import Intervals
 
-# Ranges in a project file are shown as p5–p95 whiskers from this many draws unless told otherwise:
-# enough for percentiles stable to about 1 % and well inside the report's 1 s budget.
-DEFAULT_SAMPLES = 10_000
-DEFAULT_SEED = 0
-
 
 def scenario_rows(columns: Iterable[Column]) -> tuple[ScenarioRow, ...]:
     """One row per column: baseline first, then the scenarios."""

@@ -77,8 +77,9 @@ class _Case:
 def recommendations(
     billing: Billing, bill: Bill, layers: tuple[Overrides, ...] = (), rebill: bool = False
 ) -> list[Recommendation]:
-    """Every practice that applies to the variant ``layers`` of the project whose bill is ``bill``,
-    largest CO2e saving first (per project, then per day). ``rebill``: bill every practice as a
+    """Every practice that applies to the variant ``layers`` of the project whose estimated bill
+    (no measured runs: the practices' bills are estimates too) is ``bill``, largest CO2e saving
+    first (per project, then per day). ``rebill``: bill every practice as a
     variant of its own, even one that changes only sites (the slower path, for tests)."""
     chosen = billing.variant(*layers)
     case = _Case(billing, layers, bill, chosen.raw, chosen.project, billing.sites(*layers), rebill)
@@ -108,7 +109,7 @@ def _site_totals(case: _Case, overrides: Overrides) -> tuple[float, float] | Non
     after = _sites_after(case, overrides)
     if after is None:
         return None
-    before = case.billing.bill(*case.layers)  # the estimate: what case.other() would re-bill
+    before = case.bill
     earlier = Billed()  # for an inference item's training item (details only, not its totals)
     for line in before.items:
         if line.kind == "training":
@@ -133,7 +134,7 @@ def _site_totals(case: _Case, overrides: Overrides) -> tuple[float, float] | Non
 def _reestimated(case: _Case, changes: dict[str, dict[str, Any]]) -> Bill:
     """The variant's bill with the items named in ``changes`` given new values (that are valid: not
     validated again) and billed again by the same estimate functions; every other item is kept."""
-    before = case.billing.bill(*case.layers)
+    before = case.bill
     earlier = Billed()
     items = []
     for line, (_, item) in zip(before.items, case.project.items(), strict=True):
