@@ -123,6 +123,48 @@ SOURCES: dict[str, dict[str, str]] = {
         "credit": "Figures quoted from Luccioni, Viguier, Ligozat (2022/2023), Chien et al. (2023), "
         "Faiz et al. (LLMCarbon, 2024).",
     },
+    "egrid": {
+        "title": "US EPA eGRID2023 rev2, subregion annual CO2e total output emission rate (SRL23, SRC2ERTA)",
+        "short": "EPA eGRID2023",
+        "file": "grid_intensity_subnational.csv",
+        "licence": "US public domain (EPA eGRID); read from USEPA/power-profiler, MIT",
+        "year": "2023 (eGRID2023 rev2, released 2025-06-12)",
+        "url": "https://www.epa.gov/egrid",
+        "credit": "US Environmental Protection Agency, Emissions & Generation Resource Integrated Database "
+        "(eGRID2023 rev2), via github.com/USEPA/power-profiler (MIT, Copyright (c) 2023 U.S. EPA).",
+    },
+    "nir_canada": {
+        "title": "Canada National Inventory Report 2021 (1990–2019), Annex 13 electricity intensity by "
+        "province, as transcribed by the National Research Council Canada",
+        "short": "Canada NIR 2021",
+        "file": "grid_intensity_subnational.csv",
+        "licence": "Open Government Licence – Canada (NIR); transcription by nrc-cnrc/OpenStudio-Measures",
+        "year": "2019 (NIR 2021 edition)",
+        "url": "https://open.canada.ca/data/en/dataset/779c7bcf-4982-47eb-af1b-a33618a05e5b",
+        "credit": "Contains information licensed under the Open Government Licence – Canada "
+        "(Environment and Climate Change Canada, National Inventory Report 1990–2019, Annex 13).",
+    },
+    "zones": {
+        "title": "Cloud region → grid zone (hand-compiled; ZIP → eGRID subregion from EPA Power Profiler)",
+        "short": "region→zone map",
+        "file": "cloud_region_grid_zones.csv",
+        "licence": "hand-compiled facts; ZIP look-ups from USEPA/power-profiler (MIT / US public domain)",
+        "year": "2025 (eGRID2023 rev2 ZIP table)",
+        "url": "https://github.com/USEPA/power-profiler",
+        "credit": "Region locations from mlco2/impact and CodeCarbon (MIT); ZIP → eGRID subregion from "
+        "US EPA Power Profiler (MIT / US public domain).",
+    },
+    "nvidia_pcf": {
+        "title": "NVIDIA HGX H100 Product Carbon Footprint summary and a BoaviztAPI server estimate, as "
+        "quoted by EcoLogits (docs/methodology/llm_inference.md)",
+        "short": "NVIDIA PCF via EcoLogits",
+        "file": "embodied_gpu_pcf.csv",
+        "licence": "facts quoted from EcoLogits docs (MPL-2.0)",
+        "year": "2023–2025 (per figure)",
+        "url": "https://images.nvidia.com/aem-dam/Solutions/documents/HGX-H100-PCF-Summary.pdf",
+        "credit": "EcoLogits (GenAI Impact), MPL-2.0; figures from NVIDIA's HGX H100 PCF summary and "
+        "BoaviztAPI.",
+    },
     "boavizta": {
         "title": "Boavizta environmental-footprint-data (manufacturers' carbon footprints), datacenter rows",
         "short": "Boavizta",
@@ -192,7 +234,35 @@ def build_grid(data: Path) -> dict[str, Any]:
         "default_year": 2024,
         "preliminary_years": [2025],
         "entities": sorted(entities.values(), key=lambda e: e["name"]),
+        "zones": build_zones(data, entities),
     }
+
+
+def build_zones(data: Path, entities: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sub-national grid zones (US eGRID subregions, Canadian provinces): one data year each."""
+    country_of = {e["iso3"]: e["name"] for e in entities.values() if e["kind"] == "country"}
+    zones = []
+    for row in _rows(data / "grid_intensity_subnational.csv"):
+        us = row["zone"].startswith("US-EGRID-")
+        caveats = [] if us else ["a third-party transcription of the NIR, not checked against it"]
+        if "SUSPECT" in row["status"]:
+            caveats.append("Prince Edward Island and New Brunswick are identical in it: a copy error?")
+        zones.append(
+            {
+                "zone": row["zone"],
+                "alias": row["zone"].removeprefix("US-EGRID-") if us else None,
+                "name": row["name"],
+                "country": country_of[row["parent_iso3"]],
+                "value": float(row["g_co2e_per_kwh"]),
+                "year": int(row["year"]),
+                "source": "egrid" if us else "nir_canada",
+                "published": f"{row['source_value']} {row['source_unit']}",
+                # the basis as users need it (the file's own adds its editors' notes)
+                "basis": "generation-based, combustion only" if us else "generation-based (NIR Annex 13)",
+                "caveat": "; ".join(caveats),
+            }
+        )
+    return sorted(zones, key=lambda z: z["zone"])
 
 
 def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
@@ -225,6 +295,20 @@ def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
             "location_source": "google",
             "google_g_per_kwh": float(row["impact"]),
         }
+    for row in _rows(data / SOURCES["zones"]["file"]):
+        key = f"{row['provider']}:{row['region']}"
+        place = row["note"].split(";")[0].split(" (")[0].strip()  # "Ashburn, VA"
+        entry = regions.setdefault(
+            key,  # Oracle's regions are in no other file: the city is the region's own name
+            {"key": key, "provider": row["provider"], "city": place, "state": None,
+             "country": "United States" if row["zone"].startswith("US-") else "Canada",
+             "location_source": "zones"},
+        )
+        entry["zone"] = row["zone"]
+        entry["zone_place"] = place
+        # a state whose ZIP codes span several subregions: the region's city decided
+        note = row["note"]
+        entry["zone_split"] = "split" in note or ("% of" in note and "100% of" not in note)
     pue: dict[str, dict[str, Any]] = {}
     basis = ""
     for row in _rows(data / SOURCES["ccf_pue"]["file"]):
@@ -234,7 +318,7 @@ def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
     return {
         "regions": sorted(regions.values(), key=lambda r: r["key"]),
         "pue": dict(sorted(pue.items())),
-        "sources": ["google", "mlco2_regions", "ccf_pue", "owid"],
+        "sources": ["google", "mlco2_regions", "zones", "egrid", "nir_canada", "ccf_pue", "owid"],
     }
 
 
@@ -327,6 +411,24 @@ def build_embodied(data: Path) -> dict[str, Any]:
     for before, row in itertools.pairwise(literature):
         if row["status"] == "as above":  # the file's shorthand: repeat the status it refers to
             row["status"] = before["status"]
+    for row in literature:  # the file's status is a note to its editors: users get a caveat
+        row["caveat"] = _caveat(row.pop("status"))
+    for row in _rows(data / SOURCES["nvidia_pcf"]["file"]):
+        if _number(row["gwp_kgco2e"]) is None:
+            continue  # the A100 row has no GWP figure (ADPe and primary energy only)
+        per_gpu = "one GPU" in row["hardware"]
+        literature.append(
+            {
+                "key": row["item"],
+                "hardware": row["hardware"],
+                "value": float(row["gwp_kgco2e"]),
+                "unit": "kgCO2e per GPU" if per_gpu else "kgCO2e per node",
+                "scope": row["scope_note"],
+                "cite": row["source"],
+                "source": "nvidia_pcf",
+                "caveat": _caveat(row["status"]),
+            }
+        )
     servers = []
     for row in _rows(data / SOURCES["boavizta"]["file"]):
         total, ratio = _number(row["gwp_total"]), _number(row["gwp_manufacturing_ratio"])
@@ -342,6 +444,20 @@ def build_embodied(data: Path) -> dict[str, Any]:
             }
         )
     return {"literature": literature, "servers": sorted(servers, key=lambda s: s["key"])}
+
+
+def _caveat(status: str) -> str:
+    """What a user should know about a hand-compiled figure, from its editors' status note."""
+    text = status.lower()
+    if "derived" in text:
+        return "derived from the figures above, not published as such"
+    if "recalled" in text:
+        return "quoted from the paper by its editors, not checked against its text"
+    if "boaviztapi" in text or "model estimate" in text:
+        return "a model estimate (BoaviztAPI), not a manufacturer's footprint"
+    if "second-hand" in text:
+        return "a second-hand quote: the original document was not read"
+    return ""
 
 
 def notice() -> str:

@@ -80,6 +80,15 @@ def test_ambiguous_and_unknown_names():
         grid_intensity("Frnace")
     with pytest.raises(CatalogError, match="available years: 1990–2025"):
         grid_intensity("FR", 2030)
+    with pytest.raises(CatalogError, match="available years: 1990–2025"):
+        grid_intensity("FR", 1980)
+
+
+def test_a_year_just_after_the_data_bills_at_the_newest_figure_and_says_so():
+    # issue 14 (11): a 2026 project; OWID's newest France figure is 2025's 41.44 g/kWh (preliminary)
+    value = grid_intensity("FR", 2026)
+    assert value.value == 41.44 and value.year == "2025"
+    assert "no 2026 figure yet" in value.note and "preliminary" in value.note
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -114,11 +123,15 @@ def test_desnz_factor_is_direct_plus_well_to_tank():
         flight_factor("Short-haul, to/from UK", "first", True)
 
 
-def test_embodied_entries_keep_their_status():
+def test_embodied_entries_keep_a_caveat_for_users_not_their_editors_note():
     from energybill.catalog import embodied_factor
 
     gpu = embodied_factor("bloom_gpu")
-    assert gpu.value == 150.0 and gpu.year == "2022" and "check against the paper" in gpu.note
+    assert gpu.value == 150.0 and gpu.year == "2022" and "not checked against its text" in gpu.note
+    assert "before release" not in gpu.cite()  # issue 14 (9): the file's note to its editors
+    h100 = embodied_factor("nvidia_h100_80gb")  # issue 14 (11): NVIDIA HGX H100 PCF, 164 kg per GPU
+    assert h100.value == 164.0 and h100.source_key == "nvidia_pcf" and "second-hand" in h100.note
+    assert embodied_factor("H100 80GB").value == 164.0
     assert embodied_factor("bloom_server").value == 2500.0
     with pytest.raises(CatalogError, match=r"'bloom_gpu: NVIDIA A100 \(one GPU\)'.*'chien2023_a100"):
         embodied_factor("A100")

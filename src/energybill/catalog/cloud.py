@@ -34,8 +34,9 @@ def cloud_region(name: str, year: int | None = None) -> CloudRegion:
     """Intensity and PUE of a cloud region.
 
     GCP regions use Google's own published figure (location-based, 2023) unless a ``year`` asks
-    for another year, which then comes from the country's OWID/Ember value. Other providers map the
-    region to its country (mlco2/impact) and use OWID/Ember: no state-level data is bundled.
+    for another year. Other regions use their grid zone (US eGRID subregion, Canadian province)
+    where the catalog maps them to one (location-based accounting, GHG Protocol Scope 2 Guidance
+    2015, §6.1: the grid the load is on), else their country's OWID/Ember average, and say so.
     """
     entry = region_entry(name)
     location = ", ".join(p for p in (entry["city"], entry["state"], entry["country"]) if p)
@@ -43,6 +44,7 @@ def cloud_region(name: str, year: int | None = None) -> CloudRegion:
 
 
 def _intensity(entry: dict[str, Any], year: int | None) -> CatalogValue:
+    """Google's own figure (GCP), else the region's grid zone, else its country's average (said so)."""
     google = entry.get("google_g_per_kwh")
     if google is not None and year in (None, 2023):
         return CatalogValue(
@@ -53,6 +55,13 @@ def _intensity(entry: dict[str, Any], year: int | None) -> CatalogValue:
             "2023",
             "Google's location-based grid average for the region; year not stated in the file",
         )
+    if entry.get("zone") is not None:
+        from energybill.catalog.grid import zone_entry, zone_intensity
+
+        why = f"grid zone of {entry['key']} ({entry['zone_place']})"
+        if entry.get("zone_split"):
+            why += ", a state split between subregions: the region's city decides"
+        return zone_intensity(zone_entry(entry["zone"]), year, why)
     if entry["country"] is None:
         from energybill.catalog.errors import CatalogError
 
@@ -64,8 +73,8 @@ def _intensity(entry: dict[str, Any], year: int | None) -> CatalogValue:
     note = f"{entry['key']} is in {entry['country']}"
     if google is not None:
         note += f", Google's own figure is for 2023 only and {year} was asked"
-    if entry["state"]:
-        note += f" ({entry['state']}): no state-level data bundled, national average used"
+    where = f" ({entry['state']})" if entry["state"] else ""
+    note += f"{where}: no sub-national grid data in the catalog, national average used"
     if value.note:
         note += f", {value.note}"
     return CatalogValue(value.value, value.unit, value.label, value.source_key, value.year, note)

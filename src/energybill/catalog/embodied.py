@@ -1,4 +1,5 @@
-"""Embodied (manufacturing) carbon per device: literature figures and Boavizta server PCFs."""
+"""Embodied (manufacturing) carbon per device: literature figures, NVIDIA's H100 footprint (via
+EcoLogits) and Boavizta server PCFs. Each carries a caveat for users (never an editor's note)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ PER_DEVICE_UNITS = ("kgCO2e per GPU", "kgCO2e per node")
 def entries() -> list[dict[str, Any]]:
     """Every per-device figure: literature rows, then Boavizta servers (manufacturing share)."""
     data = table("embodied")
-    rows = [dict(r, source="literature") for r in data["literature"] if r["unit"] in PER_DEVICE_UNITS]
+    rows = [{"source": "literature", **r} for r in data["literature"] if r["unit"] in PER_DEVICE_UNITS]
     for server in data["servers"]:
         if server["gwp_total_kg"] is None or server["manufacturing_ratio"] is None:
             continue
@@ -27,7 +28,7 @@ def entries() -> list[dict[str, Any]]:
                 "source": "boavizta",
                 "value": server["gwp_total_kg"] * server["manufacturing_ratio"],
                 "unit": "kgCO2e per device",
-                "status": f"manufacturer PCF {server['report_date']}: gwp_total × manufacturing ratio",
+                "caveat": f"manufacturer PCF {server['report_date']}: gwp_total × manufacturing ratio",
                 "year": server["report_date"][-4:],
             }
         )
@@ -43,7 +44,7 @@ def embodied_factor(name: str) -> CatalogValue:
         rows,
         lambda r: [r["key"], r["hardware"]],
         "embodied-carbon entry",
-        lambda r: f"{r['key']}: {r['hardware']}" if r["source"] == "literature" else r["key"],
+        lambda r: f"{r['key']}: {r['hardware']}" if r["source"] != "boavizta" else r["key"],
     )
     year = found.get("year") or _year_of(found.get("cite", ""))
     return CatalogValue(
@@ -52,7 +53,7 @@ def embodied_factor(name: str) -> CatalogValue:
         f"{found['key']} ({found['hardware']})",
         found["source"],
         year,
-        f"status: {found['status']}",
+        found["caveat"],
     )
 
 

@@ -19,10 +19,21 @@ def show_lines(kind: str, name: str, year: int | None) -> list[str]:
 
 
 def _grid(name: str, year: int | None) -> list[str]:
-    from energybill.catalog.grid import entity, grid_intensity
+    """A country, aggregate or grid zone; a cloud region's name shows the region (one resolver)."""
+    from energybill.catalog.grid import grid_intensity, zone_intensity
+    from energybill.catalog.regions import resolve
 
-    found = entity(name)
-    value = grid_intensity(name, year)
+    kind, found = resolve(name)
+    if kind == "cloud":
+        return _cloud(found["key"], year)
+    if kind == "zone":
+        value = zone_intensity(found, year)
+        return [
+            f"{found['zone']}: {found['name']} (grid zone in {found['country']})",
+            f"  carbon intensity: {value.cite()}",
+            f"  source: {value.as_source().citation()}",
+        ]
+    value = grid_intensity(found["name"], year)
     codes = ", ".join(f"{k} {found[k]}" for k in ("iso2", "iso3", "code") if found.get(k))
     years = " ".join(f"{y}:{v:g}" for y, v in sorted(found["values"].items()))
     return [
@@ -35,8 +46,12 @@ def _grid(name: str, year: int | None) -> list[str]:
 
 def _cloud(name: str, year: int | None) -> list[str]:
     from energybill.catalog.cloud import cloud_region
+    from energybill.catalog.regions import resolve
 
-    region = cloud_region(name, year)
+    kind, found = resolve(name)
+    if kind != "cloud":
+        return _grid(name, year)
+    region = cloud_region(found["key"], year)
     pue = region.pue.cite() if region.pue else "none in the catalog (give pue in the site)"
     return [
         region.key,
