@@ -50,9 +50,9 @@ def compare(
 
 
 def _print(data: dict[str, Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
+    from energybill.report.escape.terminal import markup as escape
     from energybill.report.numbers import amount
 
     console = stdout_console(width=160)

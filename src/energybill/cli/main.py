@@ -15,6 +15,7 @@ import click
 
 from energybill.cli.options import WhatIfOptions, stdout_console, whatif_options
 from energybill.core.errors import EnergybillError
+from energybill.core.text import visible
 from energybill.core.version import __version__
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
@@ -113,8 +114,15 @@ def main() -> None:
         cli.main(prog_name="energybill")
     except EnergybillError as exc:
         for line in exc.lines():
-            click.echo(line, err=True)
+            # a key or value from the file may hold a newline or an escape sequence: made visible
+            click.echo(visible(line), err=True)
         sys.exit(exc.exit_code)
+    except RecursionError:  # a structure nested past Python's limit that a reader did not bound
+        click.echo("energybill: input nested too deeply to be processed", err=True)
+        sys.exit(2)
+    except MemoryError:
+        click.echo("energybill: out of memory (is an input far larger than a project file?)", err=True)
+        sys.exit(2)
 
 
 from energybill.cli.bench import bench  # noqa: E402

@@ -42,15 +42,18 @@ def plot(file: Path, kind: str, out: Path) -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise ReportError("energybill plot needs matplotlib: pip install 'energybill[plot]'") from None
+    from energybill.cli.outputs import project_inputs
     from energybill.cli.report import report_data
+    from energybill.core.files import refuse_inputs, write_output
 
     # the report's bill (measured runs included); scenarios only for their chart, no advice
     from energybill.pipeline import Pipeline
     from energybill.report.plot import plot as draw
 
-    data = report_data(Pipeline.open(file), () if kind == "scenarios" else None, advice=False)
-    try:
-        draw(data, kind, out)
-    except OSError as exc:
-        raise ReportError(f"{out}: cannot write the chart: {exc.strerror}") from None
+    pipe = Pipeline.open(file)
+    inputs = project_inputs(file, pipe.raw)
+    refuse_inputs(out, inputs)
+    data = report_data(pipe, () if kind == "scenarios" else None, advice=False)
+    # drawn into a temporary file beside --out, renamed into place once complete
+    write_output(out, lambda handle: draw(data, kind, handle, out.suffix.lower()), inputs, what="the chart")
     click.echo(f"wrote {out} ({kind})", err=True)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from energybill.pipeline import Pipeline
-from energybill.report.errors import ReportError
 
 if TYPE_CHECKING:
     from energybill.report.data import ReportData
@@ -61,14 +60,18 @@ def report(
         energybill report examples/noor.toml --scenario france --samples 0 --out france.html
     """
     chosen = fmt or (SUFFIXES.get(out.suffix.lower(), "html") if out else "html")
-    text = render(file, chosen, scenarios, samples, seed)
+    pipe = Pipeline.open(file)
+    if out is not None:  # refused before the work, and checked again when written
+        from energybill.cli.outputs import project_inputs
+        from energybill.core.files import refuse_inputs, write_output
+
+        inputs = project_inputs(file, pipe.raw)
+        refuse_inputs(out, inputs)
+    text = render_pipe(pipe, chosen, scenarios, samples, seed)
     if out is None:
         click.echo(text, nl=False)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ReportError(f"{out}: cannot write the report: {exc.strerror}") from None
+    write_output(out, text, inputs, what="the report")  # a temp file renamed into place: never half-written
     click.echo(f"wrote {out} ({chosen}, {len(text.encode()) / 1024:,.1f} KiB)", err=True)
 
 
@@ -105,7 +108,14 @@ def render(
 ) -> str:
     """The report of ``file`` in format ``fmt`` (one of FORMATS), with the what-if sections the file
     supports: its scenarios (or those named), p5–p95 ranges from ``samples`` draws, recommendations."""
-    data = report_data(Pipeline.open(file), scenarios, samples, seed)
+    return render_pipe(Pipeline.open(file), fmt, scenarios, samples, seed)
+
+
+def render_pipe(
+    pipe: Pipeline, fmt: str, scenarios: tuple[str, ...] = (), samples: int = 0, seed: int = 0
+) -> str:
+    """``render`` of an already opened project file."""
+    data = report_data(pipe, scenarios, samples, seed)
     if fmt == "html":
         from energybill.report.html import render as render_html
 

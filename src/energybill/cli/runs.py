@@ -65,7 +65,9 @@ def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, 
     store = _ledger(ledger, project_file)
     rows = store.runs(item=item, limit=None if show_all else limit, offset=offset)
     methods = store.methods_by_run([row.id for row in rows])  # one query, not one per run
-    table = Table(title=f"Runs in {store.path}", title_justify="left")
+    from energybill.report.escape.terminal import markup as escape
+
+    table = Table(title=f"Runs in {escape(store.path)}", title_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("Id", "left"), ("Name", "left"), ("Item", "left"), ("Status", "left"), ("Started (UTC)", "left"),
         ("Duration (s)", "right"), ("Energy (Wh)", "right"), ("Avg W", "right"), ("Methods", "left"),
@@ -73,9 +75,11 @@ def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, 
     for column, justify in columns:
         table.add_column(column, justify=justify)
     for row in rows:
-        table.add_row(row.id, row.name, row.item or "", row.status, _utc(row.started_unix),
-                      f"{row.duration_s:,.1f}", _wh(row.energy_j), _avg(row.energy_j, row.duration_s),
-                      ", ".join(sorted(methods[row.id])) or "no device")
+        # every string of a run is a user's or a remote one: escaped (a name "[/oops]" crashed Rich)
+        table.add_row(escape(row.id), escape(row.name), escape(row.item or ""), escape(row.status),
+                      _utc(row.started_unix), f"{row.duration_s:,.1f}", _wh(row.energy_j),
+                      _avg(row.energy_j, row.duration_s),
+                      escape(", ".join(sorted(methods[row.id])) or "no device"))
     console = _console()
     console.print(table)
     more = 0 if show_all else store.count(item=item) - offset - len(rows)
@@ -100,8 +104,11 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
         samples = store.samples(row.id)
         click.echo(json.dumps({"run": asdict(row), "devices": devices, "samples": samples}, indent=2))
         return
+    from energybill.report.escape.terminal import markup as escape
+    from energybill.report.escape.terminal import plain
+
     console = _console()
-    console.print(f"[bold]{row.name}[/bold]  {row.id}  [bold]{row.status}[/bold]"
+    console.print(f"[bold]{escape(row.name)}[/bold]  {escape(row.id)}  [bold]{escape(row.status)}[/bold]"
                   + (f" (exit code {row.exit_code})" if row.exit_code is not None else ""))
     for label, value in (("project / item", f"{row.project or '—'} / {row.item or '—'}"),
                          ("site", row.site or "—"), ("command", row.command or "—"),
@@ -110,30 +117,45 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
                          ("average power", f"{_avg(row.energy_j, row.duration_s)} W"),
                          ("peak power", _watts(row.peak_power_w)),
                          ("samples", f"{store.sample_count(row.id)} every {row.interval_s:g} s")):
-        console.print(f"  {label:<15} {value}", markup=False, highlight=False)
+        console.print(f"  {label:<15} {plain(value)}", markup=False, highlight=False)
     for d in devices:
-        console.print(f"  • {d['label']} [{d['component']}, {d['method']}]: {d['energy_j']:,.1f} J — "
-                      f"{d['source']}", markup=False, highlight=False)
+        console.print(plain(f"  • {d['label']} [{d['component']}, {d['method']}]: {d['energy_j']:,.1f} J — "
+                            f"{d['source']}"), markup=False, highlight=False)
     for note in filter(None, row.notes.split("\n")):
-        console.print(f"  note: {note}", markup=False, highlight=False)
+        console.print(f"  note: {plain(note)}", markup=False, highlight=False)
 
 
 @runs.command()
 @LEDGER
 @PROJECT
 @click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV, one row per run (the only format).")
-@click.option("-o", "--output", type=click.File("w"), default="-", help="Write here.  [default: stdout]")
-def export(ledger: Path | None, project_file: Path | None, as_csv: bool, output: Any) -> None:
-    """Export every run as CSV: energy per component, methods, status, times (UTC)."""
-    import csv
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write here (written whole, then renamed into place).  [default: stdout]")
+def export(ledger: Path | None, project_file: Path | None, as_csv: bool, output: Path | None) -> None:
+    """Export every run as CSV: energy per component, methods, status, times (UTC).
+
+    Text cells that a spreadsheet would run as a formula (=, +, -, @, tab) are prefixed with '.
+    """
+    from energybill.core.files import refuse_inputs, write_output
+    from energybill.report.escape import csv as csv_escape
 
     store = _ledger(ledger, project_file)
-    writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    inputs: list[tuple[str, str | Path]] = [("ledger", store.path)]
+    if project_file is not None:
+        inputs.append(("project file", project_file))
+    if output is not None:  # before the ledger is read: -o onto the ledger truncated it
+        refuse_inputs(output, inputs, "-o")
+    lines = [csv_escape.row(CSV_COLUMNS)]
     rows = store.runs()
     devices = store.devices_for([row.id for row in rows])  # one connection, not one per run
     for row in rows:
-        writer.writerow(_csv_row(row, devices[row.id]))
+        values = _csv_row(row, devices[row.id])
+        lines.append(csv_escape.row(values[column] for column in CSV_COLUMNS))
+    text = "".join(lines)
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        write_output(output, text, inputs, "-o", "the export")
 
 
 def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
@@ -157,7 +179,8 @@ def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
 def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: float | None, pue: float) -> None:
     """The closing lines of `energybill measure`, on stderr (stdout belongs to the command)."""
     from rich.console import Console
-    from rich.markup import escape
+
+    from energybill.report.escape.terminal import markup as escape
 
     console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
     name = escape(result.name)

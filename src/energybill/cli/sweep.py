@@ -73,10 +73,10 @@ def sweep(
 
 
 def _print(name: str, points: list[Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from energybill.core.units import kg_to_tonnes
+    from energybill.report.escape.terminal import markup as escape
     from energybill.report.numbers import amount, large
 
     console = stdout_console(width=140)

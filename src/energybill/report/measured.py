@@ -18,8 +18,9 @@ def measured_table(rows: Sequence[MeasuredRow]) -> Table | None:
     """A rich table of ``rows``: estimate, measurement, difference, runs, methods; None when empty."""
     if not rows:
         return None
-    from rich.markup import escape
     from rich.table import Table
+
+    from energybill.report.escape.terminal import markup as escape
 
     table = Table(title="Estimated and measured (kWh, PUE included)", title_justify="left")
     for column in ("Item", "Estimated", "Measured", "Difference", "Runs", "Methods"):
@@ -31,8 +32,8 @@ def measured_table(rows: Sequence[MeasuredRow]) -> Table | None:
             _kwh(r.estimated_energy_kwh if r.has_estimate else None),
             _kwh(r.measured_energy_kwh),
             _difference(r),
-            r.run_ids,
-            r.method,
+            escape(r.run_ids),
+            escape(r.method),
         )
     if len(rows) > LONG_TABLE:
         table.add_row(f"[dim]{len(rows) - LONG_TABLE:,} more items (see --format json)[/dim]")

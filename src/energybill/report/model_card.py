@@ -8,11 +8,10 @@ block is the Hub's ``co2_eq_emissions`` metadata, whose ``emissions`` is in gram
 
 from __future__ import annotations
 
-import json
-
 from energybill.core.units import kg_to_g
 from energybill.report.data import ReportData, SiteRow, TrainingSummary
 from energybill.report.document import phase_table
+from energybill.report.escape import yaml
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount
 
@@ -66,7 +65,7 @@ def _regions(sites: tuple[SiteRow, ...]) -> str:
 
 
 def _metadata(data: ReportData, training: TrainingSummary | None) -> list[str]:
-    """The Hub's YAML metadata; strings are JSON-quoted, which YAML reads as double-quoted scalars."""
+    """The Hub's YAML metadata; strings are double-quoted YAML scalars (report/escape/yaml.py)."""
     co2e_kg = training.co2e_kg if training else data.co2e_kg
     lines = [
         "Metadata for the card's YAML header (training only; `emissions` in grams, as the Hub asks):",
@@ -74,10 +73,10 @@ def _metadata(data: ReportData, training: TrainingSummary | None) -> list[str]:
         "```yaml",
         "co2_eq_emissions:",
         f"  emissions: {round(kg_to_g(co2e_kg), 1)!r}",
-        f"  source: {json.dumps(f'energybill estimate of project {data.project}', ensure_ascii=False)}",
+        f"  source: {yaml.string(f'energybill estimate of project {data.project}')}",
     ]
     if training is not None:
         where = "; ".join(s.region or s.description or s.name for s in training.sites)
-        lines.append(f"  geographical_location: {json.dumps(where, ensure_ascii=False)}")
-        lines.append(f"  hardware_used: {json.dumps(training.hardware, ensure_ascii=False)}")
+        lines.append(f"  geographical_location: {yaml.string(where)}")
+        lines.append(f"  hardware_used: {yaml.string(training.hardware)}")
     return [*lines, "```"]

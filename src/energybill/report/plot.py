@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
+from energybill.report.escape.plot import label
 from energybill.report.svg import PALETTE, colors
 
 KINDS = ("phases", "items", "scenarios")
 
 
-def plot(data: ReportData, kind: str, out: Path) -> None:
-    """Draw chart ``kind`` of ``data`` into ``out`` (.png, .svg or .pdf, from its suffix)."""
+def plot(data: ReportData, kind: str, out: Path | BinaryIO, suffix: str | None = None) -> None:
+    """Draw chart ``kind`` of ``data`` into ``out`` (a path, or a binary file with ``suffix``):
+    .png, .svg or .pdf."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: files only
@@ -23,7 +25,8 @@ def plot(data: ReportData, kind: str, out: Path) -> None:
     figure = draw(plt, data)
     try:
         # A fixed date keeps the SVG and PDF files byte-identical from run to run.
-        figure.savefig(out, dpi=150, bbox_inches="tight", metadata=_metadata(out))
+        fmt = (suffix or Path(str(getattr(out, "name", out))).suffix).lower()
+        figure.savefig(out, format=fmt.lstrip("."), dpi=150, bbox_inches="tight", metadata=_metadata(fmt))
     finally:
         plt.close(figure)
 
@@ -51,9 +54,9 @@ def _phases(plt: Any, data: ReportData) -> Any:
     # One legend for both donuts: small slices' labels would overlap around the ring.
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=palette[p.name], label=p.name) for p in data.phases]
+    handles = [Patch(color=palette[p.name], label=label(p.name)) for p in data.phases]
     figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 7), frameon=False)
-    figure.suptitle(f"{data.project} — energy bill and carbon footprint", fontweight="bold")
+    figure.suptitle(f"{label(data.project)} — energy bill and carbon footprint", fontweight="bold")
     return figure
 
 
@@ -62,11 +65,11 @@ def _items(plt: Any, data: ReportData) -> Any:
     rows = list(reversed(data.ranked))
     palette = colors([p.name for p in data.phases])
     figure, ax = plt.subplots(figsize=(10, 0.38 * len(rows) + 1.4))
-    ax.barh([r.name for r in rows], [r.co2e_kg for r in rows], color=[palette[r.phase] for r in rows])
+    ax.barh([label(r.name) for r in rows], [r.co2e_kg for r in rows], color=[palette[r.phase] for r in rows])
     for index, row in enumerate(rows):
         ax.text(row.co2e_kg, index, f" {row.co2e_kg:,.0f}", va="center", fontsize=8)
     ax.set_xlabel("kg CO2e")
-    ax.set_title(f"{data.project} — items ranked by CO2e")
+    ax.set_title(f"{label(data.project)} — items ranked by CO2e")
     ax.spines[["top", "right"]].set_visible(False)
     return figure
 
@@ -80,18 +83,19 @@ def _scenarios(plt: Any, data: ReportData) -> Any:
     rows = list(reversed(data.scenarios))
     figure, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.4))
     ax.barh(
-        [s.name for s in rows], [s.co2e_kg for s in rows], color=[PALETTE[2]] * (len(rows) - 1) + [PALETTE[0]]
+        [label(s.name) for s in rows],
+        [s.co2e_kg for s in rows],
+        color=[PALETTE[2]] * (len(rows) - 1) + [PALETTE[0]],
     )
     for index, row in enumerate(rows):
         ax.text(row.co2e_kg, index, f" {row.co2e_kg:,.0f}", va="center", fontsize=8)
     ax.set_xlabel("kg CO2e")
-    ax.set_title(f"{data.project} — scenarios (baseline at the top)")
+    ax.set_title(f"{label(data.project)} — scenarios (baseline at the top)")
     ax.spines[["top", "right"]].set_visible(False)
     return figure
 
 
-def _metadata(out: Path) -> dict[str, Any]:
-    suffix = out.suffix.lower()
+def _metadata(suffix: str) -> dict[str, Any]:
     if suffix == ".svg":
         return {"Date": None}
     if suffix == ".pdf":

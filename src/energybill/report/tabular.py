@@ -6,13 +6,12 @@ numbers exactly.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
 from typing import Any
 
 from energybill.core.jsontext import dumps
 from energybill.report.data import MeasuredRow, ReportData
+from energybill.report.escape import csv as csv_escape
 from energybill.report.rows import advice_detail
 from energybill.whatif.recommend import Recommendation
 
@@ -74,15 +73,13 @@ def render_json(data: ReportData) -> str:
 
 def render_csv(data: ReportData) -> str:
     """One row per phase, per item (ranked by CO2e) and for the total; unbilled items last, empty numbers."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    out = [csv_escape.row(CSV_COLUMNS)]
     for p in data.phases:
-        writer.writerow(
+        out.append(
             _row("phase", "", p.name, p.name, "", "", p.energy_kwh, p.co2e_kg, p.energy_share, p.co2e_share)
         )
     for i in data.ranked:
-        writer.writerow(
+        out.append(
             _row(
                 "item",
                 i.rank,
@@ -96,17 +93,19 @@ def render_csv(data: ReportData) -> str:
                 i.co2e_share,
             )
         )
-    writer.writerow(_row("total", "", "", "Total", "", "", data.energy_kwh, data.co2e_kg, 1.0, 1.0))
+    out.append(_row("total", "", "", "Total", "", "", data.energy_kwh, data.co2e_kg, 1.0, 1.0))
     for item in data.bill.items:
         if not item.billed:
-            writer.writerow(
+            out.append(
                 _row("unbilled", "", item.phase, item.name, item.kind, item.site, None, None, None, None)
             )
-    return buffer.getvalue()
+    return "".join(out)
 
 
-def _row(*values: Any) -> dict[str, Any]:
-    return {key: "" if value is None else value for key, value in zip(CSV_COLUMNS, values, strict=True)}
+def _row(*values: Any) -> str:
+    """One CSV line (text cells neutralised against formula injection: report/escape/csv.py)."""
+    assert len(values) == len(CSV_COLUMNS)
+    return csv_escape.row(values)
 
 
 def _training(data: ReportData) -> dict[str, Any] | None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import Economics, ItemRow, ReportData
+from energybill.report.escape.terminal import markup as escape
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, large, share
 from energybill.report.rows import LONG_TABLE
@@ -49,7 +49,7 @@ def render(data: ReportData, console: Console) -> None:
             console.print(f"  • {escape(line)}")
     console.print("[dim]Formula, inputs and source of every number: --format json (provenance).[/dim]")
     if data.label is not None:
-        console.print(f"[bold]Scenario[/bold]: {data.label}")
+        console.print(f"[bold]Scenario[/bold]: {escape(data.label)}")
     if data.ranges is not None and data.ranges.intervals is not None:
         print_intervals(data.phases, data.ranges.intervals, console)
     print_recommendations(data.recommendations, console)

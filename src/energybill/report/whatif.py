@@ -59,8 +59,9 @@ def _title(intervals: Intervals) -> str:
 
 
 def print_intervals(phases: Sequence[PhaseRow], intervals: Intervals, console: Any) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from energybill.report.escape.terminal import markup as escape
 
     table = Table(title=_title(intervals), title_justify="left")
     for column in _COLUMNS:
@@ -83,8 +84,9 @@ def _saved(rec: Recommendation) -> str:
 
 
 def print_recommendations(advice: Sequence[Recommendation], console: Any) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from energybill.report.escape.terminal import markup as escape
 
     if not advice:
         return
