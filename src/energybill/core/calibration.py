@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from energybill.core.files import InputFileError, read_input
+
 SCHEMA = "energybill.calibration/1"
+MAX_RECORD_BYTES = 5 * 1024 * 1024  # a serve record of 1,000 batch sizes is ~0.5 MB
 WATTS_SCOPE = (
     "the benchmark's device only (its GPU board, or CPU packages and DRAM/RAM); host power is not in it"
 )
@@ -115,17 +119,40 @@ def is_path(reference: str) -> bool:
     return reference.endswith(".json") or "/" in reference or os.sep in reference
 
 
-def read_record(path: Path) -> Record:
-    """Read and check a record; ``ValueError`` with a one-line reason if it is not one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a record may hold")
+
+
+def read_record(path: Path, check: Callable[[dict[str, Any]], None] | None = None) -> Record:
+    """Read and check a record; ``ValueError`` with a one-line reason if it is not one.
+
+    ``check`` validates the parsed document before it becomes a Record (the project layer's
+    pydantic model: energybill.project.calibration); NaN and Infinity are refused by the parser."""
+    try:  # a regular file of bounded size (a FIFO hung validate; /dev/zero ate the memory)
+        raw = read_input(path, limit=MAX_RECORD_BYTES, what="calibration record")
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constant)  # a BOM accepted
     except FileNotFoundError:
         raise ValueError(f"no calibration record at {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a calibration record ({exc})") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder, not a calibration record") from None
+    except InputFileError as exc:
+        raise ValueError(f"{path} {exc.reason}") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a calibration record (nested too deeply)") from None
+    except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError, NaN: ValueErrors
+        raise ValueError(f"{path} is not a calibration record ({_reason(exc)})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ValueError(f"{path} is not a calibration record (schema must be '{SCHEMA}')")
+    if check is not None:
+        check(data)
     try:
         return Record.from_dict(data)
     except TypeError as exc:
         raise ValueError(f"{path}: malformed calibration record ({exc})") from None
+
+
+def _reason(exc: Exception) -> str:
+    """One line: an OSError's reason, a decoding error's position."""
+    if isinstance(exc, OSError):
+        return str(exc.strerror or exc)
+    return str(exc).splitlines()[0]

@@ -13,12 +13,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from energybill.core.errors import Problem, ProjectError
+from energybill.core.files import InputFileError, read_input
 from energybill.project.calibration import absolute_paths, check_calibrations
 from energybill.project.checks import check_catalog, check_references
 from energybill.project.model import Inference, Project, Training
 from energybill.project.overrides import check_scenarios
 from energybill.project.problems import problem_of
 from energybill.project.ranges import split_ranges
+
+BOM = b"\xef\xbb\xbf"
+# No key of a project file is deeper than 4 (scenarios.NAME.set.KEY = table); 32 leaves room and
+# keeps every recursive walk (overrides, ranges, repr, pydantic) far from Python's recursion limit.
+MAX_DEPTH = 32
 
 
 def load_project(path: str | Path) -> Project:
@@ -29,14 +35,18 @@ def load_project(path: str | Path) -> Project:
 def load_raw(path: str | Path) -> dict[str, Any]:
     """Read and parse a project file's TOML, not yet validated (scenarios change it first)."""
     file = str(path)
-    try:
-        data = Path(path).read_bytes()
+    try:  # a regular file of at most 50 MiB, read with one bounded read (a FIFO or /dev/zero: refused)
+        data = read_input(path, what="project file")
     except FileNotFoundError:
         raise ProjectError(file, [Problem("", "no such file")]) from None
     except IsADirectoryError:
         raise ProjectError(file, [Problem("", "is a folder, not a project file")]) from None
+    except InputFileError as exc:
+        raise ProjectError(file, [Problem("", exc.reason)]) from None
     except OSError as exc:
         raise ProjectError(file, [Problem("", f"cannot be read ({exc.strerror})")]) from None
+    if data.startswith(BOM):  # accepted: editors on Windows write one; TOML itself has no BOM
+        data = data[len(BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -46,6 +56,11 @@ def load_raw(path: str | Path) -> dict[str, Any]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(file, [Problem("", f"invalid TOML: {exc}")]) from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ProjectError(file, [Problem("", f"nested too deeply (at most {MAX_DEPTH} levels)")]) from None
+    too_deep = deeper_than(raw, MAX_DEPTH)
+    if too_deep is not None:
+        raise ProjectError(file, [Problem(too_deep, f"nested too deeply (at most {MAX_DEPTH} levels)")])
     if "calibration" in text:  # a record's relative path is relative to this file's folder
         absolute_paths(raw, Path(path).resolve().parent)
     return raw
@@ -73,3 +88,18 @@ def parse_project(raw: dict[str, Any], file: str) -> Project:
     if problems:
         raise ProjectError(file, problems)
     return project
+
+
+def deeper_than(value: Any, limit: int) -> str | None:
+    """The key path of the first value nested more than ``limit`` levels deep, else None (iterative:
+    the check itself cannot overflow the stack)."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > limit:
+            return path
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+    return None

@@ -57,12 +57,15 @@ class Overrides:
 
 def scenario_overrides(raw: dict[str, Any], name: str, file: str) -> Overrides:
     """The overrides of ``[scenarios.NAME]``; a missing name is a one-line error."""
-    scenarios = raw.get("scenarios") or {}
+    scenarios = _table(raw.get("scenarios"))
     if name not in scenarios:
         names = list(scenarios)
         hint = did_you_mean(name, names) if names else "the file has no [scenarios.*] table"
         raise ProjectError(file, [Problem(f"scenarios.{name}", f"no such scenario; {hint}")])
     table = scenarios[name]
+    if not isinstance(table, dict) or not isinstance(table.get("set") or {}, dict):
+        shape = "scenarios.{name}" if not isinstance(table, dict) else f"scenarios.{name}.set"
+        raise ProjectError(file, [Problem(shape.format(name=name), "must be a table")])
     assignments = tuple((table.get("set") or {}).items())
     return Overrides(assignments, table.get("relocate"), f"scenarios.{name}.set.", (name,))
 
@@ -74,10 +77,16 @@ def apply(raw: dict[str, Any], overrides: Overrides, file: str) -> dict[str, Any
     names = NameIndex(out)
     problems: list[Problem] = []
     for path, value in overrides.assignments:
-        for problem in assign(out, path, value, names):
-            problems.append(Problem(f"{overrides.origin}{path}", problem))
+        try:
+            found = assign(out, path, value, names)
+        except (TypeError, AttributeError):  # the file's shape is wrong where the path leads
+            found = [f"cannot be applied: {_INVALID}"]
+        problems += [Problem(f"{overrides.origin}{path}", problem) for problem in found]
     if overrides.relocate is not None:
-        problems += relocate(out, overrides.relocate)
+        try:
+            problems += relocate(out, overrides.relocate)
+        except (TypeError, AttributeError):
+            problems.append(Problem("relocate", f"cannot be applied: {_INVALID}"))
     if problems:
         raise ProjectError(file, problems)
     return out
@@ -90,7 +99,11 @@ def check_scenarios(raw: dict[str, Any]) -> list[Problem]:
     ``raw`` is a document that validates (``parse_project`` checks the scenarios of a valid file):
     only the tables a scenario changes are validated again, with the key paths of the whole file."""
     problems: list[Problem] = []
-    for name, table in (raw.get("scenarios") or {}).items():
+    for name, table in _table(raw.get("scenarios")).items():
+        if not isinstance(table, dict) or not isinstance(table.get("set") or {}, dict):
+            where = f"scenarios.{name}" if not isinstance(table, dict) else f"scenarios.{name}.set"
+            problems.append(Problem(where, "must be a table"))
+            continue
         trial = tables_copy(raw)
         names = NameIndex(trial)
         found = [
@@ -245,31 +258,51 @@ def _targets(raw: dict[str, Any], path: str, names: NameIndex) -> tuple[list[dic
         index = int(indexed["index"])
         if index >= len(items):
             raise LookupError(f"{indexed['kind']} has {len(items)} items; index {index} is out of range")
-        return [items[index]], indexed["key"]
+        return [_as_table(items[index], f"{indexed['kind']}[{index}]")], indexed["key"]
     head, _, rest = path.partition(".")
     name, _, key = rest.rpartition(".")
     if head == "project" and "." not in rest and rest:
-        return [raw.setdefault("project", {})], rest
+        return [_as_table(raw.setdefault("project", {}), "project")], rest
     if not name or not key:
         raise LookupError(
             "a path is sites.<site>.<key>, <kind>.<item name>.<key>, <kind>[<index>].<key> or project.<key>"
         )
     if head == "sites":
-        sites = raw.get("sites") or {}
+        sites = _as_table(raw.get("sites") or {}, "sites")
         if name == "*":
-            return list(sites.values()), key
+            return [_as_table(t, f"sites.{n}") for n, t in sites.items()], key
         if name not in sites:
-            raise LookupError(f"no site '{name}'; {did_you_mean(name, list(sites))}")
-        return [sites[name]], key
+            hint = did_you_mean(name, list(sites)) if sites else "the file has no [sites.*] table"
+            raise LookupError(f"no site '{name}'; {hint}")
+        return [_as_table(sites[name], f"sites.{name}")], key
     items = _items(raw, head)
     if name == "*":
-        return list(items), key
+        return [_as_table(t, f"{head}[{i}]") for i, t in enumerate(items)], key
     chosen = names.named(head, name)
     if not chosen:
         known = [str(item.get("name")) for item in items if isinstance(item, dict)]
         hint = did_you_mean(name, known) if known else f"the file has no [[{head}]] item"
         raise LookupError(f"no {head} item named '{name}'; {hint}")
     return chosen, key
+
+
+_INVALID = "the file is not a valid project there (energybill validate FILE names the problem)"
+
+
+def _table(value: Any) -> dict[str, Any]:
+    """A table of the document, or an empty one where the file has something else (validation of
+    the result reports that; an override must not crash on it)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _as_table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LookupError(f"{where} is not a table in the file; {_INVALID}")
+    return value
 
 
 def _items(raw: dict[str, Any], kind: str) -> list[Any]:
@@ -282,15 +315,16 @@ def _items(raw: dict[str, Any], kind: str) -> list[Any]:
 def compute_sites(raw: dict[str, Any]) -> list[str]:
     """Names of the sites that compute, training or inference items run on, in file order."""
     used = {
-        item.get("site") for kind in COMPUTE_KINDS for item in (raw.get(kind) or []) if isinstance(item, dict)
+        item.get("site") for kind in COMPUTE_KINDS for item in _list(raw.get(kind)) if isinstance(item, dict)
     }
-    return [name for name in (raw.get("sites") or {}) if name in used]
+    sites = _table(raw.get("sites"))
+    return [name for name, table in sites.items() if name in used and isinstance(table, dict)]
 
 
 def relocate(raw: dict[str, Any], target: float | str) -> list[Problem]:
     """Move every compute site to a grid: an intensity in g/kWh, or a catalog region name (written as
     the site's ``region``, which the catalog resolves, replacing any given intensity)."""
-    sites = raw.get("sites") or {}
+    sites = _table(raw.get("sites"))
     if isinstance(target, bool) or not isinstance(target, int | float | str):
         return [Problem("relocate", "must be an intensity in g/kWh (a number) or a region name")]
     if isinstance(target, str):  # check the region once, not once per site
