@@ -128,13 +128,13 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "inference-days-without-rate",
         HEAD + '[[inference]]\nname = "i"\nsite = "hpc"\n'
         "seconds_per_token = 0.05\nwatts_per_device = 400\ndays = 3\n",
-        "inference[0]: days needs tokens_per_day or words_per_day",
+        "inference[0]: days needs tokens_per_day, words_per_day or requests_per_day (or replicas)",
     ),
     (
         "inference-bad-compare",
         HEAD + TRAINING + '[[inference]]\nname = "i"\nsite = "hpc"\n'
         'seconds_per_token = 0.05\nwatts_per_device = 400\ncompare_with = "rnu"\n',
-        "inference[0].compare_with: no training item named 'rnu'; did you mean 'run'?",
+        "inference[0].compare_with: no item with energy named 'rnu' (training, compute, other, ...); did you mean 'run'?",
     ),
     (
         "travel-half-factor",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from energybill.catalog.hardware import device_tdp
+from energybill.catalog.errors import CatalogError
+from energybill.catalog.hardware import accelerator, accelerator_value, device_tdp
 from energybill.catalog.values import CatalogValue
 from energybill.core.bill import ItemBill, Provenance
 from energybill.core.provenance import formula
+from energybill.estimate.inference import ServingDevice
 from energybill.project.model import Compute, Inference, Training
 
 PoweredItem = Compute | Training | Inference
@@ -38,3 +40,17 @@ def with_tdp(item: PoweredItem) -> tuple[PoweredItem, CatalogValue]:
     assert item.device is not None
     tdp = device_tdp(item.device)
     return item.model_copy(update={"watts_per_device": tdp.value, "device": None}), tdp
+
+
+def serving_device(name: str) -> ServingDevice:
+    """A catalog device for serving: its TDP, and its dense BF16 peak (prefill) where known."""
+    tdp = device_tdp(name)
+    peak = None
+    try:
+        entry, key = accelerator(name)
+        peak = accelerator_value(entry, key, "bf16_flops")
+    except CatalogError:
+        pass  # a CPU, or an accelerator without a BF16 figure
+    label = tdp.label.removesuffix(" TDP")
+    return ServingDevice(label, tdp.value, tdp.as_source(), None if peak is None else peak.value,
+                         None if peak is None else peak.as_source())

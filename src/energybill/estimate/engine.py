@@ -6,7 +6,7 @@ from typing import overload
 
 from energybill.core.bill import Bill, ItemBill
 from energybill.estimate.compute import estimate_compute
-from energybill.estimate.inference import estimate_inference
+from energybill.estimate.inference import Serving, estimate_inference
 from energybill.estimate.other import estimate_other
 from energybill.estimate.site import SiteContext, site_contexts
 from energybill.estimate.storage import estimate_storage
@@ -15,6 +15,7 @@ from energybill.estimate.transfer import estimate_transfer
 from energybill.estimate.travel import estimate_travel
 from energybill.project.model import (
     AnyItem,
+    Api,
     Compute,
     Embodied,
     Inference,
@@ -31,9 +32,15 @@ def estimate(project: Project) -> Bill:
     """The bill of a validated project (see ``energybill.load_project``)."""
     sites = site_contexts(project)
     items = Billed()
-    for _, item in project.items():
-        items.append(estimate_item(item, sites, items))
-    return Bill.from_items(project.project.name, items)
+    pairs = project.items()
+    bills: list[ItemBill | None] = [None] * len(pairs)
+    # serving last: it compares itself with items of any kind (compare_with), billed before it
+    for serving in (False, True):
+        for index, (_, item) in enumerate(pairs):
+            if isinstance(item, Inference) == serving:
+                bills[index] = estimate_item(item, sites, items)
+                items.append(bills[index])
+    return Bill.from_items(project.project.name, [bill for bill in bills if bill is not None])
 
 
 class Billed(list[ItemBill]):
@@ -43,10 +50,14 @@ class Billed(list[ItemBill]):
     def __init__(self) -> None:
         super().__init__()
         self.training: dict[str, ItemBill] = {}
+        self.by_name: dict[str, ItemBill] = {}  # every item (the latest of a name: a sampled bill
+        # replaces the point bill it was pre-filled with)
         self._largest: tuple[ItemBill | None] | None = None  # cached until the next training item
 
-    def append(self, bill: ItemBill) -> None:
+    def append(self, bill: ItemBill | None) -> None:
+        assert bill is not None
         super().append(bill)
+        self.by_name[bill.name] = bill
         if bill.kind == "training":
             self.training.setdefault(bill.name, bill)  # the first of a name, as a scan finds it
             self._largest = None
@@ -90,7 +101,7 @@ def resolved(item: AnyItem) -> AnyItem:
 
 def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[ItemBill]) -> ItemBill:
     site = sites[item.site] if item.site is not None else None
-    if isinstance(item, Compute | Training | Inference) and item.device is not None:
+    if isinstance(item, Compute | Training) and item.device is not None:
         from energybill.estimate.devices import with_catalog_device  # imports the catalog
 
         return with_catalog_device(item, lambda resolved: _estimate_item(resolved, sites, earlier))
@@ -104,7 +115,11 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
         case Training():
             return estimate_training(item, _needed(site))
         case Inference():
-            return estimate_inference(item, _needed(site), _reference(item, earlier))
+            return estimate_inference(item, _needed(site), _reference(item, earlier), _serving(item))
+        case Api():
+            from energybill.estimate.api import estimate_api  # imports EcoLogits
+
+            return estimate_api(item)
         case Travel() if item.uses_catalog():
             from energybill.estimate.flights import estimate_flight  # imports the catalog
 
@@ -126,13 +141,33 @@ def _needed(site: SiteContext | None) -> SiteContext:
     return site
 
 
-def _reference(item: Inference, earlier: list[ItemBill]) -> ItemBill | None:
-    """The training item to compare serving with: the named one, else the most energy-hungry."""
+def _reference(item: Inference, earlier: list[ItemBill]) -> tuple[ItemBill, ...]:
+    """The items to compare serving with: the named ones (any kind with energy), else the most
+    energy-hungry training item; () when none is billed (yet)."""
+    names = [item.compare_with] if isinstance(item.compare_with, str) else item.compare_with
     if isinstance(earlier, Billed):
-        if item.compare_with is not None:
-            return earlier.training[item.compare_with]
-        return earlier.largest()
+        if names:
+            found = tuple(earlier.by_name[n] for n in names if n in earlier.by_name)
+            return found if len(found) == len(names) else ()
+        largest = earlier.largest()
+        return () if largest is None else (largest,)
+    if names:
+        by_name = {bill.name: bill for bill in earlier}
+        return tuple(by_name[n] for n in names) if all(n in by_name for n in names) else ()
     training = [bill for bill in earlier if bill.kind == "training"]
-    if item.compare_with is not None:
-        return next(bill for bill in training if bill.name == item.compare_with)
-    return max(training, key=lambda bill: bill.energy_kwh or 0.0, default=None)
+    largest = max(training, key=lambda bill: bill.energy_kwh or 0.0, default=None)
+    return () if largest is None else (largest,)
+
+
+def _serving(item: Inference) -> Serving:
+    """The catalog facts an inference item names: its device (TDP, peak FLOP/s), its model."""
+    device = model = None
+    if item.device is not None:
+        from energybill.estimate.devices import serving_device  # imports the catalog
+
+        device = serving_device(item.device)
+    if item.model is not None:
+        from energybill.catalog.models import model_info
+
+        model = model_info(item.model)
+    return Serving(device, model)

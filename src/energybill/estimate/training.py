@@ -16,8 +16,10 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
     400 W + 70 W of host); C = 6·N·D is Kaplan et al. 2020, "Scaling Laws for Neural Language
     Models", §2.1 (forward + backward ≈ 6 FLOP per parameter per token).
     """
-    # C = 6·N·D (Kaplan et al. 2020, §2.1)
-    flops = 6.0 * item.parameters * item.tokens
+    # C = 6·N·D (Kaplan et al. 2020, §2.1); for a mixture-of-experts N is the active parameters,
+    # those one token passes through (Fedus et al. 2022, Switch Transformers, §2: FLOP per token
+    # follow the activated expert, not the total)
+    flops = 6.0 * item.n_active * item.tokens
     # PF-days: 1e15 FLOP/s for a day (Brown et al. 2020, Table D.1)
     pf_days = flops / FLOP_PER_PF_DAY
     # Device-hours at the achieved (not peak) throughput, as the talk's Table 1 does.
@@ -33,15 +35,7 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
         "device_hours": device_hours,
     }
     records = [
-        Provenance(
-            "details.flops",
-            "6 × parameters × tokens",
-            {"parameters": item.parameters, "tokens": item.tokens},
-            (
-                formula("Kaplan et al. 2020, Scaling Laws for Neural Language Models, §2.1"),
-                formula("talk, Training slide"),
-            ),
-        ),
+        _flops_record(item),
         Provenance(
             "details.pf_days",
             "flops / (1e15 × 86400)",
@@ -56,6 +50,8 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
         ),
         energy_record,
     ]
+    if item.active_parameters is not None:
+        details["active_parameters"] = item.active_parameters
     if item.devices is not None:
         days = device_hours / item.devices / HOURS_PER_DAY
         details["wall_clock_days"] = days
@@ -77,3 +73,20 @@ def estimate_training(item: Training, site: SiteContext) -> ItemBill:
         details=details,
         provenance=(*records, co2e_record),
     )
+
+
+def _flops_record(item: Training) -> Provenance:
+    sources = (
+        formula("Kaplan et al. 2020, Scaling Laws for Neural Language Models, §2.1"),
+        formula("talk, Training slide"),
+    )
+    if item.active_parameters is None:
+        inputs: dict[str, float | str] = {"parameters": item.parameters, "tokens": item.tokens}
+        return Provenance("details.flops", "6 × parameters × tokens", inputs, sources)
+    inputs = {
+        "active_parameters": item.active_parameters,
+        "parameters": item.parameters,
+        "tokens": item.tokens,
+    }
+    moe = formula("Fedus et al. 2022, Switch Transformers, §2: a token's FLOP follow its active experts")
+    return Provenance("details.flops", "6 × active_parameters × tokens", inputs, (*sources, moe))

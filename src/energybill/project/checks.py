@@ -14,7 +14,7 @@ from typing import Any
 
 from energybill.catalog.errors import CatalogError
 from energybill.core.errors import Problem, did_you_mean
-from energybill.project.model import Compute, Embodied, Inference, Project, Training, Travel
+from energybill.project.model import Api, Compute, Embodied, Inference, Other, Project, Training, Travel
 
 
 def check_references(project: Project) -> list[Problem]:
@@ -30,13 +30,25 @@ def check_references(project: Project) -> list[Problem]:
             message = f"duplicate item name '{item.name}' (also {seen[item.name]}); names must be unique"
             problems.append(Problem(f"{path}.name", message))
         seen.setdefault(item.name, path)
-    training = [item.name for item in project.training]
+    with_energy = _items_with_energy(project)
     for index, item in enumerate(project.inference):
-        if item.compare_with is not None and item.compare_with not in training:
-            hint = did_you_mean(item.compare_with, training) if training else "there is no training item"
-            message = f"no training item named '{item.compare_with}'; {hint}"
-            problems.append(Problem(f"inference[{index}].compare_with", message))
+        names = [item.compare_with] if isinstance(item.compare_with, str) else item.compare_with or []
+        for name in names:
+            if name not in with_energy:
+                hint = did_you_mean(name, with_energy) if with_energy else "there is no item with energy"
+                message = f"no item with energy named '{name}' (training, compute, other, ...); {hint}"
+                problems.append(Problem(f"inference[{index}].compare_with", message))
     return problems
+
+
+def _items_with_energy(project: Project) -> list[str]:
+    """Items whose energy serving can be compared with: every kind that bills kWh, but serving."""
+    return [
+        item.name
+        for _, item in project.items()
+        if not isinstance(item, Inference | Api | Travel | Embodied)
+        and not (isinstance(item, Other) and item.energy_kwh is None)
+    ]
 
 
 def check_catalog(project: Project) -> list[Problem]:
@@ -54,10 +66,18 @@ def check_catalog(project: Project) -> list[Problem]:
             from energybill.catalog.embodied import embodied_factor
 
             _try(problems, f"{path}.device", partial(embodied_factor, item.device))
+        elif isinstance(item, Api):
+            from energybill.catalog.api_usage import check_api
+
+            _try(problems, f"{path}.model", partial(check_api, item.provider, item.model))
         elif isinstance(item, Compute | Training | Inference) and item.device is not None:
             from energybill.catalog.hardware import device_tdp
 
             _try(problems, f"{path}.device", partial(device_tdp, item.device))
+        if isinstance(item, Inference) and item.model is not None:
+            from energybill.catalog.models import model_info
+
+            _try(problems, f"{path}.model", partial(model_info, item.model))
     return problems
 
 

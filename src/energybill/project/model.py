@@ -24,6 +24,7 @@ KINDS: tuple[str, ...] = (
     "compute",
     "training",
     "inference",
+    "api",
     "travel",
     "other",
     "embodied",
@@ -163,11 +164,16 @@ class Compute(Item):
 
 
 class Training(Item):
-    """``[[training]]``: ``FLOP = 6·N·D`` at an achieved throughput and a power per device."""
+    """``[[training]]``: ``FLOP = 6·N·D`` at an achieved throughput and a power per device.
+
+    ``active_parameters`` (mixture-of-experts: the parameters one token passes through) is the N
+    of the FLOP count; it defaults to ``parameters``.
+    """
 
     kind: ClassVar[str] = "training"
     phase: str = "training"
     parameters: Positive
+    active_parameters: Positive | None = None
     tokens: Positive
     tflops_per_device: Positive
     watts_per_device: Positive | None = None
@@ -180,46 +186,150 @@ class Training(Item):
     @model_validator(mode="after")
     def _power(self) -> Self:
         _exactly_one(self, "watts_per_device", "device")
+        _active_within(self.parameters, self.active_parameters)
         return self
+
+    @property
+    def n_active(self) -> float:
+        """The parameters each token passes through (``active_parameters``, else ``parameters``)."""
+        return self.active_parameters if self.active_parameters is not None else self.parameters
+
+
+def _active_within(parameters: float | None, active: float | None) -> None:
+    if parameters is not None and active is not None and active > parameters:
+        raise ValueError(f"active_parameters ({active:g}) cannot exceed parameters ({parameters:g})")
 
 
 class Inference(Item):
     """``[[inference]]``: serving, from latency (or throughput) and power per generated token.
 
-    Volume: ``tokens``; or ``words`` × ``tokens_per_word``; or ``tokens_per_day`` (or
-    ``words_per_day``) × ``days``. A per-day rate without ``days`` is shown as a daily footprint
-    but not billed; an item without any volume is a prospective estimate and adds nothing.
+    Volume (one of): ``tokens``; ``words`` × ``tokens_per_word``; ``tokens_per_day`` (or
+    ``words_per_day``) × ``days``; ``requests`` or ``requests_per_day`` (× ``days``) with
+    ``output_tokens_per_request`` (and ``input_tokens_per_request``, the prompt: prefill). A per-day
+    rate without ``days`` is shown as a daily footprint but not billed; an item without any volume
+    is a prospective estimate and adds nothing.
+
+    Provisioned capacity (``replicas`` of ``devices`` each, for ``hours`` or ``days``): the devices'
+    idle time is billed too, at ``idle_watts_per_device``. Measured figures (``joules_per_output_token``,
+    ``joules_per_request``, ``energy_kwh`` for the whole volume, or ``measured = true`` for the
+    rate and power given) replace the modelled ones and are labelled measured.
     """
 
     kind: ClassVar[str] = "inference"
     phase: str = "inference"
+    model: str | None = Field(default=None, min_length=1)  # catalog name: parameters, active_parameters
+    parameters: Positive | None = None
+    active_parameters: Positive | None = None
     seconds_per_token: Positive | None = None
     batch_size: Count = 1
     tokens_per_second: Positive | None = None
+    prefill_tokens_per_second: Positive | None = None
+    prefill_tflops_per_device: Positive | None = None
     devices: Count = 1
+    replicas: Count | None = None
+    hours: Positive | None = None
     watts_per_device: Positive | None = None
     device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
     host_watts_per_device: NonNegative = 0.0
+    idle_watts_per_device: NonNegative | None = None
+    measured: bool = False  # watts_per_device and the rate are measured averages
+    joules_per_output_token: Positive | None = None
+    joules_per_request: Positive | None = None
+    energy_kwh: NonNegative | None = None  # measured energy of the whole billed volume
     tokens: Positive | None = None
     words: Positive | None = None
     tokens_per_day: Positive | None = None
     words_per_day: Positive | None = None
+    requests: Positive | None = None
+    requests_per_day: Positive | None = None
+    input_tokens_per_request: NonNegative | None = None
+    output_tokens_per_request: Positive | None = None
     days: Positive | None = None
     tokens_per_word: Positive | None = None
-    compare_with: str | None = None  # a training item's name; default: the largest one
+    # the item(s) whose energy serving is compared with; default: the largest training item
+    compare_with: str | list[str] | None = None
     # A record of `energybill bench serve` (path or id): replaces seconds_per_token and watts_per_device.
     calibration: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _rates(self) -> Self:
-        _exactly_one(self, "seconds_per_token", "tokens_per_second")
-        _exactly_one(self, "watts_per_device", "device")
-        _at_most_one(self, "tokens", "words", "tokens_per_day", "words_per_day")
-        daily = self.tokens_per_day is not None or self.words_per_day is not None
-        if self.days is not None and not daily:
-            raise ValueError("days needs tokens_per_day or words_per_day")
-        if self.batch_size != 1 and self.seconds_per_token is None:
+        energies = ("joules_per_output_token", "joules_per_request", "energy_kwh")
+        measured = [k for k in energies if getattr(self, k) is not None]
+        _at_most_one(self, "joules_per_output_token", "joules_per_request", "energy_kwh")
+        if measured:  # a measured energy: rate and power are optional (the rate gives busy time)
+            _at_most_one(self, "seconds_per_token", "tokens_per_second")
+            _at_most_one(self, "watts_per_device", "device")
+        else:
+            _exactly_one(self, "seconds_per_token", "tokens_per_second")
+            _exactly_one(self, "watts_per_device", "device")
+        self._volume()
+        self._capacity()
+        _active_within(self.parameters, self.active_parameters)
+        if self.model is not None and (self.parameters is not None or self.active_parameters is not None):
+            raise ValueError("model gives parameters and active_parameters: remove them or model")
+        if self.batch_size != 1 and self.seconds_per_token is None and self.calibration is None:
             raise ValueError("batch_size goes with seconds_per_token, not tokens_per_second")
+        if self.measured and self.watts_per_device is None:
+            raise ValueError("measured = true labels a measured watts_per_device and rate: give them")
+        return self
+
+    def _volume(self) -> None:
+        rates = ("tokens_per_day", "words_per_day", "requests_per_day")
+        _at_most_one(self, "tokens", "words", "requests", *rates)
+        daily = any(getattr(self, k) is not None for k in rates)
+        if self.days is not None and not daily and self.replicas is None:
+            raise ValueError("days needs tokens_per_day, words_per_day or requests_per_day (or replicas)")
+        by_request = self.requests is not None or self.requests_per_day is not None
+        if by_request and self.output_tokens_per_request is None and self.joules_per_request is None \
+                and self.energy_kwh is None:
+            raise ValueError("requests need output_tokens_per_request (tokens generated per request)")
+        if self.joules_per_request is not None and not by_request:
+            raise ValueError("joules_per_request goes with requests or requests_per_day")
+        measured = self.joules_per_request is not None or self.energy_kwh is not None
+        if (self.input_tokens_per_request or 0) > 0 and not measured:
+            knows_flop = self.model is not None or self.parameters is not None
+            if self.prefill_tokens_per_second is None and not (knows_flop and (
+                    self.prefill_tflops_per_device is not None or self.device is not None)):
+                raise ValueError(
+                    "input_tokens_per_request (prefill) needs prefill_tokens_per_second, or model (or "
+                    "parameters) with prefill_tflops_per_device or a catalog device"
+                )
+
+    def _capacity(self) -> None:
+        provisioned = self.replicas is not None or self.hours is not None
+        if self.hours is not None and self.days is not None:
+            raise ValueError("give the provisioned time as hours or days, not both")
+        if provisioned and self.hours is None and self.days is None:
+            raise ValueError("replicas needs the provisioned time: hours or days")
+        if self.idle_watts_per_device is not None and not provisioned:
+            raise ValueError("idle_watts_per_device needs provisioned capacity: replicas and hours (or days)")
+
+    @property
+    def provisioned(self) -> bool:
+        """Whether the item declares provisioned capacity (its idle time is billed)."""
+        return self.replicas is not None or self.hours is not None
+
+
+class Api(Item):
+    """``[[api]]``: a project's use of a hosted model (OpenAI, Anthropic, Mistral, Google, ...).
+
+    Energy and CO2e are EcoLogits' estimate (its version in the bill), at the provider's data
+    centres: no site. ``provider`` and ``model`` are EcoLogits' names (``openai``, ``gpt-4o-mini``).
+    """
+
+    kind: ClassVar[str] = "api"
+    uses_site: ClassVar[bool] = False
+    phase: str = "inference"
+    provider: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    requests: Positive
+    output_tokens_per_request: Positive
+    seconds_per_request: Positive | None = None  # measured latency; default: EcoLogits' own model
+
+    @model_validator(mode="after")
+    def _no_site(self) -> Self:
+        if self.site is not None:
+            raise ValueError("an api item runs at the provider's data centres: remove site")
         return self
 
 
@@ -327,7 +437,7 @@ class Embodied(Item):
         return self.devices * self.hours_used
 
 
-AnyItem = Storage | Transfer | Compute | Training | Inference | Travel | Other | Embodied
+AnyItem = Storage | Transfer | Compute | Training | Inference | Api | Travel | Other | Embodied
 
 
 class Scenario(_Strict):
@@ -349,6 +459,7 @@ class Project(_Strict):
     compute: list[Compute] = Field(default_factory=list)
     training: list[Training] = Field(default_factory=list)
     inference: list[Inference] = Field(default_factory=list)
+    api: list[Api] = Field(default_factory=list)
     travel: list[Travel] = Field(default_factory=list)
     other: list[Other] = Field(default_factory=list)
     embodied: list[Embodied] = Field(default_factory=list)
@@ -359,7 +470,10 @@ class Project(_Strict):
         if any(site.region is not None for site in self.sites.values()):
             return True
         return any(
-            getattr(item, "device", None) is not None or (isinstance(item, Travel) and item.uses_catalog())
+            getattr(item, "device", None) is not None
+            or (isinstance(item, Travel) and item.uses_catalog())
+            or (isinstance(item, Inference) and item.model is not None)
+            or isinstance(item, Api)
             for _, item in self.items()
         )
 

@@ -216,7 +216,7 @@ def build_report(
         phases=_phase_rows(bill, rows),
         ranked=tuple(sorted(rows, key=lambda row: row.rank)),
         sites=sites,
-        economics=tuple(_economics(item) for item in bill.items if item.kind == "inference"),
+        economics=tuple(_economics(item) for item in bill.items if item.kind in ("inference", "api")),
         defaults=tuple(defaults_used(bill)),
         training=_training(bill, project, sites),
         scenarios=scenarios,

@@ -114,6 +114,7 @@ def _largest(items: tuple[ItemRow, ...], count: int) -> list[ItemRow]:
 _ECONOMICS_COLUMNS = (  # (header, detail key, decimals or None for a count in words)
     ("tokens/s", "tokens_per_second", 2),
     ("J/token", "joules_per_token", 2),
+    ("Wh/request", "wh_per_request", 2),
     ("tokens per kg CO2e", "tokens_per_kg_co2e", 0),
     ("tokens/day", "tokens_per_day", None),
     ("kWh/day", "energy_kwh_per_day", 0),

@@ -110,9 +110,9 @@ def _site_totals(case: _Case, overrides: Overrides) -> tuple[float, float] | Non
     if after is None:
         return None
     before = case.bill
-    earlier = Billed()  # for an inference item's training item (details only, not its totals)
+    earlier = Billed()  # for the items an inference item compares with (details only, not totals)
     for line in before.items:
-        if line.kind == "training":
+        if line.kind != "inference":
             earlier.append(line)
     energy = co2e = 0.0
     for line, (_, item) in zip(before.items, case.project.items(), strict=True):
@@ -136,12 +136,13 @@ def _reestimated(case: _Case, changes: dict[str, dict[str, Any]]) -> Bill:
     validated again) and billed again by the same estimate functions; every other item is kept."""
     before = case.bill
     earlier = Billed()
+    for line in before.items:  # what inference items compare with (practices change none of these)
+        if line.kind != "inference":
+            earlier.append(line)
     items = []
     for line, (_, item) in zip(before.items, case.project.items(), strict=True):
         if item.name in changes:
             line = estimate_item(item.model_copy(update=changes[item.name]), case.sites, earlier)
-        if line.kind == "training":
-            earlier.append(line)
         items.append(line)
     return Bill.from_items(before.project, items)
 

@@ -101,7 +101,10 @@ def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> Iter
         if not key.startswith("sites."):
             path, _, field = key.partition(".")
             by_item.setdefault(path, {})[field] = value
-    earlier = Billed()  # the training items, for the inference items that compare with them
+    earlier = Billed()  # the items inference items compare with (sampled ones replace these as they come)
+    for line in point.items:
+        if line.kind != "inference":
+            earlier.append(line)
     for (path, item), point_item in zip(project.items(), point.items, strict=True):
         updates = dict(by_item.get(path, {}))
         if not updates and item.site not in drawn_sites and item.kind != "inference":
@@ -109,10 +112,11 @@ def _sampled_items(project: Project, point: Bill, draws: dict[str, Any]) -> Iter
         else:
             if item.kind == "inference" and "compare_with" in point_item.details:
                 # the point bill chose the training item; a max() over arrays could not
-                updates["compare_with"] = point_item.details["compare_with"]
+                named = getattr(item, "compare_with", None)
+                updates["compare_with"] = named or point_item.details["compare_with"]
             # as the point bill does: a calibration record's measurements replace the sampled assumptions
             bill = estimate_item(item.model_copy(update=updates), sites, earlier)
-        if bill.kind == "training":
+        if bill.kind != "inference":
             earlier.append(bill)
         yield bill
 
