@@ -134,7 +134,8 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "inference-bad-compare",
         HEAD + TRAINING + '[[inference]]\nname = "i"\nsite = "hpc"\n'
         'seconds_per_token = 0.05\nwatts_per_device = 400\ncompare_with = "rnu"\n',
-        "inference[0].compare_with: no item with energy named 'rnu' (training, compute, other, ...); did you mean 'run'?",
+        "inference[0].compare_with: no item with energy named 'rnu' (training, compute, other, ...); "
+        "did you mean 'run'?",
     ),
     (
         "travel-half-factor",
