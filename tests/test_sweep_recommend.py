@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from energybill.estimate.engine import estimate
@@ -65,6 +67,7 @@ def test_recommendations_are_sorted_and_match_their_scenarios() -> None:
         "compute-optimal size",
         "fewer flights",
         "efficient inference",
+        "distillation",
     ]
     per_project = [r.co2e_kg_saved for r in advice if r.basis == "project"]
     assert per_project == sorted(per_project, reverse=True)
@@ -94,7 +97,14 @@ def test_flight_and_batch_recommendations() -> None:
     )  # one round trip of 4
     serving = advice["efficient inference"]
     assert serving.basis == "day of serving"
-    assert serving.energy_kwh_saved == pytest.approx(9e9 * 25.85 / 3.6e6 * (1 - 1 / 8))
+    # batch 8 draws more: the device's 400 W × r, r = P(8) / P(1) under the load-dependent model,
+    # (0.2 + 0.8 × (0.35615 + 0.118256 × ln 8)) / (0.2 + 0.8 × 0.35615) = 0.68170 / 0.48492 = 1.4058;
+    # J/token at batch 8 = (400 × 1.4058 + 70) × 1.1 × 0.05 / 8 = 4.3470 J (not 25.85 / 8 = 3.23 J)
+    r = (0.2 + 0.8 * (0.35615 + 0.118256 * math.log(8))) / (0.2 + 0.8 * 0.35615)
+    after = (400 * r + 70) * 1.1 * 0.05 / 8
+    assert after == pytest.approx(4.347, abs=1e-3)
+    assert serving.energy_kwh_saved == pytest.approx(9e9 * (25.85 - after) / 3.6e6)
+    assert "not 8×" in serving.action
 
 
 def test_bill_ends_with_recommendations() -> None:
