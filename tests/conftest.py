@@ -23,6 +23,14 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.fixture(autouse=True)
+def _default_ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``energybill.track()`` without ``ledger=`` records into the default ledger: in a test, a
+    temporary one (set before each test; a test may set its own), never the repository's folder."""
+    folder = tmp_path_factory.mktemp("default-ledger")
+    monkeypatch.setenv("ENERGYBILL_LEDGER", str(folder / "default.ledger.db"))
+
+
 @pytest.fixture
 def cli():
     return run_cli

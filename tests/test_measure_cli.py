@@ -60,12 +60,13 @@ def test_exit_code_is_passed_through_and_the_run_marked_failed(tmp_path: Path) -
     assert (run.status, run.exit_code) == ("failed", 3)
 
 
-def test_a_missing_command_is_one_line_exit_2(tmp_path: Path) -> None:
+def test_a_missing_command_is_one_line_exit_127_as_recorded(tmp_path: Path) -> None:
+    # a shell's code for "command not found"; the ledger records the code the meter exits with
     done = energybill("measure", "--ledger", str(tmp_path / "r.db"), "--", "no-such-command-xyz")
-    assert done.returncode == 2
-    last = done.stderr.strip().splitlines()[-1]
-    assert last == "cannot run 'no-such-command-xyz': No such file or directory"
-    assert "Traceback" not in done.stderr
+    assert done.returncode == 127
+    assert done.stderr.strip() == "cannot run 'no-such-command-xyz': No such file or directory"
+    (run,) = Ledger(tmp_path / "r.db").runs()
+    assert (run.status, run.exit_code) == ("failed", 127)
 
 
 TRAP = """

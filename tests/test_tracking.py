@@ -69,11 +69,11 @@ def test_measure_is_a_module_and_track_records_as_context_manager_and_decorator(
         (2.0, 20.0, 10.0), (4.0, 40.0, 10.0)]
 
 
-def test_track_without_a_ledger_records_nothing(tmp_path: Path) -> None:
+def test_track_with_ledger_false_records_nothing(tmp_path: Path) -> None:
     clock = StepClock()
-    with energybill.track("alone", **_options(clock, [5.0] * 10)) as run:
+    with energybill.track("alone", ledger=False, **_options(clock, [5.0] * 10)) as run:
         clock.t = 2.0
-    assert (run.energy_j, run.run_id, run.sink) == (10.0, None, None)
+    assert (run.energy_j, run.run_id, run.sink, run.ledger) == (10.0, None, None, None)
 
 
 def test_the_ledger_honours_the_sink_protocol(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """Measure into a ledger file: the meter (``energybill.measure``) wired to the SQLite ledger.
 
 ``energybill.measure`` writes runs to any ``RunSink`` and never imports the ledger; this module
-sits above both and turns a ledger path into a sink (``ledger=None``: nothing is recorded)::
+sits above both and turns a ledger path into a sink. Without ``ledger=`` a run goes where the CLI
+puts it (``$ENERGYBILL_LEDGER``, else ``./energybill.ledger.db``) and the first run recorded there
+says so on stderr; ``ledger=False`` records nothing::
 
     with energybill.track("finetune", ledger="noor.ledger.db", item="Noor 13B") as run:
         train()
@@ -19,9 +21,11 @@ their runs here.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from energybill.ledger.paths import default_ledger
 from energybill.ledger.sink import LedgerSink
 from energybill.ledger.store import Ledger
 from energybill.measure import distributed, training
@@ -31,16 +35,31 @@ from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
 __all__ = ["DistributedRun", "TrainingMeter", "ledger_sink", "track"]
 
 
-def ledger_sink(ledger: str | Path | None) -> LedgerSink | None:
-    """The sink that records runs in this ledger file (created on first write), or None."""
-    return None if ledger is None else LedgerSink(Ledger(ledger))
+LedgerArg = str | Path | Literal[False] | None
+_ANNOUNCED: set[Path] = set()  # default ledgers already named on stderr by this process
+
+
+def ledger_sink(ledger: LedgerArg) -> LedgerSink | None:
+    """The sink that records runs in this ledger file (created on first write); ``None``: the
+    default ledger, the one ``energybill measure`` and ``energybill runs`` use, named once on
+    stderr; ``False``: no sink, nothing recorded."""
+    if ledger is False:
+        return None
+    if ledger is None:
+        path = default_ledger()
+        if path.resolve() not in _ANNOUNCED:
+            _ANNOUNCED.add(path.resolve())
+            print(f"energybill: recording runs in {path} (the default ledger: set ledger= or "
+                  f"$ENERGYBILL_LEDGER to choose, ledger=False for none)", file=sys.stderr)
+        return LedgerSink(Ledger(path))
+    return LedgerSink(Ledger(ledger))
 
 
 def track(
     name: str = "run",
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
-    ledger: str | Path | None = None,
+    ledger: LedgerArg = None,
     project: str | None = None,
     item: str | None = None,
     site: str | None = None,
@@ -50,22 +69,28 @@ def track(
 ) -> Run:
     """Measure a block (``with``) or every call of a function (decorator), recorded in ``ledger``.
 
-    With a ledger the run is written there with a checkpoint every interval, so that a killed
-    process leaves it behind marked interrupted. See ``energybill.measure.api.Run``.
+    The run is written to the ledger with a checkpoint every interval, so that a killed process
+    leaves it behind marked interrupted. ``ledger`` left out: the default ledger
+    (``$ENERGYBILL_LEDGER``, else ``./energybill.ledger.db``, as ``energybill measure``), named on
+    stderr; ``ledger=False``: measured, not recorded. ``run.ledger`` says where it went. See
+    ``energybill.measure.api.Run``.
     """
-    return Run(name, interval_s=interval_s, sink=ledger_sink(ledger), project=project, item=item, site=site,
-               command=command, meter=meter, **meter_options)
+    sink = ledger_sink(ledger)
+    run = Run(name, interval_s=interval_s, sink=sink, project=project, item=item, site=site, command=command,
+              meter=meter, **meter_options)
+    run.ledger = sink.ledger.path if sink is not None else None
+    return run
 
 
 class TrainingMeter(training.TrainingMeter):
     """``energybill.measure.training.TrainingMeter`` recording into the ledger file ``ledger``."""
 
-    def __init__(self, name: str = "training", *, ledger: str | Path | None = None, **options: Any) -> None:
+    def __init__(self, name: str = "training", *, ledger: LedgerArg = None, **options: Any) -> None:
         super().__init__(name, sink=ledger_sink(ledger), **options)
 
 
 class DistributedRun(distributed.DistributedRun):
     """``energybill.measure.distributed.DistributedRun`` whose coordinator records into ``ledger``."""
 
-    def __init__(self, name: str = "run", *, ledger: str | Path | None = None, **options: Any) -> None:
+    def __init__(self, name: str = "run", *, ledger: LedgerArg = None, **options: Any) -> None:
         super().__init__(name, sink=ledger_sink(ledger), **options)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -13,9 +12,8 @@ from energybill.cli.live import prometheus_options, start_exporter
 from energybill.core.errors import EnergybillError, Problem, ProjectError
 
 if TYPE_CHECKING:
-    import subprocess
-
-FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+    from energybill.core.records import Measurement
+    from energybill.measure.api import Run
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -84,63 +82,76 @@ def _project_context(project_file: Path | None, item: str | None, site: str | No
 
 def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
          context: dict[str, Any], options: dict[str, Any]) -> int:
+    """Run the command under the meter; its exit code as a shell gives it, whatever the ledger does."""
     import shlex
-    import subprocess
 
-    from energybill.tracking import track
+    from energybill.measure.child import CannotRun, Child, Watchdog
 
-    run = track(name, interval_s=interval_s, ledger=ledger, project=context["project"], item=context["item"],
-              site=context["site"], command=shlex.join(command), **options)
-    run.__enter__()
+    watchdog = Watchdog()  # forked before any thread exists
+    tags = {"project": context["project"], "item": context["item"], "site": context["site"],
+            "command": shlex.join(command)}
+    run, recorded = _enter(name, interval_s, ledger, tags, options)
     exporter = start_exporter(run)  # --prometheus-port: live counters while the command runs
+    child = Child(command)
     try:
-        child = subprocess.Popen(command)
-    except OSError as exc:
-        run.finish("failed", 127)
-        raise EnergybillError(f"cannot run {command[0]!r}: {exc.strerror}") from None
-    previous = _forward_signals(child)
+        watchdog.arm(child.spawn())
+    except CannotRun as exc:
+        watchdog.disarm()
+        _finish(run, "failed", exc.code, ledger, recorded)
+        if exporter is not None:
+            exporter.stop()
+        click.echo(exc.message, err=True)  # one line, as every error of the CLI
+        return exc.code
+    run.meter.child_started()  # the first sample right at the command's start
     try:
-        returncode = child.wait()
+        code = child.wait()
     finally:
-        _restore(previous)
-    code = 128 - returncode if returncode < 0 else returncode  # killed by signal N → 128 + N
-    result = run.finish("completed" if code == 0 else "failed", code)
+        watchdog.disarm()
+    result, recorded = _finish(run, "completed" if code == 0 else "failed", code, ledger, recorded)
     if exporter is not None:
         exporter.stop()
     from energybill.cli.runs import print_summary
 
-    print_summary(result, run.run_id, ledger, context["intensity"], context["pue"])
+    print_summary(result, run.run_id if recorded else None, ledger if recorded else None,
+                  context["intensity"], context["pue"])
     return code
 
 
-def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
-    """Pass signals on to the command; a Ctrl-C the terminal already sent it is not sent twice."""
-    import signal
+def _enter(name: str, interval_s: float, ledger: Path, tags: dict[str, str | None],
+           options: dict[str, Any]) -> tuple[Run, bool]:
+    """The run, begun in the ledger; a ledger that cannot be written is said in one line and the
+    command is measured all the same (its exit code matters more than the record)."""
+    from energybill.tracking import track
 
-    def forward(signum: int, _frame: object) -> None:
-        if signum == signal.SIGINT and _terminal_sent_it():
-            return
-        if child.poll() is None:
-            child.send_signal(signum)
+    def begun(where: Path | Literal[False]) -> Run:
+        run = track(name, interval_s=interval_s, ledger=where, project=tags["project"],
+                    item=tags["item"], site=tags["site"], command=tags["command"], **options)
+        run.__enter__()
+        return run
 
-    previous = {}
-    for sig_name in FORWARDED:
-        signum = getattr(signal, sig_name, None)
-        if signum is not None:
-            previous[signum] = signal.signal(signum, forward)
-    return previous
-
-
-def _terminal_sent_it() -> bool:
-    # Ctrl-C goes to the whole foreground process group, our command included.
     try:
-        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
-    except (OSError, ValueError):
-        return False
+        return begun(ledger), True
+    except Exception as exc:  # any ledger fault (full disk, read-only, not a ledger): never the child's
+        _say(f"warning: cannot record in {ledger}: {_reason(exc, ledger)}; measuring without recording")
+    return begun(False), False
 
 
-def _restore(previous: dict[int, Any]) -> None:
-    import signal
+def _finish(run: Run, status: str, code: int, ledger: Path, recorded: bool) -> tuple[Measurement, bool]:
+    """End the run and record it; a failed write is one warning line, never a lost exit code."""
+    try:
+        return run.finish(status, code), recorded
+    except Exception as exc:  # the meter has stopped; only the ledger write failed
+        _say(f"warning: the run could not be recorded in {ledger}: {_reason(exc, ledger)}")
+        assert run.result is not None
+        return run.result, False
 
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)
+
+def _reason(exc: BaseException, ledger: Path) -> str:
+    """The error in one line, without the ledger's path when it starts with it (said already)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = text.removeprefix(f"{ledger}: ")
+    return text[:300]
+
+
+def _say(line: str) -> None:
+    click.echo(f"energybill: {line}", err=True)

@@ -176,7 +176,8 @@ def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: float | None, pue: float) -> None:
+def print_summary(result: Any, run_id: str | None, ledger: Path | None, intensity: float | None,
+                  pue: float) -> None:
     """The closing lines of `energybill measure`, on stderr (stdout belongs to the command)."""
     from rich.console import Console
 
@@ -184,7 +185,8 @@ def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: floa
 
     console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
     name = escape(result.name)
-    console.print(f"[bold]energybill[/bold]: run {run_id} '{name}' — {result.duration_s:,.2f} s, "
+    shown_id = run_id or "(not recorded)"
+    console.print(f"[bold]energybill[/bold]: run {shown_id} '{name}' — {result.duration_s:,.2f} s, "
                   f"{_wh(result.energy_j)} Wh, average {_avg(result.energy_j, result.duration_s)} W, "
                   f"peak {_watts(result.peak_power_w)}", markup=True)
     if result.devices and not result.measured:
@@ -200,7 +202,8 @@ def print_summary(result: Any, run_id: str | None, ledger: Path, intensity: floa
                       f"(PUE {pue:g}, {intensity:g} g/kWh)", markup=False)
     for note in result.notes:
         console.print(f"  note: {note}", markup=False)
-    console.print(f"  recorded in {ledger}", markup=False)
+    where = f"recorded in {ledger}" if ledger is not None else "not recorded (see the warning above)"
+    console.print(f"  {where}", markup=False)
 
 
 def _wh(energy_j: float | None) -> str:

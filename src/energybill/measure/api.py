@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import warnings
 from contextlib import ContextDecorator
+from pathlib import Path
 from typing import Any
 
 from energybill.core.records import Measurement
@@ -51,12 +54,15 @@ class Run(ContextDecorator):
         self.result: Measurement | None = None
         self.history: list[Measurement] = []  # every call's result when used as a decorator (shared)
         self.run_id: str | None = None
+        self.ledger: Path | None = None  # where the run is recorded (set by ``energybill.track``)
         self._recorder: RunRecorder | None = None
+        self._failures: list[str] = []
 
     def _recreate_cm(self) -> Run:  # a fresh window for each call of a decorated function
         clone = copy.copy(self)
         clone._meter = None if self._own_meter else self._meter
         clone.result = None
+        clone._failures = []
         return clone
 
     @property
@@ -68,29 +74,62 @@ class Run(ContextDecorator):
     def __enter__(self) -> Run:
         meter = self.meter
         meter.start()
-        if self.sink is not None:
-            self._recorder = RunRecorder.begin(self.sink, self.name, meter.interval_s, devices=meter.devices,
-                                               **self.tags)
-            self.run_id = self._recorder.run_id
-        meter.begin(self.name)
+        try:
+            if self.sink is not None:  # before the window: the ledger's write is not measured
+                self._recorder = RunRecorder.begin(self.sink, self.name, meter.interval_s,
+                                                   devices=meter.devices, **self.tags)
+                self.run_id = self._recorder.run_id
+            meter.begin(self.name)
+        except BaseException:
+            # a ledger that cannot be opened or written: no sampler thread is left behind
+            self._release(meter)
+            raise
         return self
 
+    def _release(self, meter: Meter) -> None:
+        with contextlib.suppress(Exception):
+            if self.name in meter._windows:
+                meter.end(self.name)
+        if self._own_meter:
+            meter.stop()
+
     def _checkpoint(self, meter: Meter) -> None:
-        if self._recorder is not None and self.name in meter._windows:
-            self._recorder.checkpoint(meter.peek(self.name))
+        recorder = self._recorder
+        if recorder is not None and self.name in meter._windows:
+            recorder.checkpoint(meter.peek(self.name))
+
+    @property
+    def checkpoint_errors(self) -> list[str]:
+        """Checkpoints the sink refused (full disk, a lost server): the final write may still succeed."""
+        return self._failures
 
     def finish(self, status: str | None = None, exit_code: int | None = None) -> Measurement:
-        """End the window, stop an own meter, record the result; returns the Measurement."""
-        self.result = self.meter.end(self.name)
+        """End the window, stop an own meter, record the result; returns the Measurement.
+
+        The meter is stopped (its thread joined) before the sink is written, so a sink that
+        raises leaves nothing running; ``result`` is set either way.
+        """
+        try:
+            self.result = self.meter.end(self.name)
+        finally:
+            if self._own_meter:
+                self.meter.stop()
         self.history.append(self.result)
-        if self._own_meter:
-            self.meter.stop()
-        if self._recorder is not None:
-            self._recorder.finish(self.result, status or "completed", exit_code)
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            self._failures = recorder.errors
+            recorder.finish(self.result, status or "completed", exit_code)
         return self.result
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.finish("failed" if exc_type is not None else "completed")
+        try:
+            self.finish("failed" if exc_type is not None else "completed")
+        except Exception as err:
+            if exc_type is None:
+                raise
+            # the block's own exception matters more than the record: say it, do not replace it
+            warnings.warn(f"energybill: run {self.name!r} could not be recorded: {err}", RuntimeWarning,
+                          stacklevel=2)
 
     def __getattr__(self, name: str) -> Any:
         # run.energy_kwh, run.duration_s, ... once the block has ended

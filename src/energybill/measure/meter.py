@@ -39,6 +39,9 @@ class _Window:
     last_s: float
     last_total_j: float
     peak_power_w: float | None = None
+    # the sample before the last: a too-short final interval is merged into the one before it
+    before_s: float | None = None
+    before_total_j: float = 0.0
 
 
 def open_backends(
@@ -175,13 +178,25 @@ class Meter:
 
     def tick(self) -> None:
         """One sampler interval: read everything, update peak power, then call ``on_sample``."""
+        self._sample()
+        if self.on_sample is not None:
+            self.on_sample(self)
+
+    def _sample(self) -> None:
         with self._lock:
             now_s = self.clock()
             total_j = sum(self._read(now_s).values())
             for window in self._windows.values():
-                _advance(window, now_s, total_j)
-        if self.on_sample is not None:
-            self.on_sample(self)
+                _advance(window, now_s, total_j, min_s=self.sample_interval_s / 2)
+
+    def child_started(self) -> None:
+        """A process to measure was just started: backends that watch the process tree look for it
+        now, and a reading is taken at once, so the child counts from its first sample."""
+        for backend, _ in self.backends:
+            watch = getattr(backend, "watch_children", None)
+            if callable(watch):
+                watch()
+        self._sample()  # a reading, not a checkpoint: the ledger's cadence stays one per interval
 
     # -- windows ----------------------------------------------------------------------------
     def begin(self, name: str) -> None:
@@ -207,7 +222,7 @@ class Meter:
             energies = self._read(now_s)
             window = self._windows.pop(name)
             # the last, partial interval counts towards the peak only if long enough to be meaningful
-            _advance(window, now_s, sum(energies.values()), min_s=self.sample_interval_s / 2)
+            _advance(window, now_s, sum(energies.values()), min_s=self.sample_interval_s / 2, final=True)
             result = self._result(window, now_s, energies)
         self.edge_cpu_s += time.thread_time() - cpu0
         return result
@@ -222,20 +237,43 @@ class Meter:
         devices = tuple(
             DeviceEnergy(d, energies[d.device_id] - window.base_j[d.device_id]) for d in self.devices
         )
+        duration_s = now_s - window.started_s
         return Measurement(
             name=window.name,
             started_unix=window.started_unix,
-            duration_s=now_s - window.started_s,
+            duration_s=duration_s,
             devices=devices,
-            peak_power_w=window.peak_power_w if devices else None,
+            peak_power_w=_peak_w(window.peak_power_w, devices, duration_s) if devices else None,
             notes=tuple(self.notes),
         )
 
 
-def _advance(window: _Window, now_s: float, total_j: float, min_s: float = 0.0) -> None:
-    """Fold the interval since the window's last sample into its peak power."""
+def _advance(window: _Window, now_s: float, total_j: float, min_s: float = 0.0, final: bool = False) -> None:
+    """Fold the interval since the window's last sample into its peak power.
+
+    The peak is taken over intervals that partition the window, the same whose energies sum to
+    its total, so it is never below the average. An interval shorter than ``min_s`` (too short
+    for a counter's resolution: a window begun just before a tick, a reading at a child's start)
+    is not an interval of its own: mid-run it is merged into the next one, at the end into the
+    one before it.
+    """
     elapsed_s = now_s - window.last_s
-    if elapsed_s > 0 and (elapsed_s >= min_s or window.peak_power_w is None):
+    if elapsed_s <= 0:
+        return
+    if elapsed_s < min_s and not final:
+        return  # the next interval starts where this one did
+    if elapsed_s < min_s and window.before_s is not None:
+        power_w = (total_j - window.before_total_j) / (now_s - window.before_s)
+    else:
         power_w = (total_j - window.last_total_j) / elapsed_s
-        window.peak_power_w = power_w if window.peak_power_w is None else max(window.peak_power_w, power_w)
-        window.last_s, window.last_total_j = now_s, total_j
+        window.before_s, window.before_total_j = window.last_s, window.last_total_j
+    window.peak_power_w = power_w if window.peak_power_w is None else max(window.peak_power_w, power_w)
+    window.last_s, window.last_total_j = now_s, total_j
+
+
+def _peak_w(peak_w: float | None, devices: Sequence[DeviceEnergy], duration_s: float) -> float | None:
+    """The window's peak, never below its average (rounding, or no full interval yet)."""
+    if duration_s <= 0:
+        return peak_w
+    average_w = sum(d.energy_j for d in devices) / duration_s
+    return average_w if peak_w is None else max(peak_w, average_w)

@@ -56,6 +56,7 @@ class RunRecorder:
         self.seq = 0
         self._lock = threading.Lock()
         self._last: tuple[float, float | None] = (0.0, 0.0)
+        self.errors: list[str] = []  # checkpoints the sink refused; the run goes on
 
     @classmethod
     def begin(cls, sink: RunSink, name: str, interval_s: float, devices: Sequence[Device],
@@ -73,9 +74,14 @@ class RunRecorder:
         return (energy_j - e0) / (result.duration_s - t0)
 
     def checkpoint(self, result: Measurement) -> None:
+        """Write the run so far; a refused write (full disk, lost server) is kept in ``errors``,
+        never raised into the sampler: the final write may still succeed."""
         with self._lock:
             self.seq += 1
-            self.sink.checkpoint(self.run_id, self.seq, result, self._power_w(result))
+            try:
+                self.sink.checkpoint(self.run_id, self.seq, result, self._power_w(result))
+            except Exception as exc:
+                self.errors.append(" ".join(str(exc).split()) or type(exc).__name__)
 
     def finish(self, result: Measurement, status: str, exit_code: int | None = None) -> None:
         with self._lock:

@@ -65,6 +65,11 @@ class ProcessTree:
         self._cpu_by_child: dict[tuple[int, float], float] = {}
         self._total_s = 0.0
 
+    def watch_children(self) -> None:
+        """A child was just started: look for descendants at the next snapshot, and at every one
+        while there are any (not only every ``rescan_every`` samples)."""
+        self._samples = 0
+
     def _rescan(self) -> None:
         if self._children or self._samples % self.rescan_every == 0:
             try:
@@ -158,6 +163,12 @@ class ModelBackend:
         self.energy_j["model:cpu"] += self.cpu_tdp_w * load_fraction(utilisation) * elapsed_s
         self.energy_j["model:ram"] += self.ram_w_per_gb * rss_bytes / BYTES_PER_GB * elapsed_s
         self._last = (now_s, cpu_s)
+
+    def watch_children(self) -> None:
+        """A child was just started (``Meter.child_started``): the tree looks for it at once."""
+        watch = getattr(getattr(self, "tree", None), "watch_children", None)
+        if callable(watch):
+            watch()
 
     def read(self, now_s: float) -> dict[str, float]:
         self.sample(now_s)
