@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from energybill.core.bill import Bill
+from energybill.core.errors import ProjectError
 from energybill.estimate.engine import estimate
+from energybill.estimate.finite import overflow_problems
 from energybill.estimate.site import SiteContext, site_contexts
 from energybill.project.load import load_raw
 from energybill.project.overrides import Overrides, apply, cli_overrides, scenario_overrides
@@ -83,7 +85,13 @@ class Pipeline:
         """The estimated bill of a variant (no measured runs)."""
         key = _key(_effective(layers))
         if key not in self._bills:
-            self._bills[key] = estimate(self.variant(*layers).project)
+            chosen = self.variant(*layers)
+            bill = estimate(chosen.project)
+            problems = overflow_problems(bill, chosen.project)
+            if problems:  # inf or nan never reach a table, a share or the JSON
+                raise ProjectError(chosen.file if chosen.label == "base" else f"{self.file} [{chosen.label}]",
+                                   problems)
+            self._bills[key] = bill
         return self._bills[key]
 
     def measured_bill(self, *layers: Overrides) -> Bill:

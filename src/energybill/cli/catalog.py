@@ -46,7 +46,8 @@ def search(text: str, limit: int) -> None:
 @catalog.command()
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("name")
-@click.option("--year", type=int, default=None, help="Data year (grid and cloud; default: latest complete).")
+@click.option("--year", type=click.IntRange(1900, 2200), default=None,
+              help="Data year (grid and cloud; default: latest complete).")
 def show(kind: str, name: str, year: int | None) -> None:
     """Every field of one entry with its source and year.
 

@@ -111,7 +111,23 @@ def main() -> None:
     # library (import energybill) leaves the caller's settings alone.
     gc.set_threshold(100_000, 50, 100)
     try:
-        cli.main(prog_name="energybill")
+        code = cli.main(prog_name="energybill", standalone_mode=False)
+    except click.UsageError as exc:  # one line, like energybill's own errors (click prints three)
+        if "\n" in exc.format_message():  # a group called with no command: its help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        where = exc.ctx.command_path if exc.ctx is not None else "energybill"
+        click.echo(visible(f"{where}: {exc.format_message()} (see {where} --help)"), err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(visible(f"energybill: {exc.format_message()}"), err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:  # Ctrl-C at a prompt, or raised by a command
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except BrokenPipeError:  # `energybill bill ... | head`: the reader left; nothing more to say
+        _quiet_stdout()
+        sys.exit(1)
     except EnergybillError as exc:
         for line in exc.lines():
             # a key or value from the file may hold a newline or an escape sequence: made visible
@@ -123,6 +139,18 @@ def main() -> None:
     except MemoryError:
         click.echo("energybill: out of memory (is an input far larger than a project file?)", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) (--help, --version) returns n
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush raises no second error."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 from energybill.cli.bench import bench  # noqa: E402

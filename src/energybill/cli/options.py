@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
@@ -49,12 +50,14 @@ def whatif_options(command: F) -> F:
     """--scenario, --set, --relocate, --samples and --seed."""
     samples = click.option(
         "--samples",
-        type=click.IntRange(min=1),
+        type=SAMPLES,
         default=None,
         help="Monte Carlo over the file's ranges ({low, high}, {low, mode, high}, {median, p95}): "
         "p5/p50/p95 of every item, phase and total. Default: no sampling.",
     )
-    seed = click.option("--seed", type=int, default=None, help="Random seed, for reproducible intervals.")
+    seed = click.option(
+        "--seed", type=SEED, default=None, help="Random seed (0 to 2^32-1), for reproducible intervals."
+    )
     for option in (seed, samples, RELOCATE, SET, SCENARIO):
         command = option(command)
     return command
@@ -68,3 +71,26 @@ def stdout_console(width: int = 120) -> Console:
     from rich.console import Console
 
     return Console() if sys.stdout.isatty() else Console(width=width)
+
+
+class Finite(click.FloatRange):
+    """A float option within bounds that must also be finite: click's FloatRange lets ``nan``
+    through (every comparison with it is false) and ``inf`` when no maximum is given."""
+
+    name = "finite float"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number: float = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+# Bounds of the CLI's numbers: what makes sense physically, far from float overflow or underflow.
+SEED = click.IntRange(0, 2**32 - 1)  # numpy's SeedSequence takes non-negative integers
+SAMPLES = click.IntRange(1, 1_000_000)  # 1e6 draws of every range: ~8 MB per range and item
+POSITIVE = Finite(min=0, min_open=True, max=1e30)
+NON_NEGATIVE = Finite(min=0, max=1e30)
+FLOPS = Finite(min=1, max=1e40)  # a budget below one FLOP or above 1e40 is a typo
+PUE = Finite(min=1, max=10)
+INTENSITY = Finite(min=0, max=10_000)  # g CO2e/kWh; the dirtiest grids are ~1,100

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from energybill.cli.options import stdout_console
+from energybill.cli.options import FLOPS, INTENSITY, NON_NEGATIVE, POSITIVE, PUE, stdout_console
 from energybill.core.errors import EnergybillError, Problem, ProjectError
 
 if TYPE_CHECKING:
@@ -26,19 +26,20 @@ Examples:
 
 @click.command(epilog=_EPILOG)
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--flops", type=float, help="Compute budget in FLOP.")
-@click.option("--energy-kwh", type=float, help="Energy budget in kWh (facility energy, PUE included).")
-@click.option("--co2e-kg", type=float, help="Carbon budget in kg CO2e at the site's grid intensity.")
+@click.option("--flops", type=FLOPS, help="Compute budget in FLOP.")
+@click.option("--energy-kwh", type=POSITIVE, help="Energy budget in kWh (facility energy, PUE included).")
+@click.option("--co2e-kg", type=POSITIVE, help="Carbon budget in kg CO2e at the site's grid intensity.")
 @click.option("--item", "item_name", help="A training item of FILE: plan its compute, device and site.")
 @click.option("--site", "site_name", help="A site of FILE: its PUE and grid intensity.")
 @click.option(
-    "--tflops", type=float, default=None, help="Achieved TFLOP/s per device [default: 100, the talk's A100]."
+    "--tflops", type=POSITIVE, default=None,
+    help="Achieved TFLOP/s per device [default: 100, the talk's A100].",
 )
-@click.option("--watts", type=float, default=None, help="W per device [default: 400, A100 TDP].")
-@click.option("--host-watts", type=float, default=None, help="Host CPU W per device [default: 70].")
-@click.option("--pue", type=float, default=None, help="PUE [default: the site's, else 1.0].")
+@click.option("--watts", type=POSITIVE, default=None, help="W per device [default: 400, A100 TDP].")
+@click.option("--host-watts", type=NON_NEGATIVE, default=None, help="Host CPU W per device [default: 70].")
+@click.option("--pue", type=PUE, default=None, help="PUE [default: the site's, else 1.0].")
 @click.option(
-    "--intensity", type=float, default=None, help="g CO2e/kWh [default: the site's, else 475 world avg]."
+    "--intensity", type=INTENSITY, default=None, help="g CO2e/kWh [default: the site's, else 475 world avg]."
 )
 @click.option(
     "--method",
@@ -77,7 +78,7 @@ def plan(
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(data, indent=2, allow_nan=False))
     else:
         _print(data)
 

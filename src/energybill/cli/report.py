@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from energybill.cli.options import SEED
 from energybill.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -39,12 +40,12 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json",
 )
 @click.option(
     "--samples",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 1_000_000),
     default=10_000,
     show_default=True,
     help="Monte Carlo draws for the p5–p95 whiskers when the file gives ranges (0: none).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
 def report(
     file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, ...], samples: int, seed: int
 ) -> None:

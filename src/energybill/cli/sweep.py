@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import click
 
-from energybill.cli.options import stdout_console
+from energybill.cli.options import POSITIVE, stdout_console
 
 _EPILOG = """\b
 Examples:
@@ -22,12 +23,14 @@ def _numbers(kind: type) -> Any:
         if value is None:
             return None
         try:
-            numbers = [kind(float(v)) if kind is int else float(v) for v in value.split(",") if v.strip()]
+            floats = [float(v) for v in value.split(",") if v.strip()]
         except ValueError:
             raise click.BadParameter(f"a comma-separated list of numbers, got '{value}'") from None
-        if not numbers or min(numbers) <= 0:
-            raise click.BadParameter("give numbers > 0, e.g. 1,8,32")
-        return numbers
+        if not floats or not all(math.isfinite(n) and 0 < n <= 1e9 for n in floats):
+            raise click.BadParameter(f"give finite numbers > 0 and at most 1e9, e.g. 1,8,32; got '{value}'")
+        if kind is int and not all(n.is_integer() for n in floats):
+            raise click.BadParameter(f"give whole numbers, e.g. 1,8,32; got '{value}'")
+        return [int(n) for n in floats] if kind is int else floats
 
     return parse
 
@@ -40,7 +43,7 @@ def _numbers(kind: type) -> Any:
     "--latency", callback=_numbers(float), help="Seconds per generated token [default: the item's]."
 )
 @click.option("--watts", callback=_numbers(float), help="W per device [default: the item's].")
-@click.option("--tokens-per-day", type=float, help="Serving volume [default: the item's daily rate].")
+@click.option("--tokens-per-day", type=POSITIVE, help="Serving volume [default: the item's daily rate].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def sweep(
     file: Path | None,
@@ -67,7 +70,8 @@ def sweep(
     if fmt == "json":
         import json
 
-        click.echo(json.dumps({"item": item.name, "points": [p.to_dict() for p in points]}, indent=2))
+        data = {"item": item.name, "points": [p.to_dict() for p in points]}
+        click.echo(json.dumps(data, indent=2, allow_nan=False))
         return
     _print(item.name, points)
 

@@ -37,6 +37,9 @@ class Provenance:
         }
 
 
+_UNBOUNDED = (float("inf"),)
+
+
 @dataclass(frozen=True)
 class ItemBill:
     """One line of the bill."""
@@ -63,7 +66,8 @@ class ItemBill:
             "site": self.site,
             "energy_kwh": self.energy_kwh,
             "co2e_kg": self.co2e_kg,
-            "details": dict(self.details),
+            # an unbounded ratio (tokens per kg CO2e on a zero-carbon grid) is null: JSON has no inf
+            "details": {k: None if v in _UNBOUNDED else v for k, v in self.details.items()},
             "provenance": [p.to_dict() for p in self.provenance],
         }
 

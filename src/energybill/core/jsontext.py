@@ -4,6 +4,7 @@ ensure_ascii=False)`` and about twice as fast.
 The standard library encodes with C only without ``indent``; with it, a generator per nesting
 level in pure Python dominates ``bill --format json`` on a 10,000-item project (issue 11). Here one
 recursive function appends to a list and strings go through the C ``encode_basestring``.
+NaN and infinities raise ``NotFinite`` (one line on the CLI), as ``allow_nan=False`` would.
 Handled types: what the bill's ``to_dict`` produce (dict with str keys, list, tuple, str, int,
 float, bool, None); anything else falls back to ``json.dumps`` for its errors.
 """
@@ -14,16 +15,22 @@ import json
 from json.encoder import encode_basestring
 from typing import Any
 
+from energybill.core.errors import EnergybillError
+
 _INF = float("inf")
 
 
+class NotFinite(EnergybillError):
+    """A NaN or an infinity on its way into JSON (strict: ``allow_nan=False``)."""
+
+
 def dumps(obj: Any, indent: int = 2) -> str:
-    """``json.dumps(obj, indent=indent, ensure_ascii=False)``, faster."""
+    """``json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False)``, faster."""
     parts: list[str] = []
     try:
         _encode(obj, 0, indent, parts.append)
     except TypeError:
-        return json.dumps(obj, indent=indent, ensure_ascii=False)  # its own message for the type
+        return json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False)  # its message
     return "".join(parts)
 
 
@@ -73,10 +80,6 @@ def _container(o: Any, opening: str, closing: str, level: int, indent: int, appe
 
 
 def _float(o: float) -> str:
-    if o != o:
-        return "NaN"
-    if o == _INF:
-        return "Infinity"
-    if o == -_INF:
-        return "-Infinity"
+    if o != o or o in (_INF, -_INF):  # NaN and Infinity are not JSON (RFC 8259): refuse, never emit
+        raise NotFinite(f"a number to write is {o!r}, which JSON cannot hold (an input too large?)")
     return float.__repr__(o)

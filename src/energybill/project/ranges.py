@@ -11,7 +11,9 @@ validation, so the point values are validated like any number of the file.
 
 from __future__ import annotations
 
+import functools
 import math
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +127,10 @@ def _split_table(prefix: str, table: Any, found: list[Distribution], problems: l
             problems.append(problem)
             continue
         assert dist is not None
+        support = support_problems(prefix, key, dist, value)
+        if support:  # a PUE range 0.2–1.8 has a valid midpoint but draws PUEs below 1
+            problems += support
+            continue
         found.append(dist)
         point = dist.point
         # Whole-number keys (devices, batch_size) keep an int point value when it is one.
@@ -134,3 +140,50 @@ def _split_table(prefix: str, table: Any, found: list[Distribution], problems: l
 
 def _all_ints(table: dict[str, Any]) -> bool:
     return all(isinstance(v, int) for v in table.values())
+
+
+def support_problems(prefix: str, key: str, dist: Distribution, table: dict[str, Any]) -> list[Problem]:
+    """Each end of a range validated with the rules of a point value of ``key`` (same type, same
+    bounds, same messages): low and high of a uniform or triangular range (the mode lies between
+    them), median and p95 of a lognormal and its p5 (median² / p95, the mirror of p95)."""
+    adapter = _adapter(prefix.partition("[")[0].partition(".")[0], key)
+    if adapter is None:
+        return []
+    ends: dict[str, Any] = {k: table[k] for k in ("low", "high", "median", "p95") if k in table}
+    if dist.shape == "lognormal":
+        ends["p5"] = dist.params["median"] ** 2 / dist.params["p95"]
+    from pydantic import ValidationError
+
+    from energybill.project.problems import problem_of
+
+    problems: list[Problem] = []
+    for end, number in ends.items():
+        try:
+            adapter.validate_python(number)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            if end == "p5" and error["type"] == "int_type":
+                continue  # a whole-number key: its p5 is no draw of its own
+            message = problem_of({**error, "loc": (key,)}).message
+            problems.append(Problem(f"{prefix}.{key}.{end}", message))
+    return problems
+
+
+@functools.cache
+def _adapter(table: str, key: str) -> Any:
+    """A pydantic validator of one key of a site or item, with the model's strictness; None if the
+    key is not a field (the model reports the unknown key)."""
+    from pydantic import ConfigDict, TypeAdapter
+
+    from energybill.project.model import Project, Site
+
+    model: Any = Site if table == "sites" else None
+    if table in KINDS:
+        annotation = Project.model_fields[table].annotation
+        model = typing.get_args(annotation)[0] if annotation is not None else None
+    field = model.model_fields.get(key) if model is not None else None
+    if field is None or field.annotation is None:
+        return None
+    annotated = typing.Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    config = ConfigDict(strict=True, allow_inf_nan=False)
+    return TypeAdapter(annotated, config=config)

@@ -9,6 +9,7 @@ formula, no Python loop per sample. A site's range is drawn once and shared by a
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +41,18 @@ class Intervals:
             "seed": self.seed,
             "percentiles": list(PERCENTILES),
             "inputs": {d.path: d.to_dict() for d in self.inputs},
-            "items": self.items,
-            "phases": self.phases,
+            # unbounded ratios (tokens per kg CO2e where a draw is zero-carbon) are null: JSON has no inf
+            "items": _finite(self.items),
+            "phases": _finite(self.phases),
             "totals": self.totals,
         }
+
+
+def _finite(table: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    return {
+        name: {q: {p: v if math.isfinite(v) else None for p, v in cell.items()} for q, cell in row.items()}
+        for name, row in table.items()
+    }
 
 
 def draw(dist: Distribution, rng: Any, n: int) -> Any:
@@ -188,7 +197,8 @@ class _Summary:
         if not self._pending:
             return
         matrix = np.stack([row for _, row in self._pending])
-        table = np.percentile(matrix, PERCENTILES, axis=1).T  # one call for every row of the batch
+        with np.errstate(invalid="ignore"):  # inf - inf of an unbounded ratio: nan, shown as null
+            table = np.percentile(matrix, PERCENTILES, axis=1).T  # one call for every row of the batch
         for (cell, _), (p5, p50, p95) in zip(self._pending, table, strict=True):
             cell.update(p5=float(p5), p50=float(p50), p95=float(p95))
         self._pending = []
