@@ -184,6 +184,8 @@ def _adapter(table: str, key: str) -> Any:
     field = model.model_fields.get(key) if model is not None else None
     if field is None or field.annotation is None:
         return None
-    annotated = typing.Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    annotated: Any = field.annotation
+    if field.metadata:
+        annotated = typing.Annotated[field.annotation, *field.metadata]
     config = ConfigDict(strict=True, allow_inf_nan=False)
     return TypeAdapter(annotated, config=config)
