@@ -29,8 +29,22 @@ def test_default_sweep_is_the_talks_prospective_estimate() -> None:
     assert one["tokens_per_kg_co2e"] == pytest.approx(3.6e6 / (25.85 * 0.475), rel=1e-3)  # ~300,000
     assert one["co2e_kg_per_day"] == pytest.approx(9e9 * 25.85 / 3.6e6 * 0.475, rel=1e-3)  # ~30 t per day
     assert one["days_to_match_training"] == pytest.approx(one["tokens_to_match_training"] / 9e9)
-    assert points[8]["joules_per_token"] == pytest.approx(one["joules_per_token"] / 8)
-    assert points[8]["days_to_match_training"] == pytest.approx(8 * one["days_to_match_training"])
+    # the power rises with the batch (load-dependent model): 400 W × 1.4058 at batch 8 (see below)
+    r = (0.2 + 0.8 * (0.35615 + 0.118256 * math.log(8))) / (0.2 + 0.8 * 0.35615)
+    assert points[8]["watts_per_device"] == pytest.approx(400 * r)
+    assert points[8]["joules_per_token"] == pytest.approx((400 * r + 70) * 1.1 * 0.05 / 8)
+    flat = cli_json("sweep", "--batch", "1,8", "--power-model", "constant")["points"]
+    constant = {p["batch_size"]: p for p in flat}
+    assert constant[8]["joules_per_token"] == pytest.approx(one["joules_per_token"] / 8)
+    assert constant[8]["days_to_match_training"] == pytest.approx(8 * one["days_to_match_training"])
+
+
+def test_sweep_in_requests() -> None:
+    args = ("--batch", "1", "--requests-per-day", "1e6", "--output-tokens", "500")
+    points = cli_json("sweep", *args)["points"]
+    # 500 tokens × 25.85 J = 12,925 J = 3.590 Wh per request; 1e6 requests a day: 3,590 kWh a day
+    assert points[0]["joules_per_request"] == pytest.approx(500 * 25.85)
+    assert points[0]["energy_kwh_per_day"] == pytest.approx(1e6 * 500 * 25.85 / 3.6e6)
 
 
 def test_sweep_over_latency_and_power_of_a_file_item() -> None:
@@ -115,12 +129,19 @@ def test_bill_ends_with_recommendations() -> None:
     assert "## Recommendations" in markdown and "1. **cleaner grid** — saves" in markdown
 
 
-def test_sweep_of_a_catalog_device_item_uses_its_tdp() -> None:
+def test_sweep_of_a_catalog_device_item_uses_its_load_dependent_power() -> None:
     """noor-catalog.toml's serving item names a catalog device (no watts_per_device) on a region site."""
     from energybill.catalog.grid import grid_intensity
 
     data = cli_json("sweep", str(NOOR.with_name("noor-catalog.toml")), "--batch", "1")
     one = data["points"][0]
-    assert one["watts_per_device"] == 400  # Epoch AI: A100 SXM4 80 GB TDP
-    assert one["joules_per_token"] == pytest.approx(470 * 1.1 * 0.05)
-    assert one["tokens_per_kg_co2e"] == pytest.approx(3.6e6 / (25.85 * grid_intensity("World").value / 1000))
+    # Epoch AI: A100 SXM4 80 GB TDP 400 W; idle 20 % = 80 W; batch 1: 80 + 320 × 0.35615 = 193.97 W
+    watts = 80 + 320 * 0.35615
+    assert one["watts_per_device"] == pytest.approx(watts)
+    joules = (watts + 70) * 1.1 * 0.05  # 14.52 J/token
+    assert one["joules_per_token"] == pytest.approx(joules)
+    assert one["tokens_per_kg_co2e"] == pytest.approx(3.6e6 / (joules * grid_intensity("World").value / 1000))
+    # the bill of the same item bills the same power (one model for bill and sweep)
+    bill = cli_json("bill", str(NOOR.with_name("noor-catalog.toml")), "--format", "json")
+    serving = next(i for i in bill["items"] if i["kind"] == "inference")
+    assert serving["details"]["joules_per_token"] == pytest.approx(joules)

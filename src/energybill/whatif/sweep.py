@@ -1,10 +1,13 @@
-"""Inference economics over a grid of batch size, latency and power: J/token, carbon, and the days
-of serving at a volume until serving has used as much energy as training.
+"""Inference economics over a grid of batch size, latency and power: J/token, J per request,
+carbon, and the days of serving at a volume until serving has used as much energy as training.
 
 Each grid point is the project's inference item with three values replaced (``model_copy``), billed
 by the same ``estimate_inference`` as the bill. As in the talk, the time per generated token does
 not depend on the batch size, so tokens/s = batch / (s per token): an upper bound that holds while
-decoding stays memory-bound (small batches on an A100 for a 13B model).
+decoding stays memory-bound (small batches on an A100 for a 13B model). The power does depend on
+it: without ``watts``, each batch size draws the load-dependent power of ``estimate.power`` (the
+item's device, or its given power scaled along the same curve); ``power_model="constant"`` keeps
+the item's power at every batch size, as the talk does.
 """
 
 from __future__ import annotations
@@ -78,11 +81,15 @@ def sweep(
     latencies: list[float] | None,
     watts: list[float] | None,
     tokens_per_day: float | None = None,
+    requests_per_day: float | None = None,
+    output_tokens_per_request: float | None = None,
+    power_model: str = "load",
 ) -> tuple[Inference, list[Point]]:
     """Every combination of batch size, latency and power for one inference item of ``project``."""
     from energybill.estimate.engine import estimate, resolved
 
-    item = resolved(_item(project, item_name))
+    named = _item(project, item_name)
+    item = resolved(named)
     bill = estimate(project)
     reference_name = bill.item(item.name).details.get("compare_with")
     reference = bill.item(str(reference_name)) if reference_name else None
@@ -93,10 +100,21 @@ def sweep(
         assert item.tokens_per_second is not None  # Inference._rates: exactly one of the two rates
         base_latency = 1.0 / item.tokens_per_second
     assert item.watts_per_device is not None  # resolved(): a catalog device became its TDP
-    volume = {} if tokens_per_day is None else {"tokens_per_day": tokens_per_day, "words_per_day": None}
+    volume: dict[str, Any] = {}
+    if tokens_per_day is not None:
+        volume = {"tokens_per_day": tokens_per_day, "words_per_day": None}
+    if requests_per_day is not None:
+        out = output_tokens_per_request or named.output_tokens_per_request
+        if out is None:
+            from energybill.core.errors import EnergybillError
+
+            raise EnergybillError("--requests-per-day needs --output-tokens (tokens generated per request)")
+        volume = {"requests_per_day": requests_per_day, "output_tokens_per_request": out,
+                  "tokens_per_day": None, "words_per_day": None}
     points = []
-    grid = itertools.product(batches, latencies or [base_latency], watts or [item.watts_per_device])
-    for batch, latency, power in grid:
+    grid = itertools.product(batches, latencies or [base_latency], watts or [None])
+    for batch, latency, given in grid:
+        power = given if given is not None else _curve_power(named, item.watts_per_device, batch, power_model)
         update = {
             "batch_size": batch,
             "seconds_per_token": latency,
@@ -104,12 +122,28 @@ def sweep(
             "watts_per_device": power,
             "tokens": None,
             "words": None,
+            "requests": None,
             "days": None,
+            "hours": None,
+            "replicas": None,
             **volume,
         }
         billed = estimate_inference(item.model_copy(update=update), site, reference)
         points.append(Point(batch, latency, power, billed.details))
     return item, points
+
+
+def _curve_power(named: Inference, watts: float, batch: int, power_model: str) -> float:
+    """W per device at ``batch``: the load-dependent model (estimate.power), or constant."""
+    from energybill.estimate import power
+
+    if power_model == "constant":
+        return watts
+    if named.device is not None and named.watts_per_device is None:  # ``watts`` is the device's TDP
+        idle = named.idle_watts_per_device
+        idle_w = power.DEFAULT_IDLE_FRACTION * watts if idle is None else idle
+        return float(power.power_w(watts, idle_w, batch))
+    return watts * power.power_ratio(named.batch_size, batch)
 
 
 def _item(project: Project, name: str | None) -> Inference:
