@@ -485,6 +485,11 @@ def notice() -> str:
     return "\n".join(lines)
 
 
+# Tables kept by hand in the package, each row quoting its own source (no shared/data file
+# behind them): the build neither writes nor removes them.
+CURATED = ("models.json",)
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
