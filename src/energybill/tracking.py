@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from energybill.ledger.paths import default_ledger
+from energybill.ledger.paths import default_ledger, display
 from energybill.ledger.sink import LedgerSink
 from energybill.ledger.store import Ledger
 from energybill.measure import distributed, training
@@ -36,7 +36,7 @@ __all__ = ["DistributedRun", "TrainingMeter", "ledger_sink", "track"]
 
 
 LedgerArg = str | Path | Literal[False] | None
-_ANNOUNCED: set[Path] = set()  # default ledgers already named on stderr by this process
+_ANNOUNCED: set[str] = set()  # default ledgers already named on stderr by this process
 
 
 def ledger_sink(ledger: LedgerArg) -> LedgerSink | None:
@@ -47,9 +47,10 @@ def ledger_sink(ledger: LedgerArg) -> LedgerSink | None:
         return None
     if ledger is None:
         path = default_ledger()
-        if path.resolve() not in _ANNOUNCED:
-            _ANNOUNCED.add(path.resolve())
-            print(f"energybill: recording runs in {path} (the default ledger: set ledger= or "
+        key = str(path.resolve()) if isinstance(path, Path) else path
+        if key not in _ANNOUNCED:
+            _ANNOUNCED.add(key)
+            print(f"energybill: recording runs in {display(path)} (the default ledger: set ledger= or "
                   f"$ENERGYBILL_LEDGER to choose, ledger=False for none)", file=sys.stderr)
         return LedgerSink(Ledger(path))
     return LedgerSink(Ledger(ledger))

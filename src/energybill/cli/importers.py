@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from energybill.cli.ledger_help import LEDGER_HELP
+
 if TYPE_CHECKING:
     from energybill.core.records import Measurement
 
@@ -58,12 +60,10 @@ def import_() -> None:
               help="Project file the job belongs to; the ledger defaults to <project>.ledger.db beside it.")
 @click.option("--item", help="Name of the project item the job measures (it lands on the bill there).")
 @click.option("--site", help="Site the job ran at; default: the item's site.")
-@click.option("--ledger", type=click.Path(path_type=Path),
-              help="Ledger file.  [default: <project>.ledger.db beside --project, "
-              "else $ENERGYBILL_LEDGER or ./energybill.ledger.db]")
+@click.option("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
 def prometheus(url: str, start_s: float, end_s: float, selector: str | None, metric: str, name: str,
                timeout_s: float, max_response_mb: float, project_file: Path | None, item: str | None,
-               site: str | None, ledger: Path | None) -> None:
+               site: str | None, ledger: str | None) -> None:
     """Read GPU energy counters (NVIDIA DCGM exporter) from Prometheus and record the job as a run.
 
     Every GPU (Hostname + UUID) counts once; counter resets are handled (after a drop the counter
@@ -146,7 +146,7 @@ def _progress(what: str) -> Iterator[Callable[[int, int, int], None]]:
         yield advance
 
 
-def _summary(run_id: str, result: Measurement, path: Path, context: dict[str, Any]) -> None:
+def _summary(run_id: str, result: Measurement, path: Path | str, context: dict[str, Any]) -> None:
     from energybill.cli.runs import print_summary
 
     print_summary(result, run_id, path, context["intensity"], context["pue"])

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from energybill.cli.ledger_help import LEDGER_HELP
 from energybill.cli.live import prometheus_options, start_exporter
 from energybill.core.errors import EnergybillError, Problem, ProjectError
+from energybill.ledger.paths import display
 
 if TYPE_CHECKING:
     from energybill.core.records import Measurement
@@ -24,9 +26,7 @@ if TYPE_CHECKING:
 @click.option("--name", help="Name of the run.  [default: the item, else the command]")
 @click.option("--interval", "interval_s", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Seconds between samples and ledger checkpoints.")
-@click.option("--ledger", type=click.Path(path_type=Path),
-              help="Ledger file.  [default: <project>.ledger.db beside --project, "
-              "else $ENERGYBILL_LEDGER or ./energybill.ledger.db]")
+@click.option("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
 @click.option("--cpu-tdp-w", type=click.FloatRange(min=0, min_open=True),
               help="CPU TDP in watts for the modelled fallback (no RAPL).  [default: 85]")
 @click.option("--powercap-root", type=click.Path(path_type=Path), default="/sys/class/powercap",
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 @prometheus_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def measure(project_file: Path | None, item: str | None, site: str | None, name: str | None,
-            interval_s: float, ledger: Path | None, cpu_tdp_w: float | None, powercap_root: Path,
+            interval_s: float, ledger: str | None, cpu_tdp_w: float | None, powercap_root: Path,
             command: tuple[str, ...]) -> None:
     """Run COMMAND, measure the energy it used, record the run and exit with its exit code.
 
@@ -80,7 +80,7 @@ def _project_context(project_file: Path | None, item: str | None, site: str | No
             "pue": found.pue if found else 1.0}
 
 
-def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
+def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path | str,
          context: dict[str, Any], options: dict[str, Any]) -> int:
     """Run the command under the meter; its exit code as a shell gives it, whatever the ledger does."""
     import shlex
@@ -117,13 +117,13 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path,
     return code
 
 
-def _enter(name: str, interval_s: float, ledger: Path, tags: dict[str, str | None],
+def _enter(name: str, interval_s: float, ledger: Path | str, tags: dict[str, str | None],
            options: dict[str, Any]) -> tuple[Run, bool]:
     """The run, begun in the ledger; a ledger that cannot be written is said in one line and the
     command is measured all the same (its exit code matters more than the record)."""
     from energybill.tracking import track
 
-    def begun(where: Path | Literal[False]) -> Run:
+    def begun(where: Path | str | Literal[False]) -> Run:
         run = track(name, interval_s=interval_s, ledger=where, project=tags["project"],
                     item=tags["item"], site=tags["site"], command=tags["command"], **options)
         run.__enter__()
@@ -132,24 +132,25 @@ def _enter(name: str, interval_s: float, ledger: Path, tags: dict[str, str | Non
     try:
         return begun(ledger), True
     except Exception as exc:  # any ledger fault (full disk, read-only, not a ledger): never the child's
-        _say(f"warning: cannot record in {ledger}: {_reason(exc, ledger)}; measuring without recording")
+        _say(f"warning: cannot record in {display(ledger)}: {_reason(exc, ledger)}; "
+             "measuring without recording")
     return begun(False), False
 
 
-def _finish(run: Run, status: str, code: int, ledger: Path, recorded: bool) -> tuple[Measurement, bool]:
+def _finish(run: Run, status: str, code: int, ledger: Path | str, recorded: bool) -> tuple[Measurement, bool]:
     """End the run and record it; a failed write is one warning line, never a lost exit code."""
     try:
         return run.finish(status, code), recorded
     except Exception as exc:  # the meter has stopped; only the ledger write failed
-        _say(f"warning: the run could not be recorded in {ledger}: {_reason(exc, ledger)}")
+        _say(f"warning: the run could not be recorded in {display(ledger)}: {_reason(exc, ledger)}")
         assert run.result is not None
         return run.result, False
 
 
-def _reason(exc: BaseException, ledger: Path) -> str:
+def _reason(exc: BaseException, ledger: Path | str) -> str:
     """The error in one line, without the ledger's path when it starts with it (said already)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    text = text.removeprefix(f"{ledger}: ")
+    text = text.removeprefix(f"{display(ledger)}: ")
     return text[:300]
 
 

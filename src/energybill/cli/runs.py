@@ -9,17 +9,67 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from energybill.cli.ledger_help import LEDGER_HELP
+
 if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod
 
     from energybill.ledger.store import Ledger
 
-LEDGER = click.option("--ledger", type=click.Path(path_type=Path),
-                      help="Ledger file.  [default: beside --project, else ./energybill.ledger.db]")
+    _FloatParam = click.ParamType[float]  # typed by its value in click's stubs
+else:
+    _FloatParam = click.ParamType  # not subscriptable at run time before click 8.2
+
+LEDGER = click.option("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
 PROJECT = click.option("--project", "project_file", type=click.Path(path_type=Path),
                        help="Project file whose ledger (<project>.ledger.db beside it) to read.")
 
 PAGE = 50  # runs per page of `runs list`
+STATUSES = ("running", "completed", "failed", "interrupted")  # ledger.store.STATUSES (no sqlite at --help)
+_AGO_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class _When(_FloatParam):
+    """A time: unix seconds, ISO 8601 (UTC if no offset), or an age such as 90m, 12h, 7d (ago)."""
+
+    name = "when"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        import math
+        import re
+        import time
+
+        text = str(value).strip()
+        ago = re.fullmatch(r"([0-9]{1,7}(?:\.[0-9]+)?)([smhdw])", text)
+        try:
+            if ago:
+                return time.time() - float(ago.group(1)) * _AGO_S[ago.group(2)]
+            if re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]+)?", text):
+                unix_s = float(text)
+            else:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                unix_s = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError, OSError):
+            unix_s = math.nan
+        if not math.isfinite(unix_s):
+            self.fail(f"{text[:40]!r}: give unix seconds, ISO 8601 (2026-11-20T08:00:00Z) or an age "
+                      "such as 90m, 12h, 7d", param, ctx)
+        return unix_s
+
+
+def _tag_pairs(pairs: tuple[str, ...]) -> dict[str, str] | None:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair[:60]!r}: give KEY=VALUE, e.g. experiment=lr-sweep",
+                                     param_hint="--tag")
+        out[key.strip()] = value
+    return out or None
+
+
+def _tags_text(tags: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in tags.items())
 
 CSV_COLUMNS = ("id", "name", "project", "item", "site", "status", "exit_code", "host", "started_utc",
                "duration_s", "energy_j", "energy_kwh", "peak_power_w", "average_power_w",
@@ -38,7 +88,7 @@ def runs() -> None:
     """
 
 
-def _ledger(ledger: Path | None, project_file: Path | None) -> Ledger:
+def _ledger(ledger: str | None, project_file: Path | None) -> Ledger:
     from energybill.ledger.paths import resolve
     from energybill.ledger.store import Ledger
 
@@ -49,28 +99,51 @@ def _ledger(ledger: Path | None, project_file: Path | None) -> Ledger:
 @LEDGER
 @PROJECT
 @click.option("--item", help="Only the runs of this project item.")
+@click.option("--project-name", help="Only the runs of this project (its [project].name).")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="Only runs with this tag (repeat: all of them), e.g. --tag experiment=lr-sweep.")
+@click.option("--user", help="Only the runs of this user (login name of the process that recorded it).")
+@click.option("--host", help="Only the runs recorded on this host.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only runs in this state.")
+@click.option("--since", type=_When(), metavar="WHEN",
+              help="Only runs started at or after WHEN: unix seconds, ISO 8601 (UTC if no offset), "
+              "or a time ago such as 90m, 12h, 7d.")
+@click.option("--until", type=_When(), metavar="WHEN", help="Only runs started before WHEN (same forms).")
 @click.option("--limit", type=click.IntRange(min=1), default=PAGE, show_default=True,
               help="Show at most this many runs.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
               help="Skip this many runs first (oldest first).")
 @click.option("--all", "show_all", is_flag=True, help="Show every run (no --limit).")
-def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, limit: int, offset: int,
-              show_all: bool) -> None:
-    """List runs, oldest first: status, duration, energy, and the method behind each figure.
+def list_runs(ledger: str | None, project_file: Path | None, item: str | None, project_name: str | None,
+              tags: tuple[str, ...], user: str | None, host: str | None, status: str | None,
+              since: float | None, until: float | None, limit: int, offset: int, show_all: bool) -> None:
+    """List runs, oldest first: status, duration, energy, tags, and the method behind each figure.
 
-    A page at a time (--limit, --offset): a ledger may hold 100,000 runs.
+    A page at a time (--limit, --offset): a ledger may hold 100,000 runs. Filters (all must
+    match): --item, --project-name, --tag, --user, --host, --status, --since, --until.
+
+    \b
+    Examples:
+        energybill runs list --ledger postgresql://me@db.lab/energy --tag experiment=lr-sweep
+        energybill runs list --project noor.toml --user ana --since 7d --status failed
     """
     from rich.table import Table
 
+    from energybill.ledger.store import RunFilter
+
+    where = RunFilter(project=project_name, item=item, tags=_tag_pairs(tags), user=user, host=host,
+                      status=status, since_unix=since, until_unix=until)
     store = _ledger(ledger, project_file)
-    rows = store.runs(item=item, limit=None if show_all else limit, offset=offset)
+    rows = store.runs(limit=None if show_all else limit, offset=offset, where=where)
     methods = store.methods_by_run([row.id for row in rows])  # one query, not one per run
     from energybill.report.escape.terminal import markup as escape
 
+    run_tags = store.tags_for([row.id for row in rows])
     table = Table(title=f"Runs in {escape(store.path)}", title_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("Id", "left"), ("Name", "left"), ("Item", "left"), ("Status", "left"), ("Started (UTC)", "left"),
         ("Duration (s)", "right"), ("Energy (Wh)", "right"), ("Avg W", "right"), ("Methods", "left"),
+        ("Tags", "left"),
     )
     for column, justify in columns:
         table.add_column(column, justify=justify)
@@ -79,10 +152,11 @@ def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, 
         table.add_row(escape(row.id), escape(row.name), escape(row.item or ""), escape(row.status),
                       _utc(row.started_unix), f"{row.duration_s:,.1f}", _wh(row.energy_j),
                       _avg(row.energy_j, row.duration_s),
-                      escape(", ".join(sorted(methods[row.id])) or "no device"))
+                      escape(", ".join(sorted(methods[row.id])) or "no device"),
+                      escape(_tags_text(run_tags[row.id])))
     console = _console()
     console.print(table)
-    more = 0 if show_all else store.count(item=item) - offset - len(rows)
+    more = 0 if show_all else store.count(where=where) - offset - len(rows)
     if more > 0:
         console.print(f"{more:,} more — use --limit/--offset or --all", markup=False, highlight=False)
 
@@ -92,7 +166,7 @@ def list_runs(ledger: Path | None, project_file: Path | None, item: str | None, 
 @LEDGER
 @PROJECT
 @click.option("--json", "as_json", is_flag=True, help="Print the run, its devices and samples as JSON.")
-def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: bool) -> None:
+def show(run_id: str, ledger: str | None, project_file: Path | None, as_json: bool) -> None:
     """Show one run (an id or a unique prefix): devices, methods, sources, samples, notes."""
     store = _ledger(ledger, project_file)
     row = store.run(run_id)
@@ -102,7 +176,8 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
         from dataclasses import asdict
 
         samples = store.samples(row.id)
-        click.echo(json.dumps({"run": asdict(row), "devices": devices, "samples": samples}, indent=2))
+        click.echo(json.dumps({"run": asdict(row), "tags": store.tags(row.id), "devices": devices,
+                               "samples": samples}, indent=2))
         return
     from energybill.report.escape.terminal import markup as escape
     from energybill.report.escape.terminal import plain
@@ -112,7 +187,9 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
                   + (f" (exit code {row.exit_code})" if row.exit_code is not None else ""))
     for label, value in (("project / item", f"{row.project or '—'} / {row.item or '—'}"),
                          ("site", row.site or "—"), ("command", row.command or "—"),
-                         ("host / pid", f"{row.host} / {row.pid}"), ("started", _utc(row.started_unix)),
+                         ("host / pid", f"{row.host} / {row.pid}"), ("user", row.user_name or "—"),
+                         ("tags", _tags_text(store.tags(row.id)) or "—"),
+                         ("started", _utc(row.started_unix)),
                          ("duration", f"{row.duration_s:,.2f} s"), ("energy", f"{_wh(row.energy_j)} Wh"),
                          ("average power", f"{_avg(row.energy_j, row.duration_s)} W"),
                          ("peak power", _watts(row.peak_power_w)),
@@ -131,7 +208,7 @@ def show(run_id: str, ledger: Path | None, project_file: Path | None, as_json: b
 @click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV, one row per run (the only format).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write here (written whole, then renamed into place).  [default: stdout]")
-def export(ledger: Path | None, project_file: Path | None, as_csv: bool, output: Path | None) -> None:
+def export(ledger: str | None, project_file: Path | None, as_csv: bool, output: Path | None) -> None:
     """Export every run as CSV: energy per component, methods, status, times (UTC).
 
     Text cells that a spreadsheet would run as a formula (=, +, -, @, tab) are prefixed with '.
@@ -176,7 +253,7 @@ def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def print_summary(result: Any, run_id: str | None, ledger: Path | None, intensity: float | None,
+def print_summary(result: Any, run_id: str | None, ledger: Path | str | None, intensity: float | None,
                   pue: float) -> None:
     """The closing lines of `energybill measure`, on stderr (stdout belongs to the command)."""
     from rich.console import Console
@@ -202,7 +279,9 @@ def print_summary(result: Any, run_id: str | None, ledger: Path | None, intensit
                       f"(PUE {pue:g}, {intensity:g} g/kWh)", markup=False)
     for note in result.notes:
         console.print(f"  note: {note}", markup=False)
-    where = f"recorded in {ledger}" if ledger is not None else "not recorded (see the warning above)"
+    from energybill.ledger.paths import display
+
+    where = f"recorded in {display(ledger)}" if ledger is not None else "not recorded (see the warning above)"
     console.print(f"  {where}", markup=False)
 
 

@@ -1,6 +1,6 @@
 """What a run has beyond ``store.py``'s rows: its windows, where each device sits, and its ranks.
 
-Three tables in the same ledger file (created on first use; older readers ignore them):
+Three tables of the same ledger (schema 2, ``sql.py``; older readers ignore them):
 
 - ``run_windows``: named windows of a run (epochs, phases), each with its energy.
 - ``run_placements``: the host and the rank that read each device of a run, so that totals per
@@ -14,73 +14,46 @@ cluster's telemetry, or one merged from the readings of many ranks.
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from energybill.core.records import Device, Measurement, RankRecord, RunExtras, WindowRecord
+from energybill.ledger import liveness, sql
 from energybill.ledger.store import Ledger
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS run_windows (
-    run_id TEXT NOT NULL REFERENCES runs (id),
-    seq INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    epoch INTEGER,              -- NULL: a window outside any epoch
-    phase TEXT,                 -- NULL: the whole epoch (or the whole run)
-    started_s REAL NOT NULL,    -- seconds since the run began
-    duration_s REAL NOT NULL,
-    energy_j REAL,              -- NULL: no device read in this window (never a zero)
-    segments INTEGER NOT NULL DEFAULT 1,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS run_placements (
-    run_id TEXT NOT NULL REFERENCES runs (id),
-    device_id TEXT NOT NULL,    -- as in run_devices: "host/gpu:GPU-…", "host/rapl:package-0"
-    host TEXT NOT NULL,
-    rank INTEGER,               -- the rank that read it (NULL outside a distributed job)
-    PRIMARY KEY (run_id, device_id)
-);
-CREATE TABLE IF NOT EXISTS run_ranks (
-    run_id TEXT NOT NULL REFERENCES runs (id),
-    rank INTEGER NOT NULL,
-    host TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('reported', 'lost')),
-    energy_j REAL,
-    duration_s REAL,
-    PRIMARY KEY (run_id, rank)
-);
-"""
 
 
 def ensure_schema(ledger: Ledger) -> None:
-    with ledger.connect(write=True) as conn:
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
+    """The extras tables are part of the schema since version 2 (kept for callers of older code)."""
+    with ledger.connect(write=True):
+        pass
 
 
 def new_run(ledger: Ledger, name: str, devices: Sequence[Device], *, started_unix: float,
-            interval_s: float = 0.0, host: str | None = None, **tags: str | None) -> str:
-    """Insert a ``running`` run row of this process with its devices; returns its new id."""
-    run_id = uuid.uuid4().hex[:12]
+            interval_s: float = 0.0, host: str | None = None, tags: Mapping[str, str | None] | None = None,
+            run_id: str | None = None, **columns: str | None) -> str:
+    """Insert a ``running`` run row of this process with its devices and lineage ``tags``
+    (``{"experiment": "lr-sweep", "parent": "3f2a9c…"}``); returns its id. ``columns``: project,
+    item, site, command. ``run_id``: an id made by the caller (an importer's job id), so that
+    recording the same run twice keeps one (the second insert changes nothing)."""
+    me = liveness.me()
+    run_id = run_id or uuid.uuid4().hex[:12]
     row: dict[str, Any] = {
-        "id": run_id, "name": name, **tags, "host": host or socket.gethostname(), "pid": os.getpid(),
+        "id": run_id, "name": name, **columns, "host": host or me.host, "pid": me.pid,
         "status": "running", "interval_s": interval_s, "started_unix": started_unix,
+        "user_name": _user(), "boot_id": me.boot_id, "pid_ns": me.pid_ns,
+        "proc_start_unix": me.proc_start_unix,
     }
-    ledger.insert_run(row, devices)
+    ledger.insert_run(row, devices, tags)
     return run_id
 
 
 def begin_run(ledger: Ledger, name: str, result: Measurement, *, interval_s: float = 0.0,
-              host: str | None = None, **tags: str | None) -> str:
+              host: str | None = None, tags: Mapping[str, str | None] | None = None,
+              run_id: str | None = None, **columns: str | None) -> str:
     """Insert a ``running`` run row with the devices of ``result``; returns its id."""
-    run_id = new_run(ledger, name, [d.device for d in result.devices], started_unix=result.started_unix,
-                     interval_s=interval_s, host=host, **tags)
-    ensure_schema(ledger)
-    return run_id
+    return new_run(ledger, name, [d.device for d in result.devices], started_unix=result.started_unix,
+                   interval_s=interval_s, host=host, tags=tags, run_id=run_id, **columns)
 
 
 def checkpoint_run(ledger: Ledger, run_id: str, seq: int, result: Measurement, extras: RunExtras,
@@ -94,43 +67,47 @@ def checkpoint_run(ledger: Ledger, run_id: str, seq: int, result: Measurement, e
 
 def record_run(ledger: Ledger, name: str, result: Measurement, extras: RunExtras | None = None, *,
                status: str = "completed", interval_s: float = 0.0, host: str | None = None,
-               **tags: str | None) -> str:
-    """Record a finished run from given per-device readings in one go; returns its id."""
-    run_id = begin_run(ledger, name, result, interval_s=interval_s, host=host, **tags)
+               tags: Mapping[str, str | None] | None = None, run_id: str | None = None,
+               **columns: str | None) -> str:
+    """Record a finished run from given per-device readings in one go; returns its id. With a
+    ``run_id`` already in the ledger nothing changes (an import run twice)."""
+    run_id = begin_run(ledger, name, result, interval_s=interval_s, host=host, tags=tags, run_id=run_id,
+                       **columns)
     checkpoint_run(ledger, run_id, 1, result, extras or RunExtras(), status=status)
     return run_id
+
+
+def _user() -> str | None:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container with an unnamed uid)
+        return None
 
 
 def drop_devices(ledger: Ledger, run_id: str, device_ids: Sequence[str]) -> None:
     """Remove devices that gave no reading from a run (a missing figure is not a zero)."""
     if device_ids:
-        with ledger.connect(write=True) as conn:
-            conn.executemany("DELETE FROM run_devices WHERE run_id = ? AND device_id = ?",
-                             [(run_id, d) for d in device_ids])
+        ledger.write([("DELETE FROM run_devices WHERE run_id = ? AND device_id = ?",
+                       [[run_id, d] for d in device_ids], True)])
 
 
 def write_extras(ledger: Ledger, run_id: str, extras: RunExtras) -> None:
-    with ledger.connect(write=True) as conn:
-        conn.execute("DELETE FROM run_windows WHERE run_id = ?", (run_id,))
-        conn.executemany(
-            "INSERT INTO run_windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, seq, w.name, w.epoch, w.phase, w.started_s, w.duration_s, w.energy_j, w.segments)
-             for seq, w in enumerate(extras.windows)],
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO run_placements VALUES (?, ?, ?, ?)",
-            [(run_id, device_id, host, rank) for device_id, (host, rank) in extras.placements.items()],
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO run_ranks VALUES (?, ?, ?, ?, ?, ?)",
-            [(run_id, r.rank, r.host, r.status, r.energy_j, r.duration_s) for r in extras.ranks],
-        )
+    ledger.write([
+        ("DELETE FROM run_windows WHERE run_id = ?", [run_id], False),
+        (sql.UPSERT_WINDOW, [[run_id, seq, w.name, w.epoch, w.phase, w.started_s, w.duration_s, w.energy_j,
+                              w.segments] for seq, w in enumerate(extras.windows)], True),
+        (sql.UPSERT_PLACEMENT, [[run_id, device_id, host, rank]
+                                for device_id, (host, rank) in extras.placements.items()], True),
+        (sql.UPSERT_RANK, [[run_id, r.rank, r.host, r.status, r.energy_j, r.duration_s]
+                           for r in extras.ranks], True),
+    ])
 
 
 # -- reading --------------------------------------------------------------------------------------
 def windows(ledger: Ledger, run_id: str) -> list[WindowRecord]:
     """The run's windows in the order they were recorded."""
-    ensure_schema(ledger)
     with ledger.connect() as conn:
         rows = conn.execute("SELECT * FROM run_windows WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
     return [WindowRecord(r["name"], r["epoch"], r["phase"], r["started_s"], r["duration_s"], r["energy_j"],
@@ -138,7 +115,6 @@ def windows(ledger: Ledger, run_id: str) -> list[WindowRecord]:
 
 
 def ranks(ledger: Ledger, run_id: str) -> list[RankRecord]:
-    ensure_schema(ledger)
     with ledger.connect() as conn:
         rows = conn.execute("SELECT * FROM run_ranks WHERE run_id = ? ORDER BY rank", (run_id,)).fetchall()
     return [RankRecord(r["rank"], r["host"], r["status"], r["energy_j"], r["duration_s"]) for r in rows]
@@ -146,7 +122,6 @@ def ranks(ledger: Ledger, run_id: str) -> list[RankRecord]:
 
 def per_device(ledger: Ledger, run_id: str) -> list[dict[str, Any]]:
     """Each device of the run with its energy, host and reading rank."""
-    ensure_schema(ledger)
     with ledger.connect() as conn:
         rows = conn.execute(
             "SELECT d.*, p.host AS host, p.rank AS rank FROM run_devices d LEFT JOIN run_placements p "

@@ -1,7 +1,11 @@
-"""The ledger as the meter's sink: ``energybill.measure.sink.RunSink`` over one SQLite file.
+"""The ledger as the meter's sink: ``energybill.measure.sink.RunSink`` over one ledger.
 
 The meter hands records down (``energybill.core.records``); this adapter writes them with the
 ledger's own functions, so that ``energybill.measure`` never imports ``energybill.ledger``.
+
+``begin_run``'s ``tags`` mapping carries both the run's own columns (``COLUMNS``: project, item,
+site, command) and its lineage tags (every other key: ``experiment``, ``sweep``, ``parent``,
+``model``, any ``key=value``), which go to the ``run_tags`` table; None values are left out.
 """
 
 from __future__ import annotations
@@ -12,18 +16,21 @@ from energybill.core.records import Device, Measurement, RunExtras
 from energybill.ledger import record
 from energybill.ledger.store import Ledger
 
+COLUMNS = ("project", "item", "site", "command")
+
 
 class LedgerSink:
     """Writes measured runs to a ``Ledger`` (implements ``RunSink``)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._extras_ready = False  # the extras tables exist (created on the first write of extras)
 
     def begin_run(self, name: str, *, devices: Sequence[Device], started_unix: float, interval_s: float,
                   tags: Mapping[str, str | None]) -> str:
+        columns = {k: v for k, v in tags.items() if k in COLUMNS}
+        lineage = {k: v for k, v in tags.items() if k not in COLUMNS}
         return record.new_run(self.ledger, name, devices, started_unix=started_unix, interval_s=interval_s,
-                              **tags)
+                              tags=lineage, **columns)
 
     def checkpoint(self, run_id: str, seq: int, result: Measurement, power_w: float | None) -> None:
         self.ledger.checkpoint(run_id, seq, result, power_w)
@@ -33,9 +40,6 @@ class LedgerSink:
         self.ledger.checkpoint(run_id, seq, result, power_w, status=status, exit_code=exit_code, ended=True)
 
     def write_extras(self, run_id: str, extras: RunExtras) -> None:
-        if not self._extras_ready:
-            record.ensure_schema(self.ledger)
-            self._extras_ready = True
         record.write_extras(self.ledger, run_id, extras)
 
     def drop_devices(self, run_id: str, device_ids: Sequence[str]) -> None:

@@ -54,7 +54,9 @@ class Run(ContextDecorator):
         self.result: Measurement | None = None
         self.history: list[Measurement] = []  # every call's result when used as a decorator (shared)
         self.run_id: str | None = None
-        self.ledger: Path | None = None  # where the run is recorded (set by ``energybill.track``)
+        # where the run is recorded (set by ``energybill.track``): a file, or a server's URL without
+        # its password
+        self.ledger: Path | str | None = None
         self._recorder: RunRecorder | None = None
         self._failures: list[str] = []
 

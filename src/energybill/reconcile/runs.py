@@ -23,7 +23,7 @@ from energybill.core.errors import Problem, ProjectError
 from energybill.core.provenance import Source, formula, supplying
 from energybill.core.units import j_to_kwh
 from energybill.estimate.site import SiteContext, site_contexts
-from energybill.ledger.paths import resolve
+from energybill.ledger.paths import exists, resolve
 from energybill.project.model import Project
 
 FORMULA = "Σ run energy_j / 3.6e6 × PUE"
@@ -35,7 +35,7 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     """The bill with measured runs attached; unchanged when there is no ledger."""
     path = resolve(ledger, project_file)
     listed = [(key, item) for key, item in project.items() if item.runs]
-    if not path.exists():
+    if not exists(path):
         if listed:
             problem = Problem(f"{listed[0][0]}.runs", f"no ledger at {path} to find these runs in")
             raise ProjectError(str(project_file), [problem])
