@@ -13,7 +13,7 @@ import re
 from energybill.core.text import visible
 
 # Backslash first: the escapes added after it must not be escaped again.
-_SPECIAL = re.compile(r"([\\`|\[\]])")
+_SPECIAL = re.compile(r"([\\`~|\[\]])")
 _LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|[-+*](?=\s|$)|>|\d+[.)](?=\s|$))")
 
 
