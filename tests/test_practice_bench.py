@@ -141,6 +141,12 @@ def test_serve_tiny_per_batch_size(tmp_path: Path) -> None:
         decode_flops = batch * sum(2 * TINY_N + 4 * 2 * 64 * t for t in range(17, 29))
         step_seconds = row["seconds_per_token"] * 12
         assert row["decode_tflops_per_device"] == pytest.approx(decode_flops / step_seconds / 1e12)
+        # one request: 16 prompt tokens of prefill + 12 new tokens of decode, prefill and decode apart
+        assert row["prefill_joules_per_request"] == pytest.approx(16 * row["prefill_joules_per_token"])
+        assert row["decode_joules_per_request"] == pytest.approx(12 * row["joules_per_token"])
+        assert row["joules_per_request"] == pytest.approx(
+            16 * row["prefill_joules_per_token"] + 12 * row["joules_per_token"]
+        )
     assert record["seconds_per_token"] == record["rows"][0]["seconds_per_token"] and record["batch_size"] == 1
     assert "talk, batch 1" in done.stdout
 

@@ -41,6 +41,13 @@ class ServeRow:
     prefill_watts_per_device: float
     decode_tflops_per_device: float
     decode_steps: int
+    # per request (one sequence of ``prompt_tokens`` in, ``output_tokens`` out), device only:
+    # prompt × prefill J/token + output × decode J/token (absent from records before issue 13)
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    prefill_joules_per_request: float | None = None
+    decode_joules_per_request: float | None = None
+    joules_per_request: float | None = None
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from energybill.core.calibration import ServeRow
 from energybill.practice.energy import describe
 from energybill.practice.flops import FLOPS_CONVENTION
 from energybill.practice.serve import ServeResult
@@ -64,6 +65,7 @@ def print_serve(console: Any, r: ServeResult) -> None:
         "prefill tok/s",
         "prefill J/token",
         "prefill W",
+        "J/request",
     ):
         table.add_column(name, justify="right")
     for row in r.rows:
@@ -77,6 +79,7 @@ def print_serve(console: Any, r: ServeResult) -> None:
             f"{row.prefill_tokens_per_second:,.4g}",
             f"{row.prefill_joules_per_token:.4g}",
             f"{row.prefill_watts_per_device:.4g}",
+            _per_request(row),
         )
     table.add_row(
         "talk, batch 1",
@@ -84,6 +87,7 @@ def print_serve(console: Any, r: ServeResult) -> None:
         f"{1 / TALK_SECONDS_PER_TOKEN:g}",
         f"{TALK_JOULES_PER_TOKEN:g}*",
         f"{TALK_WATTS:g}",
+        "",
         "",
         "",
         "",
@@ -97,3 +101,10 @@ def print_serve(console: Any, r: ServeResult) -> None:
     for batch, why in r.skipped.items():
         console.print(f"[yellow]batch {batch} skipped:[/] {why}")
     console.print(f"energy: {describe(r.method, r.energy_devices, r.energy_notes)}", markup=False)
+
+
+def _per_request(row: ServeRow) -> str:
+    """J of one request (its prefill + decode parts are in the record), "" in an older record."""
+    if row.joules_per_request is None:
+        return ""
+    return f"{row.joules_per_request:.4g}"

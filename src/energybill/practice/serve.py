@@ -172,6 +172,11 @@ def _row(arch: Arch, config: ServeConfig, batch: int, pre: Any, dec: Any) -> Ser
     step_s = dec.window.seconds / dec.steps
     positions = range(config.prompt + 1, config.prompt + dec.steps + 1)
     decode_flops = batch * sum(flops.decode_flops_per_token(arch, t) for t in positions)
+    prefill_j_token = pre.window.energy_j / prefill_tokens
+    decode_j_token = dec.window.energy_j / (dec.steps * batch)
+    # one request: its prompt's prefill + its new tokens' decode steps, at this batch's measured J/token
+    prefill_request = config.prompt * prefill_j_token
+    decode_request = config.new_tokens * decode_j_token
     return ServeRow(
         batch_size=batch,
         seconds_per_token=step_s,
@@ -183,6 +188,11 @@ def _row(arch: Arch, config: ServeConfig, batch: int, pre: Any, dec: Any) -> Ser
         prefill_watts_per_device=pre.window.power_w,
         decode_tflops_per_device=decode_flops / dec.window.seconds / FLOP_PER_TFLOP,
         decode_steps=dec.steps,
+        prompt_tokens=config.prompt,
+        output_tokens=config.new_tokens,
+        prefill_joules_per_request=prefill_request,
+        decode_joules_per_request=decode_request,
+        joules_per_request=prefill_request + decode_request,
     )
 
 

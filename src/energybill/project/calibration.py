@@ -33,6 +33,11 @@ class ServeRowChecked(_Checked):
     prefill_watts_per_device: NonNegative
     decode_tflops_per_device: NonNegative
     decode_steps: Annotated[int, Field(ge=0)]
+    prompt_tokens: Annotated[int, Field(ge=0)] | None = None
+    output_tokens: Annotated[int, Field(ge=0)] | None = None
+    prefill_joules_per_request: NonNegative | None = None
+    decode_joules_per_request: NonNegative | None = None
+    joules_per_request: NonNegative | None = None
 
 
 class RecordChecked(_Checked):
@@ -126,4 +131,6 @@ def measured_values(item: Training | Inference, path: Path) -> tuple[dict[str, f
         sizes = ", ".join(str(r.batch_size) for r in record.rows)
         raise ValueError(f"{path} has no measurement at batch_size {item.batch_size}; measured: {sizes}")
     measured = {"seconds_per_token": row.seconds_per_token, "watts_per_device": row.watts_per_device}
+    if row.prefill_tokens_per_second > 0:  # the prompt's own measured rate (prefill apart from decode)
+        measured["prefill_tokens_per_second"] = row.prefill_tokens_per_second
     return measured, f"{source}, batch size {row.batch_size}", record.id
