@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,9 @@ MARKDOWN = [
 @pytest.mark.parametrize(
     "command", [("report", "--format", "markdown"), ("bill", "--format", "markdown")], ids=["report", "bill"]
 )
-def test_markdown_cannot_be_broken_out_of(tmp_path: Path, text: str, check, command: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_cannot_be_broken_out_of(
+    tmp_path: Path, text: str, check: Callable[[str], bool], command: tuple[str, ...]
+) -> None:
     path = _project(tmp_path, name=text, project=text, description=text)
     out = succeeded(energybill(command[0], str(path), *command[1:]))
     assert check(out), out

@@ -11,6 +11,7 @@ import json
 import os
 import resource
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ def test_an_output_onto_an_input_is_refused_and_the_input_untouched(
     assert not list(project.parent.glob(".*.tmp"))
 
 
-def _full_disk(limit_bytes: int):  # type: ignore[no-untyped-def]
+def _full_disk(limit_bytes: int) -> Callable[[], None]:
     def apply() -> None:  # runs in the child: writes past the limit fail with EFBIG, not SIGXFSZ
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
