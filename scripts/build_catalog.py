@@ -174,6 +174,27 @@ SOURCES: dict[str, dict[str, str]] = {
         "url": "https://github.com/Boavizta/environmental-footprint-data",
         "credit": "Boavizta, environmental-footprint-data.",
     },
+    "ecologits_water": {
+        "title": "EcoLogits electricity mixes (ecologits/data/electricity_mixes.csv), off-site water per "
+        "kWh by country (WRI method)",
+        "short": "EcoLogits/WRI",
+        "file": "water_offsite_country_ecologits.csv",
+        "licence": "MPL-2.0 (EcoLogits)",
+        "year": "not stated (EcoLogits v0.9.1, 2025)",
+        "url": "https://github.com/genai-impact/ecologits",
+        "credit": "EcoLogits (GenAI Impact), MPL-2.0; water consumed at power plants per kWh, averaged per "
+        "country following the World Resources Institute's 'Guidance for calculating water use embedded "
+        "in purchased electricity'.",
+    },
+    "ecologits_wue": {
+        "title": "Data-centre on-site WUE per provider, as quoted by EcoLogits (llm_inference.md, utils.py)",
+        "short": "EcoLogits (provider WUE)",
+        "file": "datacenter_wue_providers.csv",
+        "licence": "facts quoted from EcoLogits (MPL-2.0)",
+        "year": "not stated (EcoLogits docs 2025; providers' reporting year unknown)",
+        "url": "https://github.com/genai-impact/ecologits",
+        "credit": "EcoLogits (GenAI Impact), MPL-2.0; second-hand provider figures.",
+    },
 }
 
 # mlco2 country names that differ from OWID's entity names.
@@ -458,6 +479,34 @@ def _caveat(status: str) -> str:
     if "second-hand" in text:
         return "a second-hand quote: the original document was not read"
     return ""
+def build_water(data: Path) -> dict[str, Any]:
+    """Water: on-site WUE per provider (EcoLogits' quotes) and off-site water per kWh by country."""
+    providers = {}
+    for row in _rows(data / SOURCES["ecologits_wue"]["file"]):
+        value = _number(row["wue_l_per_kwh"])
+        low = _number(row["wue_min_l_per_kwh"])
+        derived = value is None
+        if derived:  # AWS: only the low end of a range is attributable (SOURCES.md)
+            value = low
+        if value is None:
+            continue
+        providers[row["provider"]] = {
+            "wue_l_per_kwh": value,
+            "pue": _number(row["pue"]),
+            "year": row["year"],
+            "scope": row["scope"],
+            "cite": row["source"],
+            "status": row["status"],
+            "derived": derived,
+        }
+    countries = {}
+    for row in _rows(data / SOURCES["ecologits_water"]["file"]):
+        countries[row["iso3"]] = float(row["wue_offsite_l_per_kwh"])
+    return {
+        "providers": dict(sorted(providers.items())),
+        "offsite_l_per_kwh": dict(sorted(countries.items())),
+        "sources": ["ecologits_wue", "ecologits_water"],
+    }
 
 
 def notice() -> str:
@@ -505,6 +554,7 @@ def build(data: Path, out: Path) -> list[Path]:
         "airports": build_airports(data),
         "flights": build_flights(data),
         "embodied": build_embodied(data),
+        "water": build_water(data),
         "sources": SOURCES,
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from catalog_helpers import EXAMPLES, ROOT, run_cli
+from conftest import MINI_PROJECT
 from energybill.estimate.engine import estimate
 from energybill.project.load import load_project
 
@@ -87,7 +88,7 @@ def _loaded(example: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def test_a_bill_without_catalog_references_never_reads_the_catalog():
+def test_a_bill_without_catalog_references_never_reads_the_catalog(tmp_path):
     # the JSON bill: the table view's clean-grid advice reads France's intensity from the catalog
     import_only = subprocess.run(
         [sys.executable, "-c", "import energybill, sys; print('energybill.catalog' in sys.modules)"],
@@ -96,7 +97,11 @@ def test_a_bill_without_catalog_references_never_reads_the_catalog():
         cwd=ROOT,
     )
     assert import_only.stdout.strip() == "False"
-    assert _loaded("examples/noor.toml") == "LOADED -"
+    mini = tmp_path / "mini.toml"
+    mini.write_text(MINI_PROJECT, encoding="utf-8")
+    assert _loaded(str(mini)) == "LOADED -"
+    # Noor names catalog countries for its water (water_country) and reads only what that needs
+    assert _loaded("examples/noor.toml") == "LOADED water,grid,sources"
 
 
 def test_a_bill_loads_only_the_tables_it_uses():

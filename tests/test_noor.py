@@ -34,6 +34,11 @@ def test_json_has_exactly_the_design_shape(noor: dict) -> None:
             "site",
             "energy_kwh",
             "co2e_kg",
+            "water_l",
+            "co2e_market_kg",
+            "cost",
+            "currency",
+            "boundary",
             "details",
             "provenance",
         ]
@@ -41,8 +46,16 @@ def test_json_has_exactly_the_design_shape(noor: dict) -> None:
             assert list(record) == ["quantity", "formula", "inputs", "source", "sources"]
             assert record["sources"] and all(list(s)[:2] == ["kind", "name"] for s in record["sources"])
     for phase in noor["phases"].values():
-        assert list(phase) == ["energy_kwh", "co2e_kg", "energy_share", "co2e_share"]
-    assert list(noor["totals"]) == ["energy_kwh", "co2e_kg"]
+        assert list(phase) == [
+            "energy_kwh",
+            "co2e_kg",
+            "energy_share",
+            "co2e_share",
+            "water_l",
+            "co2e_market_kg",
+            "cost",
+        ]
+    assert list(noor["totals"]) == ["energy_kwh", "co2e_kg", "water_l", "co2e_market_kg", "cost", "currency"]
 
 
 # Per phase, within 3 %. Storage: the talk's 6 months are 4,320 to 4,392 hours depending on the

@@ -116,4 +116,4 @@ def test_the_bill_model_leaves_out_the_reports_equivalents() -> None:
     )
     code += "from energybill.catalog import tables\nprint(','.join(sorted(tables.loaded())))\n"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert result.stdout.strip().splitlines()[-1] == "grid,sources", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "grid,sources,water", result.stderr  # + Noor's water

@@ -7,7 +7,7 @@ import json
 from importlib import resources
 from typing import Any, cast
 
-TABLES = ("grid", "cloud", "hardware", "cpus", "airports", "flights", "embodied", "sources")
+TABLES = ("grid", "cloud", "hardware", "cpus", "airports", "flights", "embodied", "water", "sources")
 _LOADED: list[str] = []
 
 

@@ -52,6 +52,12 @@ class ItemBill:
     co2e_kg: float | None
     details: dict[str, float | str] = field(default_factory=dict)
     provenance: tuple[Provenance, ...] = ()
+    # The disclosure beside kWh and location-based CO2e (estimate/disclosure.py); None: not counted.
+    water_l: float | None = None
+    co2e_market_kg: float | None = None
+    cost: float | None = None  # in ``currency``
+    currency: str | None = None
+    boundary: str | None = None  # "accelerator", "node", "facility", "comprehensive", "network", ...
 
     @property
     def billed(self) -> bool:
@@ -66,6 +72,11 @@ class ItemBill:
             "site": self.site,
             "energy_kwh": self.energy_kwh,
             "co2e_kg": self.co2e_kg,
+            "water_l": self.water_l,
+            "co2e_market_kg": self.co2e_market_kg,
+            "cost": self.cost,
+            "currency": self.currency,
+            "boundary": self.boundary,
             # an unbounded ratio (tokens per kg CO2e on a zero-carbon grid) is null: JSON has no inf
             "details": {k: None if v in _UNBOUNDED else v for k, v in self.details.items()},
             "provenance": [p.to_dict() for p in self.provenance],
@@ -74,10 +85,15 @@ class ItemBill:
 
 @dataclass(frozen=True)
 class Totals:
-    """Energy and carbon of a phase or of the whole project."""
+    """Energy and carbon of a phase or of the whole project (water, market-based CO2e and cost sum
+    the items that count them; ``currency`` is the bill's one currency, None when nothing is priced)."""
 
     energy_kwh: float
     co2e_kg: float
+    water_l: float = 0.0
+    co2e_market_kg: float = 0.0
+    cost: float = 0.0
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,9 @@ class PhaseTotal:
     co2e_kg: float
     energy_share: float
     co2e_share: float
+    water_l: float = 0.0
+    co2e_market_kg: float = 0.0
+    cost: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
         return {
@@ -95,6 +114,9 @@ class PhaseTotal:
             "co2e_kg": self.co2e_kg,
             "energy_share": self.energy_share,
             "co2e_share": self.co2e_share,
+            "water_l": self.water_l,
+            "co2e_market_kg": self.co2e_market_kg,
+            "cost": self.cost,
         }
 
 
@@ -111,22 +133,28 @@ class Bill:
     def from_items(cls, project: str, items: list[ItemBill]) -> Bill:
         """Sum billed items into phases (in order of first appearance) and totals."""
         billed = [item for item in items if item.billed]
-        total = Totals(
-            energy_kwh=sum(item.energy_kwh or 0.0 for item in billed),
-            co2e_kg=sum(item.co2e_kg or 0.0 for item in billed),
-        )
         sums: dict[str, list[float]] = {}
         for item in billed:
-            energy, co2e = sums.setdefault(item.phase, [0.0, 0.0])
-            sums[item.phase] = [energy + (item.energy_kwh or 0.0), co2e + (item.co2e_kg or 0.0)]
+            amounts = _amounts(item)
+            row = sums.setdefault(item.phase, [0.0] * len(amounts))
+            sums[item.phase] = [before + value for before, value in zip(row, amounts, strict=True)]
+        # totals summed item by item in bill order (the order the figures have always been added in)
+        columns = zip(*(_amounts(item) for item in billed), strict=True)
+        whole = [sum(column) for column in columns] or [0.0] * 5
+        currency = next((item.currency for item in billed if item.currency is not None), None)
+        energy, co2e, water, market, cost = whole
+        total = Totals(energy, co2e, water_l=water, co2e_market_kg=market, cost=cost, currency=currency)
         phases = {
             phase: PhaseTotal(
                 energy_kwh=energy,
                 co2e_kg=co2e,
                 energy_share=_share(energy, total.energy_kwh),
                 co2e_share=_share(co2e, total.co2e_kg),
+                water_l=water,
+                co2e_market_kg=market,
+                cost=cost,
             )
-            for phase, (energy, co2e) in sums.items()
+            for phase, (energy, co2e, water, market, cost) in sums.items()
         }
         return cls(project=project, items=tuple(items), phases=phases, totals=total)
 
@@ -148,8 +176,25 @@ class Bill:
             "project": self.project,
             "items": [item.to_dict() for item in self.items],
             "phases": {name: phase.to_dict() for name, phase in self.phases.items()},
-            "totals": {"energy_kwh": self.totals.energy_kwh, "co2e_kg": self.totals.co2e_kg},
+            "totals": {
+                "energy_kwh": self.totals.energy_kwh,
+                "co2e_kg": self.totals.co2e_kg,
+                "water_l": self.totals.water_l,
+                "co2e_market_kg": self.totals.co2e_market_kg,
+                "cost": self.totals.cost,
+                "currency": self.totals.currency,
+            },
         }
+
+
+def _amounts(item: ItemBill) -> tuple[float, float, float, float, float]:
+    """An item's energy, CO2e, water, market-based CO2e and cost (0 where not counted)."""
+    market = item.co2e_market_kg if item.co2e_market_kg is not None else item.co2e_kg
+    return (_zero(item.energy_kwh), _zero(item.co2e_kg), _zero(item.water_l), _zero(market), _zero(item.cost))
+
+
+def _zero(value: float | None) -> float:
+    return 0.0 if value is None else value
 
 
 def _share(part: float, whole: float) -> float:

@@ -6,6 +6,7 @@ from typing import overload
 
 from energybill.core.bill import Bill, ItemBill
 from energybill.estimate.compute import estimate_compute
+from energybill.estimate.disclosure import disclose
 from energybill.estimate.inference import Serving, estimate_inference
 from energybill.estimate.other import estimate_other
 from energybill.estimate.site import SiteContext, site_contexts
@@ -76,7 +77,7 @@ def estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[It
     from energybill.estimate.calibration import annotate, apply_calibration
 
     item, applied = apply_calibration(item)
-    bill = _estimate_item(item, sites, earlier)
+    bill = disclose(item, _estimate_item(item, sites, earlier), sites.get(item.site or ""))
     return bill if applied is None else annotate(bill, applied)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from energybill.core.bill import Provenance
 from energybill.core.provenance import Source, default, formula, joined, project, supplying
 from energybill.core.units import co2e_kg, wh_to_kwh
+from energybill.estimate.terms import GHG_SCOPE2, LI_WATER, SiteTerms, site_terms
 from energybill.project.model import Project, Site
 
 TALK = "Debbah et al., 'Energy Bill of Extreme-scale Language Models' (talk on Noor)"
@@ -21,6 +22,7 @@ class SiteContext:
     carbon_intensity_g_per_kwh: float
     pue_sources: tuple[Source, ...]
     intensity_sources: tuple[Source, ...]
+    terms: SiteTerms = field(default_factory=SiteTerms)  # water, market-based carbon, price
 
     @property
     def pue_source(self) -> str:
@@ -41,6 +43,10 @@ class SiteContext:
     @classmethod
     def from_site(cls, name: str, site: Site) -> SiteContext:
         """Build from a ``[sites.NAME]`` table; a PUE left out is 1.0 and says so."""
+        return replace(cls._located(name, site), terms=site_terms(name, site))
+
+    @classmethod
+    def _located(cls, name: str, site: Site) -> SiteContext:
         if site.region is not None:  # the catalog is imported only for sites that use it
             return _from_catalog(name, site)
         pue = project(f"sites.{name}.pue") if "pue" in site.model_fields_set else _no_pue(name)
@@ -70,6 +76,64 @@ class SiteContext:
             sources=(
                 formula(f"{TALK}: CO2e per kWh of the supply mix"),
                 *supplying("intensity", self.intensity_sources),
+            ),
+        )
+        return value, record
+
+
+    @property
+    def market_g_per_kwh(self) -> float:
+        """Market-based g/kWh: the given factor, else ``(1 − carbon-free share) × residual mix``
+        (the location-based intensity where no residual mix is given; GHG Protocol Scope 2)."""
+        terms = self.terms
+        if terms.market_given is not None:
+            return terms.market_given
+        rest = self.carbon_intensity_g_per_kwh if terms.residual_mix is None else terms.residual_mix
+        return (1.0 - terms.carbon_free_share) * rest
+
+    def market_carbon(self, energy_kwh: float) -> tuple[float, Provenance]:
+        """Market-based CO2e of energy used here: ``kg = kWh × market g/kWh / 1000``."""
+        terms = self.terms
+        inputs: dict[str, float | str] = {"energy_kwh": energy_kwh}
+        if terms.market_given is not None:
+            text = "energy_kwh × market_based_g_per_kwh / 1000"
+            inputs["market_based_g_per_kwh"] = terms.market_given
+        else:
+            rest = "carbon_intensity_g_per_kwh" if terms.residual_mix is None else "residual_mix_g_per_kwh"
+            text = f"energy_kwh × (1 − carbon_free_share) × {rest} / 1000"
+            inputs["carbon_free_share"] = terms.carbon_free_share
+            location = self.carbon_intensity_g_per_kwh
+            inputs[rest] = location if terms.residual_mix is None else terms.residual_mix
+        record = Provenance(
+            "co2e_market_kg",
+            text,
+            inputs,
+            (
+                formula(GHG_SCOPE2),
+                *supplying("market factor", tuple(s for s in terms.market_sources if s.kind != "formula")),
+                *(s for s in terms.market_sources if s.kind == "formula"),
+            ),
+        )
+        return co2e_kg(energy_kwh, self.market_g_per_kwh), record
+
+    def water(self, it_energy_kwh: float, facility_energy_kwh: float) -> tuple[float, Provenance]:
+        """Litres: ``IT kWh × WUE`` on site plus ``facility kWh × grid water`` off site, where the
+        facility energy is the IT energy × PUE (Li et al., "Making AI Less Thirsty")."""
+        terms = self.terms
+        value = it_energy_kwh * terms.wue_l_per_kwh + facility_energy_kwh * terms.grid_water_l_per_kwh
+        record = Provenance(
+            "water_l",
+            "it_energy_kwh × wue_l_per_kwh + energy_kwh × grid_water_l_per_kwh",
+            {
+                "it_energy_kwh": it_energy_kwh,
+                "wue_l_per_kwh": terms.wue_l_per_kwh,
+                "energy_kwh": facility_energy_kwh,
+                "grid_water_l_per_kwh": terms.grid_water_l_per_kwh,
+            },
+            (
+                formula(LI_WATER),
+                *supplying("WUE", terms.wue_sources),
+                *supplying("grid water", terms.water_sources),
             ),
         )
         return value, record

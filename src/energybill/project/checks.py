@@ -59,6 +59,8 @@ def check_catalog(project: Project) -> list[Problem]:
     for name, site in project.sites.items():
         if site.region is not None:
             _try(problems, f"sites.{name}.region", partial(region_values, site.region, site.year))
+        if site.wue_provider is not None or site.water_country is not None:
+            _check_water(problems, name, site.wue_provider, site.water_country)
     for path, item in project.items():
         if isinstance(item, Travel) and item.uses_catalog():
             _check_flight(problems, path, item)
@@ -78,6 +80,32 @@ def check_catalog(project: Project) -> list[Problem]:
             from energybill.catalog.models import model_info
 
             _try(problems, f"{path}.model", partial(model_info, item.model))
+    return problems
+
+
+def _check_water(problems: list[Problem], name: str, provider: str | None, country: str | None) -> None:
+    from energybill.catalog.water import grid_water, provider_wue
+
+    if provider is not None:
+        _try(problems, f"sites.{name}.wue_provider", partial(provider_wue, provider))
+    if country is not None:
+        _try(problems, f"sites.{name}.water_country", partial(grid_water, country))
+
+
+def check_currencies(project: Project) -> list[Problem]:
+    """Every price of a project in one currency (the bill adds them up)."""
+    problems: list[Problem] = []
+    first: tuple[str, str] | None = None
+    priced = [(f"sites.{name}.currency", site.currency) for name, site in project.sites.items()]
+    priced += [(f"{path}.currency", getattr(item, "currency", None)) for path, item in project.items()]
+    for path, currency in priced:
+        if currency is None:
+            continue
+        if first is None:
+            first = (path, currency)
+        elif currency != first[1]:
+            message = f"currency {currency} differs from {first[1]} ({first[0]}); give all prices in one"
+            problems.append(Problem(path, message))
     return problems
 
 

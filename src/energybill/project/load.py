@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from energybill.core.errors import Problem, ProjectError
 from energybill.core.files import InputFileError, read_input
 from energybill.project.calibration import absolute_paths, check_calibrations
-from energybill.project.checks import check_catalog, check_references
+from energybill.project.checks import check_catalog, check_currencies, check_references
 from energybill.project.model import Inference, Project, Training
 from energybill.project.overrides import check_scenarios
 from energybill.project.problems import problem_of
@@ -79,7 +79,7 @@ def parse_project(raw: dict[str, Any], file: str) -> Project:
     except ValidationError as exc:
         problems = [problem_of(error) for error in exc.errors()]
         raise ProjectError(file, problems) from None
-    problems = check_references(project) + check_scenarios(raw)
+    problems = check_references(project) + check_currencies(project) + check_scenarios(raw)
     calibrated: tuple[Training | Inference, ...] = (*project.training, *project.inference)
     if any(item.calibration for item in calibrated):
         problems += check_calibrations(project)

@@ -7,7 +7,7 @@ duplicate names) are checked by ``energybill.project.load`` so that their errors
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -70,12 +70,33 @@ class Site(_Strict):
     region: str | None = Field(default=None, min_length=1)
     year: int | None = None
     description: str | None = None
+    # Water (Li et al., "Making AI Less Thirsty"): on-site WUE, L per kWh of IT energy, given or a
+    # catalog provider's (``wue_provider``; a cloud region's provider by default); off-site water
+    # of the grid, L per kWh of electricity, given or the catalog's for ``water_country``.
+    wue_l_per_kwh: NonNegative | None = None
+    wue_provider: str | None = Field(default=None, min_length=1)
+    grid_water_l_per_kwh: NonNegative | None = None
+    water_country: str | None = Field(default=None, min_length=1)
+    # Market-based carbon (GHG Protocol Scope 2 Guidance, dual reporting): a factor, or a contracted
+    # carbon-free share of the electricity with the residual mix for the rest.
+    market_based_g_per_kwh: NonNegative | None = None
+    carbon_free_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    residual_mix_g_per_kwh: NonNegative | None = None
+    # Money: the price of a kWh here, in ``currency`` (ISO 4217, e.g. "EUR").
+    price_per_kwh: NonNegative | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
     @model_validator(mode="after")
     def _intensity(self) -> Self:
         _exactly_one(self, "carbon_intensity_g_per_kwh", "region")
         if self.year is not None and self.region is None:
             raise ValueError("year goes with region (the catalog's data year)")
+        _at_most_one(self, "wue_l_per_kwh", "wue_provider")
+        _at_most_one(self, "grid_water_l_per_kwh", "water_country")
+        if self.market_based_g_per_kwh is not None:
+            _at_most_one(self, "market_based_g_per_kwh", "carbon_free_share", "residual_mix_g_per_kwh")
+        if self.price_per_kwh is not None and self.currency is None:
+            raise ValueError('price_per_kwh needs currency = "<ISO 4217 code, e.g. EUR>"')
         return self
 
 
@@ -95,6 +116,9 @@ class Item(_Strict):
     def _site_given(self) -> Self:
         if self.needs_site() and self.site is None:
             raise ValueError(f'a {self.kind} item needs site = "<name of a [sites.*] table>"')
+        priced = getattr(self, "price_per_device_hour", None) is not None
+        if priced and getattr(self, "currency", None) is None:
+            raise ValueError('price_per_device_hour needs currency = "<ISO 4217 code, e.g. USD>"')
         return self
 
     def needs_site(self) -> bool:
@@ -145,6 +169,12 @@ class Compute(Item):
     watts_per_device: Positive | None = None
     device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
     host_watts_per_device: NonNegative = 0.0
+    # a cloud price per device-hour (instead of the site's price per kWh), in ``currency``
+    price_per_device_hour: NonNegative | None = None
+    # what watts_per_device covers when host_watts_per_device is 0: "accelerator" (the default), or
+    # "node" (a whole CPU node's power), or "comprehensive" (a fleet's power including idle capacity)
+    power_boundary: Literal["accelerator", "node", "comprehensive"] | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
     @model_validator(mode="after")
     def _time(self) -> Self:
@@ -179,6 +209,12 @@ class Training(Item):
     watts_per_device: Positive | None = None
     device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
     host_watts_per_device: NonNegative = 0.0
+    # a cloud price per device-hour (instead of the site's price per kWh), in ``currency``
+    price_per_device_hour: NonNegative | None = None
+    # what watts_per_device covers when host_watts_per_device is 0: "accelerator" (the default), or
+    # "node" (a whole CPU node's power), or "comprehensive" (a fleet's power including idle capacity)
+    power_boundary: Literal["accelerator", "node", "comprehensive"] | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     devices: Count | None = None  # only for the wall-clock duration in the details
     # A record of `energybill bench train` (path or id): replaces tflops_per_device and watts_per_device.
     calibration: str | None = Field(default=None, min_length=1)
@@ -236,6 +272,12 @@ class Inference(Item):
     joules_per_output_token: Positive | None = None
     joules_per_request: Positive | None = None
     energy_kwh: NonNegative | None = None  # measured energy of the whole billed volume
+    # a cloud price per device-hour (instead of the site's price per kWh), in ``currency``
+    price_per_device_hour: NonNegative | None = None
+    # what watts_per_device covers when host_watts_per_device is 0: "accelerator" (the default), or
+    # "node" (a whole CPU node's power), or "comprehensive" (a fleet's power including idle capacity)
+    power_boundary: Literal["accelerator", "node", "comprehensive"] | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     tokens: Positive | None = None
     words: Positive | None = None
     tokens_per_day: Positive | None = None
@@ -467,7 +509,10 @@ class Project(_Strict):
 
     def uses_catalog(self) -> bool:
         """Whether any site or item names a catalog entry (regions, devices, airports)."""
-        if any(site.region is not None for site in self.sites.values()):
+        if any(
+            site.region is not None or site.wue_provider is not None or site.water_country is not None
+            for site in self.sites.values()
+        ):
             return True
         return any(
             getattr(item, "device", None) is not None

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from energybill.core.bill import Bill, ItemBill, Provenance
+from energybill.core.provenance import joined
 from energybill.core.version import __version__
 from energybill.estimate.site import SiteContext
 from energybill.project.model import Project
 from energybill.report.assumptions import catalog_values
+from energybill.report.disclosure import Disclosure, disclosure
 from energybill.report.equivalents import Equivalent, equivalents
 from energybill.report.rows import defaults_used, economics
 from energybill.whatif.recommend import Recommendation
@@ -39,6 +41,10 @@ class ItemRow:
     energy_share: float
     co2e_share: float
     provenance: tuple[Provenance, ...]
+    water_l: float | None = None  # None: not counted for this item
+    co2e_market_kg: float = 0.0
+    cost: float | None = None
+    boundary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class PhaseRow:
     energy_share: float
     co2e_share: float
     items: tuple[ItemRow, ...]
+    water_l: float = 0.0
+    co2e_market_kg: float = 0.0
+    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,13 @@ class SiteRow:
     items: int
     provider: str | None = None
     region: str | None = None
+    wue_l_per_kwh: float = 0.0
+    grid_water_l_per_kwh: float = 0.0
+    water_source: str = ""
+    market_g_per_kwh: float = 0.0
+    market_source: str = ""
+    price_per_kwh: float | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +201,7 @@ class ReportData:
     unbilled: tuple[str, ...] = ()
     catalog: tuple[str, ...] = ()  # catalog values the bill used (source and year), once each
     label: str | None = None  # the overrides the bill is of ("france + pue-1.1"); None: the file as written
+    disclosure: Disclosure | None = None  # water, market-based carbon, money, boundary
 
 
 def build_report(
@@ -226,6 +243,7 @@ def build_report(
         unbilled=tuple(item.name for item in bill.items if not item.billed),
         catalog=tuple(catalog_values(bill)),
         label=label,
+        disclosure=disclosure(bill, contexts),
     )
 
 
@@ -282,6 +300,10 @@ def _item_rows(bill: Bill, project: Project) -> list[ItemRow]:
             energy_share=_share(item.energy_kwh or 0.0, totals.energy_kwh),
             co2e_share=_share(item.co2e_kg or 0.0, totals.co2e_kg),
             provenance=item.provenance,
+            water_l=item.water_l,
+            co2e_market_kg=item.co2e_market_kg if item.co2e_market_kg is not None else (item.co2e_kg or 0.0),
+            cost=item.cost,
+            boundary=item.boundary,
         )
         for item in billed
     ]
@@ -299,6 +321,9 @@ def _phase_rows(bill: Bill, rows: list[ItemRow]) -> tuple[PhaseRow, ...]:
             energy_share=total.energy_share,
             co2e_share=total.co2e_share,
             items=tuple(grouped.get(name, ())),
+            water_l=total.water_l,
+            co2e_market_kg=total.co2e_market_kg,
+            cost=total.cost,
         )
         for name, total in bill.phases.items()
     )
@@ -323,6 +348,13 @@ def _site_rows(bill: Bill, project: Project, contexts: dict[str, SiteContext]) -
                 items=counts[name],
                 provider=_provider(site.region),
                 region=site.region,
+                wue_l_per_kwh=context.terms.wue_l_per_kwh,
+                grid_water_l_per_kwh=context.terms.grid_water_l_per_kwh,
+                water_source=joined((*context.terms.wue_sources, *context.terms.water_sources)),
+                market_g_per_kwh=context.market_g_per_kwh,
+                market_source=joined(context.terms.market_sources) or "project file",
+                price_per_kwh=context.terms.price_per_kwh,
+                currency=context.terms.currency,
             )
         )
     return tuple(out)

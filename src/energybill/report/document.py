@@ -5,6 +5,7 @@ from __future__ import annotations
 from energybill.core.bill import Provenance
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
+from energybill.report.disclosure import summary
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount, share
 from energybill.report.rows import advice_detail
@@ -57,6 +58,9 @@ def _header(data: ReportData) -> list[str]:
         f"**Total: {amount(data.energy_kwh)} kWh ({amount(kwh_to_mwh(data.energy_kwh), 2)} MWh) and "
         f"{amount(data.co2e_kg)} kg CO2e ({amount(kg_to_tonnes(data.co2e_kg), 2)} t).**"
     )
+    if data.disclosure is not None:
+        out.append("")
+        out += [f"- **{label}:** {cell(text)}" for label, text in summary(data.disclosure, data.co2e_kg)]
     return out
 
 
@@ -64,6 +68,11 @@ def _phases(data: ReportData) -> list[str]:
     """The phase table and the items ranked by CO2e."""
     phases = ["", "## Energy and CO2e by phase", "", *phase_table(data)]
     return [*phases, "", "## Items ranked by CO2e", "", *_ranked(data)]
+
+
+def money(value: float | None, currency: str | None) -> str:
+    """``1,234.50 EUR``; an em dash when not priced."""
+    return "—" if value is None else f"{amount(value, 2)} {cell(currency or '')}"
 
 
 def _list(title: str, lines: tuple[str, ...]) -> list[str]:
@@ -83,10 +92,15 @@ def row(*cells: str) -> str:
 
 def phase_table(data: ReportData) -> list[str]:
     """Phases with their totals and shares, and the project's total."""
-    out = ["| Phase | Energy (kWh) | Share | CO2e (kg) | Share |", "|---|--:|--:|--:|--:|"]
+    water = data.disclosure is not None and data.disclosure.water_counted
+    out = [
+        "| Phase | Energy (kWh) | Share | CO2e (kg) | Share | CO2e market-based (kg) | Water (L) |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
     out += [
         f"| {cell(p.name)} | {amount(p.energy_kwh)} | {share(p.energy_share)} | {amount(p.co2e_kg)} "
-        f"| {share(p.co2e_share)} |"
+        f"| {share(p.co2e_share)} | {amount(p.co2e_market_kg)} "
+        f"| {amount(p.water_l) if water else 'not known'} |"
         for p in data.phases
     ]
     out.append(
@@ -96,6 +110,8 @@ def phase_table(data: ReportData) -> list[str]:
             share(1.0),
             f"**{amount(data.co2e_kg)}**",
             share(1.0),
+            f"**{amount(data.disclosure.co2e_market_kg if data.disclosure else data.co2e_kg)}**",
+            f"**{amount(data.disclosure.water_l)}**" if data.disclosure and water else "not known",
         )
     )
     return out
@@ -103,12 +119,16 @@ def phase_table(data: ReportData) -> list[str]:
 
 def _ranked(data: ReportData) -> list[str]:
     out = [
-        "| # | Item | Phase | Site | Energy (kWh) | CO2e (kg) | Share of CO2e |",
-        "|--:|---|---|---|--:|--:|--:|",
+        "| # | Item | Phase | Site | Energy (kWh) | CO2e (kg) | Share of CO2e | CO2e market-based (kg) "
+        "| Water (L) | Cost | Boundary |",
+        "|--:|---|---|---|--:|--:|--:|--:|--:|--:|---|",
     ]
+    currency = data.disclosure.currency if data.disclosure else None
     out += [
         f"| {i.rank} | {cell(i.name)} | {cell(i.phase)} | {cell(i.site or '')} | {amount(i.energy_kwh)} "
-        f"| {amount(i.co2e_kg)} | {share(i.co2e_share)} |"
+        f"| {amount(i.co2e_kg)} | {share(i.co2e_share)} | {amount(i.co2e_market_kg)} "
+        f"| {'not counted' if i.water_l is None else amount(i.water_l)} "
+        f"| {money(i.cost, currency)} | {cell(i.boundary or '—')} |"
         for i in data.ranked
     ]
     if data.unbilled:
@@ -209,12 +229,32 @@ def _recommendations(data: ReportData) -> list[str]:
 
 def _sites(data: ReportData) -> list[str]:
     out = ["", "## Sites and their assumptions", ""]
-    out += ["| Site | PUE | Grid (g CO2e/kWh) | Year | Sources |", "|---|--:|--:|---|---|"]
+    out += [
+        "| Site | PUE | Grid (g CO2e/kWh) | Market-based (g CO2e/kWh) | WUE (L/kWh) | Grid water (L/kWh) "
+        "| Price per kWh | Year | Sources |",
+        "|---|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
     for s in data.sites:
         name = f"**{cell(s.name)}**" + (f": {cell(s.description)}" if s.description else "")
-        sources = f"PUE: {cell(s.pue_source)}; intensity: {cell(s.intensity_source)}"
+        sources = (
+            f"PUE: {cell(s.pue_source)}; intensity: {cell(s.intensity_source)}; "
+            f"market-based: {cell(s.market_source)}; water: {cell(s.water_source)}"
+        )
         intensity = amount(s.carbon_intensity_g_per_kwh, 0)
-        out.append(row(name, amount(s.pue, 2), intensity, str(s.year or "—"), sources))
+        price = "—" if s.price_per_kwh is None else f"{s.price_per_kwh:g} {cell(s.currency or '')}"
+        out.append(
+            row(
+                name,
+                amount(s.pue, 2),
+                intensity,
+                amount(s.market_g_per_kwh, 0),
+                f"{s.wue_l_per_kwh:g}",
+                f"{s.grid_water_l_per_kwh:g}",
+                price,
+                str(s.year or "—"),
+                sources,
+            )
+        )
     return out
 
 

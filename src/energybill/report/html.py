@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from energybill.core.bill import Provenance
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
+from energybill.report.disclosure import summary
 from energybill.report.document import factor, number
 from energybill.report.numbers import amount, share
 from energybill.report.rows import advice_detail
@@ -40,6 +41,8 @@ def render(data: ReportData) -> str:
     largest_scenario = max((s.co2e_kg for s in data.scenarios), default=0.0)
     return _template().render(
         d=data,
+        disclosure=summary(data.disclosure, data.co2e_kg) if data.disclosure else [],
+        water=data.disclosure is not None and data.disclosure.water_counted,
         charts=charts,
         phase_colors=phase_colors,
         item_bars={

@@ -18,6 +18,7 @@ from energybill.whatif.recommend import Recommendation
 CSV_COLUMNS = (
     "record", "rank", "phase", "name", "kind", "site",
     "energy_kwh", "co2e_kg", "energy_share", "co2e_share",
+    "co2e_market_kg", "water_l", "cost", "currency", "boundary",
 )  # fmt: skip
 
 
@@ -34,6 +35,7 @@ def to_dict(data: ReportData) -> dict[str, Any]:
         "ranges": _ranges(data),
         "measured": [_measured(m) for m in data.measured],
         "recommendations": [_recommendation(r) for r in data.recommendations],
+        "disclosure": asdict(data.disclosure) if data.disclosure is not None else None,
     }
     return out
 
@@ -74,31 +76,35 @@ def render_json(data: ReportData) -> str:
 def render_csv(data: ReportData) -> str:
     """One row per phase, per item (ranked by CO2e) and for the total; unbilled items last, empty numbers."""
     out = [csv_escape.row(CSV_COLUMNS)]
+    d = data.disclosure
+    water = d is not None and d.water_counted
+    currency = d.currency if d is not None else None
     for p in data.phases:
         out.append(
-            _row("phase", "", p.name, p.name, "", "", p.energy_kwh, p.co2e_kg, p.energy_share, p.co2e_share)
+            _row(
+                *("phase", "", p.name, p.name, "", ""),
+                *(p.energy_kwh, p.co2e_kg, p.energy_share, p.co2e_share, p.co2e_market_kg),
+                *(p.water_l if water else None, p.cost if currency else None, currency, None),
+            )
         )
     for i in data.ranked:
         out.append(
             _row(
-                "item",
-                i.rank,
-                i.phase,
-                i.name,
-                i.kind,
-                i.site,
-                i.energy_kwh,
-                i.co2e_kg,
-                i.energy_share,
-                i.co2e_share,
+                *("item", i.rank, i.phase, i.name, i.kind, i.site),
+                *(i.energy_kwh, i.co2e_kg, i.energy_share, i.co2e_share, i.co2e_market_kg),
+                *(i.water_l, i.cost, currency if i.cost is not None else None, i.boundary),
             )
         )
-    out.append(_row("total", "", "", "Total", "", "", data.energy_kwh, data.co2e_kg, 1.0, 1.0))
+    out.append(
+        _row(
+            *("total", "", "", "Total", "", "", data.energy_kwh, data.co2e_kg, 1.0, 1.0),
+            *(d.co2e_market_kg if d else data.co2e_kg, d.water_l if d and water else None),
+            *(d.cost if d else None, currency, d.boundary if d else None),
+        )
+    )
     for item in data.bill.items:
         if not item.billed:
-            out.append(
-                _row("unbilled", "", item.phase, item.name, item.kind, item.site, None, None, None, None)
-            )
+            out.append(_row("unbilled", "", item.phase, item.name, item.kind, item.site, *([None] * 9)))
     return "".join(out)
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import Economics, ItemRow, ReportData
 from energybill.report.escape.terminal import markup as escape
+from energybill.report.disclosure import summary
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, large, share
 from energybill.report.rows import LONG_TABLE
@@ -31,6 +32,9 @@ def render(data: ReportData, console: Console) -> None:
         f"[bold]Total[/bold]: {amount(kwh_to_mwh(data.energy_kwh), 2)} MWh and "
         f"{amount(kg_to_tonnes(data.co2e_kg), 2)} t CO2e"
     )
+    if data.disclosure is not None:
+        for label, text in summary(data.disclosure, data.co2e_kg):
+            console.print(f"[bold]{label}[/bold]: {escape(text)}")
     measured = measured_table(data.measured)
     if measured is not None:
         console.print(measured)
@@ -63,6 +67,15 @@ def _bill_table(data: ReportData) -> Table:
     table.add_column("Share", justify="right")
     table.add_column("CO2e (kg)", justify="right")
     table.add_column("Share", justify="right")
+    # extra columns only where they say something: market-based when a site has a contract or a
+    # residual mix (else it repeats the CO2e column, and the total's line says so), water when counted
+    d = data.disclosure
+    market = d is not None and not d.market_same_as_location
+    water = d is not None and d.water_counted
+    if market:
+        table.add_column("Market-based (kg)", justify="right")
+    if water:
+        table.add_column("Water (L)", justify="right")
     long = len(data.ranked) > LONG_TABLE  # ranked: every billed item
     for phase in data.phases:
         table.add_row(
@@ -72,6 +85,7 @@ def _bill_table(data: ReportData) -> Table:
             share(phase.energy_share),
             f"[bold]{amount(phase.co2e_kg)}[/bold]",
             share(phase.co2e_share),
+            *_extra(market, water, phase.co2e_market_kg, phase.water_l, bold=True),
         )
         shown = _largest(phase.items, TOP_PER_PHASE) if long else phase.items
         for item in shown:
@@ -82,6 +96,7 @@ def _bill_table(data: ReportData) -> Table:
                 "",
                 amount(item.co2e_kg),
                 "",
+                *_extra(market, water, item.co2e_market_kg, item.water_l),
             )
         if len(shown) < len(phase.items):
             table.add_row(f"  [dim]{len(phase.items) - len(shown):,} more items (see --format json)[/dim]")
@@ -93,8 +108,19 @@ def _bill_table(data: ReportData) -> Table:
         share(1.0) if data.energy_kwh else "",
         f"[bold]{amount(data.co2e_kg)}[/bold]",
         share(1.0) if data.co2e_kg else "",
+        *_extra(market, water, d.co2e_market_kg if d else 0.0, d.water_l if d else 0.0, bold=True),
     )
     return table
+
+
+def _extra(
+    market: bool, water: bool, market_kg: float, water_l: float | None, bold: bool = False
+) -> list[str]:
+    """The cells of the market-based and water columns that are shown (water "" when not counted)."""
+    cells = [amount(market_kg)] if market else []
+    if water:
+        cells.append("" if water_l is None else amount(water_l))
+    return [f"[bold]{c}[/bold]" if bold and c else c for c in cells]
 
 
 def _economics_table(name: str, lines: tuple[tuple[str, str], ...]) -> Table:
@@ -131,6 +157,7 @@ def _economics_rows(items: tuple[Economics, ...]) -> Table:
         table.add_column(header, justify="right")
     shown: Sequence[Economics] = items
     if len(items) > LONG_TABLE:
+
         def weight(i: Economics) -> tuple[float, float]:
             daily = i.details.get("co2e_kg_per_day", 0.0)
             return (-(daily if not isinstance(daily, str) else 0.0), -(i.co2e_kg or 0.0))
