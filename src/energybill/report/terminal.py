@@ -15,8 +15,8 @@ from rich.table import Table
 
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import Economics, ItemRow, ReportData
-from energybill.report.escape.terminal import markup as escape
 from energybill.report.disclosure import summary
+from energybill.report.escape.terminal import markup as escape
 from energybill.report.measured import measured_table
 from energybill.report.numbers import amount, large, share
 from energybill.report.rows import LONG_TABLE
