@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import run_cli
@@ -320,3 +321,163 @@ def test_a_long_job_is_read_in_chunks_under_the_points_cap(tmp_path: Path) -> No
     with sqlite3.connect(ledger) as conn:
         [energy_j] = conn.execute("SELECT energy_j FROM runs").fetchone()
     assert energy_j == pytest.approx(300 * 86_400)
+
+
+# -- SLURM: sacct answers that are not Slurm's documented JSON, and sacct itself failing ---------------
+def _slurm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str | bytes, *extra: str,
+           exit_code: int = 0, stderr: str = "", sleep_s: float = 0.0,
+           job_ids: str = "1001") -> subprocess.CompletedProcess[str]:
+    from tests.slurm_fixtures import install_shim, path_with
+
+    folder = tmp_path / "bin"
+    install_shim(folder, body, exit_code, stderr, sleep_s)
+    monkeypatch.setenv("PATH", path_with(folder))
+    return run_cli("import", "slurm", "--job", job_ids, "--gpu-watts", "400",
+                   "--ledger", str(tmp_path / "r.db"), *extra)
+
+
+def _good_job(job_id: int = 1001) -> dict[str, object]:
+    from tests.slurm_fixtures import T0, job, step, tres
+
+    return job(job_id, "ok", "gpu-[01-02]", "COMPLETED", T0, 3600, [tres("gres", "gpu", 8, 1001)],
+               [step(job_id, "extern", ["gpu-01", "gpu-02"], T0, T0 + 3600, 1_000_000)])
+
+
+def _broken(path: tuple[str | int, ...], value: object) -> str:
+    """A valid answer of two jobs with one value replaced in the second (the first must not be written)."""
+    from tests.slurm_fixtures import answer
+
+    body: Any = answer([_good_job(1001), _good_job(1002)])
+    target = body["jobs"][1]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize(("path", "value", "needle"), [
+    (("time", "elapsed"), "three hours", "jobs[1].time.elapsed"),
+    (("time", "elapsed"), -5, "jobs[1].time.elapsed"),
+    (("state",), {"reason": "None"}, "jobs[1].state.current"),
+    (("state", "current"), "COMPLETED", "jobs[1].state.current"),
+    (("job_id",), "1002; rm -rf /", "jobs[1].job_id"),
+    (("steps", 0, "statistics", "energy", "consumed", "number"), -1.0, "jobs[1].steps[0]"),
+    (("steps", 0, "nodes", "list"), "gpu-01", "jobs[1].steps[0].nodes"),
+    (("tres", "allocated"), [{"count": 8}], "jobs[1].tres.allocated[0].type"),
+    (("nodes",), "gpu-[01-", "not a hostlist"),
+    (("nodes",), "gpu-[a-b]", "is not a range"),
+    (("nodes",), "gpu-[0-99999999]", "range too large"),
+], ids=["elapsed-text", "elapsed-negative", "no-current", "current-string", "job-id-text",
+        "energy-negative", "nodes-list-string", "tres-no-type", "hostlist-unbalanced", "hostlist-letters",
+        "hostlist-huge"])
+def test_a_sacct_answer_off_the_schema_is_one_line_and_nothing_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple[str | int, ...], value: object,
+        needle: str) -> None:
+    done = _slurm(tmp_path, monkeypatch, _broken(path, value), job_ids="1001,1002")
+    _one_line_error(done, needle)
+    _no_run(tmp_path / "r.db")
+
+
+@pytest.mark.parametrize(("body", "needle"), [
+    ("<html>login</html>", "not JSON"),
+    ("", "not JSON"),
+    ('{"jobs": {"1001": {}}}', "jobs"),
+    ('{"meta": {}}', "jobs"),
+    ("[" * 100_000, "not JSON"),
+    ('{"jobs": [{"job_id": 1001, "state": {"current": ["COMPLETED"]}, "time": {"elapsed": NaN}}]}',
+     "jobs[0].time.elapsed"),
+], ids=["html", "empty", "jobs-object", "no-jobs", "deep", "bare-nan"])
+def test_sacct_output_that_is_not_its_json_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       body: str, needle: str) -> None:
+    _one_line_error(_slurm(tmp_path, monkeypatch, body), needle)
+    _no_run(tmp_path / "r.db")
+
+
+def test_a_failing_sacct_is_one_line_with_its_message_made_safe(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    done = _slurm(tmp_path, monkeypatch, "", exit_code=1,
+                  stderr="sacct: error: Problem talking to the database: \x1b[31mConnection refused\n")
+    _one_line_error(done, "sacct failed (exit 1)", "Problem talking to the database")
+    assert "\x1b" not in done.stderr
+
+
+def test_a_hanging_sacct_meets_its_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    began = time.monotonic()
+    done = _slurm(tmp_path, monkeypatch, "{}", "--sacct-timeout", "1", sleep_s=30)
+    _one_line_error(done, "no answer within 1 s")
+    assert time.monotonic() - began < 20
+
+
+def test_sacct_missing_from_path_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "energybill", "import", "slurm", "--job", "1",
+                           "--gpu-watts", "400", "--ledger", str(tmp_path / "r.db")],
+                          capture_output=True, text=True, timeout=60)
+    _one_line_error(done, "sacct not found on PATH")
+
+
+@pytest.mark.parametrize("ids", ["1;rm -rf ~", "--all", "abc", "", ",", "1,,x", "9" * 40])
+def test_job_ids_that_are_not_ids_are_refused_before_sacct_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: str) -> None:
+    from tests.slurm_fixtures import answer, calls
+
+    done = _slurm(tmp_path, monkeypatch, json.dumps(answer([_good_job()])), job_ids=ids)
+    _one_line_error(done, "--job")
+    assert calls(tmp_path / "bin") == []
+
+
+def test_only_unfinished_jobs_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.slurm_fixtures import answer
+
+    pending = _good_job()
+    pending["state"] = {"current": ["PENDING"], "reason": "Priority"}
+    done = _slurm(tmp_path, monkeypatch, json.dumps(answer([pending])))
+    _one_line_error(done, "no finished job", "1001 (PENDING)")
+    _no_run(tmp_path / "r.db")
+
+
+# -- MLflow: stores that are not MLflow's, servers that are not there or answer HTML -----------------
+def _mlflow(tmp_path: Path, uri: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("import", "mlflow", "--tracking-uri", uri, "--experiment", "x", "--ledger",
+                   str(tmp_path / "r.db"))
+
+
+def test_mlflow_sqlite_store_that_is_missing_is_not_created(tmp_path: Path) -> None:
+    _one_line_error(_mlflow(tmp_path, f"sqlite:///{tmp_path / 'nope.db'}"), "no such MLflow store")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_mlflow_refuses_another_applications_sqlite_file_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "app.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    before = other.read_bytes()
+    _one_line_error(_mlflow(tmp_path, f"sqlite:///{other}"), "not an MLflow tracking store")
+    assert other.read_bytes() == before
+
+
+def test_mlflow_store_of_garbage_bytes_is_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00\xff" * 5000)
+    _one_line_error(_mlflow(tmp_path, f"sqlite:///{junk}"), "junk.db")
+
+
+def test_mlflow_server_unreachable_is_one_line_in_bounded_time(tmp_path: Path) -> None:
+    pytest.importorskip("mlflow")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    began = time.monotonic()
+    _one_line_error(_mlflow(tmp_path, f"http://127.0.0.1:{port}"), "MLflow could not be read")
+    assert time.monotonic() - began < 60
+
+
+def test_mlflow_server_answering_a_login_page_is_one_line(prom: FakePrometheus, tmp_path: Path) -> None:
+    pytest.importorskip("mlflow")
+    prom.override = _html
+    _one_line_error(_mlflow(tmp_path, prom.url), "MLflow could not be read")
+    _no_run(tmp_path / "r.db")

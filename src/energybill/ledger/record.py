@@ -86,6 +86,17 @@ def _user() -> str | None:
         return None
 
 
+_RUN_TABLES = ("run_tags", "run_ranks", "run_placements", "run_windows", "samples", "run_devices", "runs")
+
+
+def delete_runs(ledger: Ledger, run_ids: Sequence[str]) -> None:
+    """Remove runs and all that was recorded with them, in one transaction (an import that failed
+    part-way undoes the runs it wrote, so that nothing is left half-written)."""
+    if run_ids:
+        ledger.write([(f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?",
+                       [[run_id] for run_id in run_ids], True) for table in _RUN_TABLES])
+
+
 def drop_devices(ledger: Ledger, run_id: str, device_ids: Sequence[str]) -> None:
     """Remove devices that gave no reading from a run (a missing figure is not a zero)."""
     if device_ids:

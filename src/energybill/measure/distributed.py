@@ -6,12 +6,17 @@ rank (``reference/existing-tools.md`` §4.12, CodeCarbon #544). Instead:
 
 1. **Plan.** Every rank posts the devices it can see (``host/device_id``) and the GPU it trains on
    (``LOCAL_RANK``, or torch's current CUDA device) to the job's own key-value store, the one
-   ``torch.distributed`` rendezvoused with (no extra server). All ranks compute the same owners:
-   a GPU belongs to the rank that trains on it, else to the lowest rank on its host that sees it;
-   CPU zones (RAPL, modelled) belong to the lowest rank of each host.
+   ``torch.distributed`` rendezvoused with (no extra server). The coordinator alone reads them
+   all and decides the owners: a GPU belongs to the rank that trains on it, else to the lowest
+   rank on its host that sees it; CPU zones (RAPL, modelled) belong to the lowest rank of each
+   host. It posts each rank its own list, which that rank alone reads: the store serves 2 × N
+   reads for N ranks, not N² (a million at 1,000 ranks when every rank read every plan).
 2. **Measure.** Each rank's meter reads only the devices it owns.
-3. **Gather.** At every window edge each rank posts its readings (a checkpoint); at the end, a
-   final report. The coordinator (rank 0) waits a bounded time for the finals, merges them keyed
+3. **Gather.** At every window edge each rank posts a checkpoint under a new key
+   (``checkpoint/<rank>/<seq>``) with its cumulative energy and only the windows ended since its
+   last one; the coordinator reads each rank's new checkpoints and folds their windows into the
+   job's, so an edge costs the same at the 300th window as at the first. At the end each rank
+   posts a final report; the coordinator waits a bounded time for the finals, merges them keyed
    by ``host/device_id`` and records one run with totals per node and per device. A rank that
    never sent its final report is *lost*: its devices count up to its last checkpoint, the rank is
    marked lost and the run is recorded as interrupted, with a note saying so.
@@ -36,7 +41,7 @@ from typing import Any, Protocol
 from energybill.core.errors import EnergybillError
 from energybill.core.records import Device, Measurement, WindowRecord
 from energybill.measure.backends.base import Backend, BackendUnavailable
-from energybill.measure.job import Job, Report, job_device, merge
+from energybill.measure.job import Job, Report, fold_window, job_device, merge
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter, open_backends
 from energybill.measure.sink import RunSink
 
@@ -196,7 +201,14 @@ class DistributedRun:
         self.run_id: str | None = None
         self.started_unix = 0.0
         self._meter: Meter | None = None
-        self._seq = 0
+        self._seq = 0  # the coordinator's ledger checkpoints
+        self._posted = 0  # this rank's checkpoints posted to the store
+        self._sent = 0  # windows already posted
+        # The coordinator's view of the ranks: latest report, checkpoints read, finals, windows.
+        self._latest: dict[int, Report] = {}
+        self._read_seq: dict[int, int] = {}
+        self._finals: set[int] = set()
+        self._windows: dict[str, WindowRecord] = {}
 
     @property
     def meter(self) -> Meter:
@@ -227,15 +239,31 @@ class DistributedRun:
         devices = [d for _, ds in started for d in ds]
         mine = Seen(self.rank, self.host, tuple(devices), preferred_gpu(devices))
         self._put(f"seen/{self.rank}", mine.to_json())
-        seen = [Seen.from_json(self._wait(f"seen/{r}", "the device plan")) for r in range(self.world)]
-        owners = plan_owners(seen)
-        for s in seen:
-            for d in s.devices:
-                self.planned.setdefault(f"{s.host}/{d.device_id}", (job_device(s.host, d), s.host,
-                                                                     owners[(s.host, d.device_id)]))
-        self._start_meter(started, owners)
+        if self.is_coordinator:
+            owned = self._plan()
+        else:
+            owned = set(json.loads(self._wait(f"owned/{self.rank}", "its devices in the plan")))
+        self._start_meter(started, owned)
         if self.is_coordinator and self.sink is not None:
             self._begin_sink()
+
+    def _plan(self) -> set[str]:
+        """The coordinator reads every rank's devices once, decides the owners and posts each rank
+        its own list; returns its own."""
+        seen = [Seen.from_json(self._wait(f"seen/{r}", "the device plan")) for r in range(self.world)]
+        owners = plan_owners(seen)
+        by_rank: dict[int, list[str]] = {r: [] for r in range(self.world)}
+        for s in seen:
+            for d in s.devices:
+                owner = owners[(s.host, d.device_id)]
+                key = f"{s.host}/{d.device_id}"
+                if key not in self.planned:
+                    self.planned[key] = (job_device(s.host, d), s.host, owner)
+                    by_rank[owner].append(d.device_id)
+        for rank, ids in by_rank.items():
+            if rank != self.rank:
+                self._put(f"owned/{rank}", json.dumps(ids))
+        return set(by_rank[self.rank])
 
     def _open_candidates(self) -> list[tuple[Backend, list[Device]]]:
         now_s = self._meter_options.get("clock", time.monotonic)()  # the meter's clock: sums start now
@@ -249,11 +277,10 @@ class DistributedRun:
                 continue
         return started
 
-    def _start_meter(self, started: list[tuple[Backend, list[Device]]],
-                     owners: dict[tuple[str, str], int]) -> None:
+    def _start_meter(self, started: list[tuple[Backend, list[Device]]], owned_ids: set[str]) -> None:
         owned = []
         for backend, devices in started:
-            mine = [d for d in devices if owners[(self.host, d.device_id)] == self.rank]
+            mine = [d for d in devices if d.device_id in owned_ids]
             if mine:
                 owned.append(OwnedBackend(backend, mine))
             else:
@@ -271,17 +298,23 @@ class DistributedRun:
 
     # -- reports --------------------------------------------------------------------------------
     def _report(self, result: Measurement, windows: Sequence[WindowRecord], final: bool) -> Report:
+        """This rank's readings (cumulative) and the windows ended since its last report (only those)."""
         energy = {d.device.device_id: d.energy_j for d in result.devices}
+        new = list(windows[self._sent:])
+        self._sent = len(windows)
+        seq = self._posted + 1
+        if not final:
+            self._posted = seq
         return Report(self.rank, self.host, final, result.started_unix, result.duration_s, energy,
-                      list(windows), [*self.meter.notes, *self.notes])
+                      new, [*self.meter.notes, *self.notes], seq)
 
     def checkpoint(self, windows: Sequence[WindowRecord]) -> None:
         """Post this rank's readings so far; the coordinator also writes the merged run so far."""
         self.meter.tick()
         report = self._report(self.meter.peek(self.name), windows, False)
-        self._put(f"checkpoint/{self.rank}", report.to_json())
+        self._put(f"checkpoint/{self.rank}/{report.seq}", report.to_json())
         if self.is_coordinator and self.run_id is not None:
-            self._record(self._merge(self._available(final=False)), "running")
+            self._record(self._merge(self._collect(final=False)), "running")
 
     def finish(self, windows: Sequence[WindowRecord], status: str = "completed") -> Measurement:
         """Post the final readings; the coordinator waits for every rank and records the job."""
@@ -305,21 +338,41 @@ class DistributedRun:
             pending = {r for r in pending if not self.store.check([self.prefix + f"final/{r}"])}
             if pending:
                 time.sleep(_POLL_S)
-        return self._available(final=True)
+        return self._collect(final=True)
 
-    def _available(self, final: bool) -> dict[int, Report]:
-        reports = {}
+    def _collect(self, final: bool) -> dict[int, Report]:
+        """Read what each rank posted since the last look (its new checkpoints, its final), fold it
+        in, and return each rank's latest report."""
         for rank in range(self.world):
-            kinds = ("final", "checkpoint") if final else ("checkpoint",)
-            for kind in kinds:
-                key = self.prefix + f"{kind}/{rank}"
-                if self.store.check([key]):
-                    reports[rank] = Report.from_json(self.store.get(key))
-                    break
-        return reports
+            if rank in self._finals:
+                continue
+            key = self.prefix + f"final/{rank}"
+            if final and self.store.check([key]):
+                report = Report.from_json(self.store.get(key))
+                self._drain(rank, upto=report.seq - 1)  # checkpoints posted before it, not read yet
+                self._apply(report)
+                self._finals.add(rank)
+            else:
+                self._drain(rank)
+        return dict(self._latest)
+
+    def _drain(self, rank: int, upto: int | None = None) -> None:
+        while upto is None or self._read_seq.get(rank, 0) < upto:
+            key = self.prefix + f"checkpoint/{rank}/{self._read_seq.get(rank, 0) + 1}"
+            if not self.store.check([key]):
+                return
+            self._apply(Report.from_json(self.store.get(key)))
+
+    def _apply(self, report: Report) -> None:
+        for window in report.windows:
+            fold_window(self._windows, window)
+        if not report.final:
+            self._read_seq[report.rank] = report.seq
+        report.windows = []  # folded: the latest report keeps only the cumulative readings
+        self._latest[report.rank] = report
 
     def _merge(self, reports: dict[int, Report]) -> Job:
-        return merge(self.name, self.planned, reports, self.world)
+        return merge(self.name, self.planned, reports, self.world, windows=list(self._windows.values()))
 
     def _record(self, job: Job, status: str) -> None:
         """Write the merged run so far (``running``) or its end, then its windows, placements, ranks."""

@@ -23,9 +23,10 @@ class Report:
     final: bool
     started_unix: float
     duration_s: float
-    energy_j: dict[str, float]  # by device_id (this rank's owned devices)
-    windows: list[WindowRecord] = field(default_factory=list)
+    energy_j: dict[str, float]  # by device_id (this rank's owned devices), cumulative
+    windows: list[WindowRecord] = field(default_factory=list)  # only those new since its last report
     notes: list[str] = field(default_factory=list)
+    seq: int = 0  # 1, 2, … per rank: checkpoints in order; a final's seq is one past its last checkpoint
 
     def to_json(self) -> str:
         d = {**self.__dict__, "windows": [w.to_dict() for w in self.windows]}
@@ -68,8 +69,9 @@ def job_device(host: str, device: Device) -> Device:
 
 
 def merge(name: str, planned: Mapping[str, tuple[Device, str, int]], reports: Mapping[int, Report],
-          world: int) -> Job:
-    """Merge rank reports (final or checkpoint) over the plan ``host/device_id → (device, host, rank)``."""
+          world: int, windows: Sequence[WindowRecord] | None = None) -> Job:
+    """Merge rank reports (final or checkpoint) over the plan ``host/device_id → (device, host, rank)``;
+    ``windows``: the job's windows merged already (else those the reports carry)."""
     notes: list[str] = []
     energy: dict[str, float] = {}
     placements: dict[str, tuple[str, int | None]] = {}
@@ -90,8 +92,9 @@ def merge(name: str, planned: Mapping[str, tuple[Device, str, int]], reports: Ma
     started = min((r.started_unix for r in reports.values()), default=0.0)
     duration = max((r.duration_s for r in reports.values()), default=0.0)
     result = Measurement(name, started, duration, devices, notes=tuple(notes))
-    windows = merge_windows([reports[r].windows for r in sorted(reports)])
-    return Job(result, RunExtras(windows=windows, placements=placements, ranks=ranks), lost)
+    if windows is None:
+        windows = merge_windows([reports[r].windows for r in sorted(reports)])
+    return Job(result, RunExtras(windows=list(windows), placements=placements, ranks=ranks), lost)
 
 
 def _lost_notes(reports: Mapping[int, Report], lost: Sequence[int],
@@ -124,13 +127,18 @@ def merge_windows(per_rank: Sequence[Sequence[WindowRecord]]) -> list[WindowReco
     merged: dict[str, WindowRecord] = {}
     for windows in per_rank:
         for w in windows:
-            seen = merged.get(w.name)
-            if seen is None:
-                merged[w.name] = w
-                continue
-            energy = None if seen.energy_j is None and w.energy_j is None else (
-                (seen.energy_j or 0.0) + (w.energy_j or 0.0))
-            merged[w.name] = WindowRecord(w.name, w.epoch, w.phase, min(seen.started_s, w.started_s),
-                                          max(seen.duration_s, w.duration_s), energy,
-                                          max(seen.segments, w.segments))
+            fold_window(merged, w)
     return list(merged.values())
+
+
+def fold_window(merged: dict[str, WindowRecord], w: WindowRecord) -> None:
+    """Add one rank's window to the job's windows by name (constant time: a job's edge costs the
+    same at its 300th window as at its first)."""
+    seen = merged.get(w.name)
+    if seen is None:
+        merged[w.name] = w
+        return
+    energy = None if seen.energy_j is None and w.energy_j is None else (
+        (seen.energy_j or 0.0) + (w.energy_j or 0.0))
+    merged[w.name] = WindowRecord(w.name, w.epoch, w.phase, min(seen.started_s, w.started_s),
+                                  max(seen.duration_s, w.duration_s), energy, max(seen.segments, w.segments))
