@@ -185,9 +185,9 @@ def test_model_card_without_training(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     # 10 h × 300 W × 1.2 = 3.6 kWh; × 50 g/kWh = 0.18 kg = 180 g.
     assert "- **Hardware Type:** no training item in the bill" in result.stdout
-    assert "- **Carbon Emitted:** 0.2 kg CO2e for the whole project (3.6 kWh; phases below)" in result.stdout
+    assert "- **Carbon Emitted:** 0.18 kg CO2e for the whole project (3.6 kWh; phases below)" in result.stdout
     assert "  emissions: 180.0\n" in result.stdout
-    assert "| evaluation | 3.6 | 100.0 % | 0.2 | 100.0 % |" in result.stdout
+    assert "| evaluation | 3.6 | 100.0 % | 0.18 | 100.0 % |" in result.stdout
 
 
 def test_html_goes_to_stdout_by_default() -> None:

@@ -199,6 +199,8 @@ class ReportData:
     measured: tuple[MeasuredRow, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()  # largest saving first
     unbilled: tuple[str, ...] = ()
+    # why each unbilled item is not in the totals, items grouped by reason, in bill order
+    unbilled_reasons: tuple[tuple[str, tuple[str, ...]], ...] = ()
     catalog: tuple[str, ...] = ()  # catalog values the bill used (source and year), once each
     label: str | None = None  # the overrides the bill is of ("france + pue-1.1"); None: the file as written
     disclosure: Disclosure | None = None  # water, market-based carbon, money, boundary
@@ -241,6 +243,7 @@ def build_report(
         measured=measured_rows(bill) if measured is None else measured,
         recommendations=recommendations,
         unbilled=tuple(item.name for item in bill.items if not item.billed),
+        unbilled_reasons=unbilled_reasons(bill),
         catalog=tuple(catalog_values(bill)),
         label=label,
         disclosure=disclosure(bill, contexts),
@@ -266,6 +269,21 @@ def measured_rows(bill: Bill) -> tuple[MeasuredRow, ...]:
             )
         )
     return tuple(rows)
+
+
+PROSPECTIVE = "prospective, no volume given"
+MEASURED_UNPRICED = "measured only, no site to price its CO2e (record the run with --site)"
+
+
+def unbilled_reasons(bill: Bill) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The items not in the totals, grouped by why: a prospective estimate (an inference item
+    without a volume) or a measurement with no site (its energy is known, its CO2e is not)."""
+    grouped: dict[str, list[str]] = {}
+    for item in bill.items:
+        if not item.billed:
+            reason = MEASURED_UNPRICED if item.kind == "measured" else PROSPECTIVE
+            grouped.setdefault(reason, []).append(item.name)
+    return tuple((reason, tuple(names)) for reason, names in grouped.items())
 
 
 def _run_ids(item: ItemBill) -> tuple[str, ...]:
@@ -370,26 +388,44 @@ def _economics(item: ItemBill) -> Economics:
     return Economics(item.name, item.billed, lines, item.provenance, item.details, item.co2e_kg)
 
 
+TRAINING_PHASE = "training"
+
+
 def _training(bill: Bill, project: Project, sites: tuple[SiteRow, ...]) -> TrainingSummary | None:
-    """Training items summed, with their hardware named from the device or its power."""
-    trained = [item for item in bill.items if item.kind == "training" and item.billed]
+    """The items of the bill's "training" phase summed (the phase table's training row, so a model
+    card's training figure is that row), with their hardware named: ``8 × H100 + 70 W host share
+    each``. R&D ablations and other phases stay out, whatever their item kind."""
+    trained = [item for item in bill.items if item.phase == TRAINING_PHASE and item.billed]
     if not trained:
         return None
-    specs = {item.name: item for item in project.training}
-    hardware: dict[str, None] = {}
+    specs = {item.name: item for _, item in project.items()}
+    hardware: dict[str, None] = {}  # "8 × H100 + 70 W host share each", once each, in bill order
     for item in trained:
-        spec = specs[item.name]
-        name = spec.device or f"accelerators of {spec.watts_per_device:g} W"
-        host = f" + {spec.host_watts_per_device:g} W host share each" if spec.host_watts_per_device else ""
-        hardware.setdefault(f"{name}{host}", None)
+        spec = specs.get(item.name)
+        if spec is not None and (name := _hardware(spec)):
+            devices = getattr(spec, "devices", None)
+            hardware.setdefault(f"{devices:g} × {name}" if devices else name, None)
     used = {item.site for item in trained}
     return TrainingSummary(
-        hardware="; ".join(hardware),
+        hardware="; ".join(hardware) or "not stated in the project file",
         device_hours=sum(float(item.details.get("device_hours", 0.0)) for item in trained),
         sites=tuple(site for site in sites if site.name in used),
         energy_kwh=sum(item.energy_kwh or 0.0 for item in trained),
         co2e_kg=sum(item.co2e_kg or 0.0 for item in trained),
     )
+
+
+def _hardware(spec: object) -> str:
+    """``H100 + 70 W host share each`` from an item's device (or power) and host power; "" for an
+    item with no hardware (a measured or given figure). The device count is ``_training``'s."""
+    device = getattr(spec, "device", None)
+    watts = getattr(spec, "watts_per_device", None)
+    if device is None and watts is None:
+        return ""
+    name = device or f"accelerators of {watts:g} W"
+    host_w = getattr(spec, "host_watts_per_device", 0.0)
+    host = f" + {host_w:g} W host share each" if host_w else ""
+    return f"{name}{host}"
 
 
 def _share(part: float, whole: float) -> float:

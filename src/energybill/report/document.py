@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from energybill.core.bill import Provenance
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
-from energybill.report.data import ReportData
+from energybill.report.data import MeasuredRow, ReportData
 from energybill.report.disclosure import summary
 from energybill.report.markdown import cell
-from energybill.report.numbers import amount, share
+from energybill.report.numbers import amount, share, signed
 from energybill.report.rows import advice_detail
 
 
@@ -131,9 +131,8 @@ def _ranked(data: ReportData) -> list[str]:
         f"| {money(i.cost, currency)} | {cell(i.boundary or '—')} |"
         for i in data.ranked
     ]
-    if data.unbilled:
-        names = ", ".join(cell(name) for name in data.unbilled)
-        out += ["", f"Not in the totals (prospective, no volume given): {names}."]
+    for reason, names in data.unbilled_reasons:
+        out += ["", f"Not in the totals ({cell(reason)}): {', '.join(cell(name) for name in names)}."]
     return out
 
 
@@ -149,11 +148,7 @@ def _scenarios(data: ReportData) -> list[str]:
         "|---|--:|--:|--:|",
     ]
     for n, s in enumerate(data.scenarios):
-        delta = (
-            "baseline"
-            if n == 0
-            else f"{'+' if s.co2e_kg > base.co2e_kg else ''}{amount(s.co2e_kg - base.co2e_kg)}"
-        )
+        delta = "baseline" if n == 0 else signed(s.co2e_kg - base.co2e_kg)
         out.append(
             row(f"{cell(s.name)}: {cell(s.description)}", amount(s.energy_kwh), amount(s.co2e_kg), delta)
         )
@@ -205,14 +200,19 @@ def _measured(data: ReportData) -> list[str]:
     out += [
         row(
             cell(m.name),
-            amount(m.estimated_energy_kwh),
+            amount(m.estimated_energy_kwh if m.has_estimate else None),
             amount(m.measured_energy_kwh),
-            f"{amount(m.ratio, 2)}×",
+            measured_ratio(m),
             f"{cell(m.method)} ({m.runs} run{'s' if m.runs != 1 else ''})",
         )
         for m in data.measured
     ]
     return out
+
+
+def measured_ratio(m: MeasuredRow) -> str:
+    """``1.09×``; "only measured" for an item with no estimate to compare with."""
+    return f"{amount(m.ratio, 2)}×" if m.change is not None else "only measured"
 
 
 def _recommendations(data: ReportData) -> list[str]:

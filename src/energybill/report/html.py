@@ -14,8 +14,8 @@ from energybill.core.bill import Provenance
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.disclosure import summary
-from energybill.report.document import factor, number
-from energybill.report.numbers import amount, share
+from energybill.report.document import factor, measured_ratio, number
+from energybill.report.numbers import amount, share, signed
 from energybill.report.rows import advice_detail
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def render(data: ReportData) -> str:
     ]
     largest_item = max((i.co2e_kg for i in data.ranked), default=0.0)
     largest_scenario = max((s.co2e_kg for s in data.scenarios), default=0.0)
+    baseline = data.scenarios[0].co2e_kg if data.scenarios else 0.0
     return _template().render(
         d=data,
         disclosure=summary(data.disclosure, data.co2e_kg) if data.disclosure else [],
@@ -55,14 +56,16 @@ def render(data: ReportData) -> str:
             svg.hbar(
                 s.co2e_kg,
                 largest_scenario,
-                svg.PALETTE[0 if n == 0 else 2],
-                f"{s.name}: {amount(s.co2e_kg)} kg CO2e",
+                svg.BASELINE_COLOR if n == 0 else svg.change_color(s.co2e_kg, baseline),
+                f"{s.name}: {amount(s.co2e_kg)} kg CO2e"
+                + ("" if n == 0 else f" ({signed(s.co2e_kg - baseline)} against the baseline)"),
             )
             for n, s in enumerate(data.scenarios)
         ],
         range_whiskers=_whiskers(data, svg),
         measured_bars=[_measured_bar(m, svg) for m in data.measured],
-        measured_colors=(svg.PALETTE[4], svg.PALETTE[5]),
+        measured_colors=svg.MEASURED_COLORS,
+        scenario_colors=(svg.BASELINE_COLOR, svg.SAVING_COLOR, svg.COSTLIER_COLOR),
         provenance=[_Provenance(i.name, i.provenance) for i in data.ranked]
         + [_Provenance(e.name, e.provenance) for e in data.economics if not e.billed],
     )
@@ -80,47 +83,36 @@ def _chart(
 
 
 def _whiskers(data: ReportData, svg: Any) -> list[Any]:
-    """One whisker per range row, energy rows scaled together and CO2e rows together."""
+    """One whisker per range row, each on its own scale (0 to the row's p95 or estimate): a phase
+    of 1 % of the total still shows its spread."""
     if data.ranges is None:
         return []
-    largest: dict[str, float] = {}
-    for r in data.ranges.rows:
-        largest[r.quantity] = max(largest.get(r.quantity, 0.0), r.p95, r.estimate)
     return [
         svg.whisker(
             r.p5,
             r.p50,
             r.p95,
             r.estimate,
-            largest[r.quantity],
-            f"{r.name}: p5 {amount(r.p5)}, p50 {amount(r.p50)}, p95 {amount(r.p95)}",
+            f"{r.name}: p5 {amount(r.p5)}, p50 {amount(r.p50)}, p95 {amount(r.p95)} "
+            f"(scale 0 to {amount(max(r.p95, r.estimate))})",
         )
         for r in data.ranges.rows
     ]
 
 
 def _measured_bar(row: Any, svg: Any) -> Any:
+    """The estimate's bar over the measurement's, on one scale; the measurement alone for an item
+    that is only measured (no estimate bar of zero)."""
     from markupsafe import Markup
 
     largest = max(row.estimated_energy_kwh, row.measured_energy_kwh)
-    return Markup(
-        svg.hbar(
-            row.estimated_energy_kwh,
-            largest,
-            svg.PALETTE[4],
-            f"estimated {amount(row.estimated_energy_kwh)} kWh",
-        )
-        + svg.hbar(
-            row.measured_energy_kwh,
-            largest,
-            svg.PALETTE[5],
-            f"measured {amount(row.measured_energy_kwh)} kWh",
-        )
-    )
-
-
-def _signed(value: float) -> str:
-    return ("+" if value > 0 else "") + amount(value)
+    estimated_color, measured_color = svg.MEASURED_COLORS
+    kwh = row.measured_energy_kwh
+    measured = svg.hbar(kwh, largest, measured_color, f"measured {amount(kwh)} kWh")
+    if not row.has_estimate:
+        return measured
+    kwh = row.estimated_energy_kwh
+    return Markup(svg.hbar(kwh, largest, estimated_color, f"estimated {amount(kwh)} kWh") + measured)
 
 
 @cache
@@ -140,7 +132,8 @@ def _template() -> Template:
         amount=amount,
         share=share,
         repr=repr,
-        signed=_signed,
+        signed=signed,
+        measured_ratio=measured_ratio,
         input=number,
         factor=factor,
         advice_detail=advice_detail,

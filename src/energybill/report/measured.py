@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from energybill.report.data import MeasuredRow
-from energybill.report.numbers import amount
+from energybill.report.numbers import SIGNIFICANT, amount, signed
 from energybill.report.rows import LONG_TABLE
 
 if TYPE_CHECKING:
@@ -44,12 +44,10 @@ def _difference(row: MeasuredRow) -> str:
     """``+12.5 (+4.2 %)``; "only measured" without an estimate."""
     text = "only measured" if row.difference_kwh is None else _kwh(row.difference_kwh)
     if row.change is not None:
-        text += f" ({row.change * 100:+.1f} %)"
+        text += f" ({signed(row.change * 100)} %)"
     return text
 
 
 def _kwh(value: float | None) -> str:
-    """kWh with 4 significant digits below 1 kWh (measured test runs are small), else 1 decimal."""
-    if value is None or abs(value) >= 1:
-        return amount(value, 1)
-    return f"{value:.4g}"
+    """kWh with 1 decimal, and 4 significant digits below 1 kWh (measured test runs are small)."""
+    return amount(value, 1, 4 if value is not None and abs(value) < 1 else SIGNIFICANT)

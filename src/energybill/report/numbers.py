@@ -1,18 +1,43 @@
-"""Number formatting shared by every renderer."""
+"""Number formatting shared by every renderer (terminal, Markdown, HTML, model card, charts, the
+CLI's tables): one rule, so that a figure reads the same everywhere.
+
+A figure keeps the decimals its table asks for (``58,993.9`` kWh, ``36.37`` t), and more where
+those would hide it: at least ``SIGNIFICANT`` significant digits, so a non-zero value never reads
+``0.0`` or ``0`` (``0.00085`` t CO2e per day, ``2.3`` kWh/day).
+"""
 
 from __future__ import annotations
 
+import math
 
-def amount(value: float | None, decimals: int = 1) -> str:
-    """``58,993.9``; an em dash for no value."""
+SIGNIFICANT = 2  # significant digits a non-zero figure always keeps
+
+
+def places(value: float, decimals: int = 1, significant: int = SIGNIFICANT) -> int:
+    """Decimal places to show ``value`` with: ``decimals``, or more for ``significant`` digits."""
+    if value == 0 or not math.isfinite(value):
+        return decimals
+    magnitude = math.floor(math.log10(abs(value)))  # 0.00085 → -4, 2.3 → 0, 58,993.9 → 4
+    return max(decimals, significant - 1 - magnitude, 0)
+
+
+def amount(value: float | None, decimals: int = 1, significant: int = SIGNIFICANT) -> str:
+    """``58,993.9``; ``0.00085`` (never ``0.0`` for a non-zero value); an em dash for no value."""
     if value is None:
         return "—"
-    return f"{value:,.{decimals}f}"
+    if value == 0:
+        value = 0.0  # -0.0 prints as "-0.0"
+    return f"{value:,.{places(value, decimals, significant)}f}"
+
+
+def signed(value: float, decimals: int = 1) -> str:
+    """``+1,234.5``, ``-0.042``, ``0.0``: a change with its sign."""
+    return ("+" if value > 0 else "") + amount(value, decimals)
 
 
 def share(value: float) -> str:
-    """``70.4 %``."""
-    return f"{value * 100:.1f} %"
+    """``70.4 %``, ``0.9 %``; a small non-zero share keeps a digit (``0.03 %``, never ``0.0 %``)."""
+    return f"{amount(value * 100, 1, 1)} %"
 
 
 def large(value: float) -> str:
@@ -20,4 +45,4 @@ def large(value: float) -> str:
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if abs(value) >= size:
             return f"{value / size:,.2f} {word}"
-    return f"{value:,.0f}"
+    return amount(value, 0)

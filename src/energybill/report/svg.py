@@ -7,16 +7,46 @@ chart carries only shapes and a <title> tooltip per shape.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from energybill.report.numbers import amount
+from energybill.report.numbers import amount, share
 
 # Okabe & Ito's colour-blind-safe palette (2008), in an order that keeps neighbours distinct.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+# One colour per phase, the same in every project and every chart (HTML and matplotlib), so that
+# "training" is blue on every slide: Okabe & Ito's palette, then Paul Tol's "muted" scheme (2021,
+# also colour-blind-safe) for the phases it does not cover. Keys are lower case.
+PHASE_COLORS = {
+    "training": "#0072B2",
+    "fine-tuning": "#44AA99",
+    "r&d": "#CC79A7",
+    "data processing": "#E69F00",
+    "storage": "#56B4E9",
+    "transfer": "#332288",
+    "evaluation": "#DDCC77",
+    "inference": "#009E73",
+    "serving": "#009E73",
+    "travel": "#D55E00",
+    "flights": "#D55E00",
+    "other": "#999999",
+    "embodied": "#882255",
+    "measured": "#999933",
+}
+# A phase of the user's own naming gets one of these, picked from its name (not its position),
+# so it keeps its colour across projects too.
+EXTRA_COLORS = ("#AA4499", "#CC6677", "#117733", "#88CCEE", "#661100", "#6699CC", "#F0E442", "#555555")
+
+# Scenarios against the baseline: colour says the sign of the change.
+BASELINE_COLOR = "#999999"
+SAVING_COLOR = "#009E73"  # less CO2e than the baseline
+COSTLIER_COLOR = "#D55E00"  # more CO2e than the baseline
+MEASURED_COLORS = ("#56B4E9", "#E69F00")  # estimated, measured
 
 
 @dataclass(frozen=True)
@@ -28,9 +58,29 @@ class Slice:
     color: str
 
 
+def phase_color(name: str) -> str:
+    """The colour of phase ``name``: fixed for the usual phases, else chosen by its name's digest
+    (stable across runs and projects; Python's ``hash`` of a string is salted per process)."""
+    key = name.strip().lower()
+    if key in PHASE_COLORS:
+        return PHASE_COLORS[key]
+    digest = hashlib.sha256(key.encode()).digest()
+    return EXTRA_COLORS[digest[0] % len(EXTRA_COLORS)]
+
+
 def colors(names: Sequence[str]) -> dict[str, str]:
-    """A colour per name, in order, cycling through the palette."""
-    return {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(names)}
+    """The colour of each phase in ``names`` (``phase_color``)."""
+    return {name: phase_color(name) for name in names}
+
+
+def change_color(value: float, baseline: float) -> str:
+    """A scenario's colour against the baseline: green for less CO2e, vermillion for more, grey
+    for the same."""
+    if value < baseline:
+        return SAVING_COLOR
+    if value > baseline:
+        return COSTLIER_COLOR
+    return BASELINE_COLOR
 
 
 def donut(slices: Sequence[Slice], label: str, unit: str, center: str = "", size_px: int = 220) -> Markup:
@@ -49,7 +99,7 @@ def donut(slices: Sequence[Slice], label: str, unit: str, center: str = "", size
         parts.append(
             f'<path d="{_arc(start, start + fraction)}" fill="none" stroke="{s.color}" stroke-width="36">'
             f"<title>{escape(s.label)}: {amount(s.value)} {escape(unit)} "
-            f"({fraction * 100:.1f} %)</title></path>"
+            f"({share(fraction)})</title></path>"
         )
         start += fraction
     if center:
@@ -90,15 +140,20 @@ def hbar(value: float, largest: float, color: str, title: str) -> Markup:
     )
 
 
-def whisker(p5: float, p50: float, p95: float, estimate: float, largest: float, title: str) -> Markup:
-    """A p5–p95 line with a p50 tick and a dot at the point estimate, scaled to ``largest``."""
+def whisker(p5: float, p50: float, p95: float, estimate: float, title: str) -> Markup:
+    """A p5–p95 line with a p50 tick and a dot at the point estimate, on the row's own scale: from 0
+    at the left edge to the row's largest value (its p95 or estimate) at the right, so that a small
+    phase's spread reads as well as the total's. ``data-scale-max`` holds that value."""
+    largest = max(p95, estimate, 0.0)
 
     def x(value: float) -> float:
         return 2 + (0.0 if largest <= 0 else max(0.0, value) / largest * 96)
 
     return Markup(
         f'<svg class="whisker" viewBox="0 0 100 16" preserveAspectRatio="none" role="img" '
+        f'data-scale-min="0" data-scale-max="{largest!r}" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'<line x1="2" y1="15" x2="98" y2="15" stroke="#ccc" stroke-width="1"/>'
         f'<line x1="{x(p5):.3f}" y1="8" x2="{x(p95):.3f}" y2="8" stroke="#555" stroke-width="2"/>'
         f'<line x1="{x(p5):.3f}" y1="3" x2="{x(p5):.3f}" y2="13" stroke="#555" stroke-width="1.5"/>'
         f'<line x1="{x(p95):.3f}" y1="3" x2="{x(p95):.3f}" y2="13" stroke="#555" stroke-width="1.5"/>'

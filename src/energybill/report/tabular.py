@@ -23,7 +23,7 @@ CSV_COLUMNS = (
 
 
 def to_dict(data: ReportData) -> dict[str, Any]:
-    """The bill's JSON object (DESIGN.md) with a ``report`` object of what the report adds."""
+    """The bill's JSON object (items, phases, totals) with a ``report`` object of what the report adds."""
     out = data.bill.to_dict()
     out["report"] = {
         "equivalents": [asdict(e) for e in data.equivalents],
@@ -36,6 +36,7 @@ def to_dict(data: ReportData) -> dict[str, Any]:
         "measured": [_measured(m) for m in data.measured],
         "recommendations": [_recommendation(r) for r in data.recommendations],
         "disclosure": asdict(data.disclosure) if data.disclosure is not None else None,
+        "unbilled": [{"reason": reason, "items": list(names)} for reason, names in data.unbilled_reasons],
     }
     return out
 
@@ -51,11 +52,11 @@ def _ranges(data: ReportData) -> dict[str, Any] | None:
 def _measured(m: MeasuredRow) -> dict[str, Any]:
     return {
         "name": m.name,
-        "estimated_energy_kwh": m.estimated_energy_kwh,
+        "estimated_energy_kwh": m.estimated_energy_kwh if m.has_estimate else None,  # only measured
         "measured_energy_kwh": m.measured_energy_kwh,
         "method": m.method,
         "runs": m.runs,
-        "ratio": m.ratio,
+        "ratio": m.ratio if m.change is not None else None,
     }
 
 
