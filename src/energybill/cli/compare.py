@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from energybill.cli.options import RELOCATE, SCENARIO, SET, stdout_console
+from energybill.report.numbers import signed
 
 _EPILOG = """\b
 Examples:
@@ -85,5 +86,5 @@ def _cell(
     if is_baseline:
         return value
     delta, relative = cell[f"delta_{quantity}"], cell[f"relative_{quantity}"]
-    shown = f"{relative:+.1%}" if relative is not None else "n/a"
+    shown = f"{signed(relative * 100)} %" if relative is not None else "n/a"
     return f"{value} ({'+' if delta >= 0 else '-'}{amount(abs(delta), 0)}, {shown})"

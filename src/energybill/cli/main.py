@@ -31,6 +31,7 @@ def cli() -> None:
     then bill it:
 
     \b
+        energybill init my-project.toml           # a commented starter file
         energybill bill examples/noor.toml
         energybill bill examples/noor.toml --format json
         energybill validate my-project.toml
@@ -63,6 +64,7 @@ def bill(file: Path, fmt: str, **whatif: Unpack[WhatIfOptions]) -> None:
 
     \b
     Examples:
+        energybill init my-project.toml           # a commented starter file
         energybill bill examples/noor.toml
         energybill bill examples/noor.toml --format json > noor.json
         energybill bill examples/noor.toml --format markdown > BILL.md
@@ -157,6 +159,7 @@ from energybill.cli.bench import bench  # noqa: E402
 from energybill.cli.catalog import catalog  # noqa: E402
 from energybill.cli.compare import compare  # noqa: E402
 from energybill.cli.importers import import_  # noqa: E402
+from energybill.cli.init import init  # noqa: E402
 from energybill.cli.measure import measure as _measure_command  # noqa: E402
 from energybill.cli.plan import plan  # noqa: E402
 from energybill.cli.plot import plot  # noqa: E402
@@ -164,5 +167,5 @@ from energybill.cli.report import report  # noqa: E402
 from energybill.cli.runs import runs  # noqa: E402
 from energybill.cli.sweep import sweep  # noqa: E402
 
-for _command in (compare, plan, sweep, report, plot, catalog, bench, _measure_command, runs, import_):
+for _command in (init, compare, plan, sweep, report, plot, catalog, bench, _measure_command, runs, import_):
     cli.add_command(_command)

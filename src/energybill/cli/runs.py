@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
+from energybill.report.numbers import amount
 
 if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod
@@ -84,7 +85,8 @@ def runs() -> None:
     Examples:
         energybill runs list --project noor.toml
         energybill runs show 3f2a9c --ledger runs.db
-        energybill runs export --csv --project noor.toml > runs.csv
+        energybill runs export --project noor.toml > runs.csv
+        energybill runs export --format json --project noor.toml > runs.json
     """
 
 
@@ -196,8 +198,9 @@ def show(run_id: str, ledger: str | None, project_file: Path | None, as_json: bo
                          ("samples", f"{store.sample_count(row.id)} every {row.interval_s:g} s")):
         console.print(f"  {label:<15} {plain(value)}", markup=False, highlight=False)
     for d in devices:
-        console.print(plain(f"  • {d['label']} [{d['component']}, {d['method']}]: {d['energy_j']:,.1f} J — "
-                            f"{d['source']}"), markup=False, highlight=False)
+        device = f"{d['label']} [{d['component']}, {d['method']}]"
+        console.print(plain(f"  • {device}: {amount(d['energy_j'], 1)} J — {d['source']}"),
+                      markup=False, highlight=False)
     for note in filter(None, row.notes.split("\n")):
         console.print(f"  note: {plain(note)}", markup=False, highlight=False)
 
@@ -205,34 +208,58 @@ def show(run_id: str, ledger: str | None, project_file: Path | None, as_json: bo
 @runs.command()
 @LEDGER
 @PROJECT
-@click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV, one row per run (the only format).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help="csv: one row per run; json: the same fields per run, with its devices.  [default: csv]")
+@click.option("--csv", "as_csv", is_flag=True, help="Same as --format csv (kept for scripts).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write here (written whole, then renamed into place).  [default: stdout]")
-def export(ledger: str | None, project_file: Path | None, as_csv: bool, output: Path | None) -> None:
-    """Export every run as CSV: energy per component, methods, status, times (UTC).
+def export(ledger: str | None, project_file: Path | None, fmt: str | None, as_csv: bool,
+           output: Path | None) -> None:
+    """Export every run: energy per component, methods, status, times (UTC).
 
-    Text cells that a spreadsheet would run as a formula (=, +, -, @, tab) are prefixed with '.
+    CSV text cells that a spreadsheet would run as a formula (=, +, -, @, tab) are prefixed with '.
+
+    \b
+    Examples:
+        energybill runs export --project noor.toml > runs.csv
+        energybill runs export --format json --ledger runs.db -o runs.json
     """
     from energybill.core.files import refuse_inputs, write_output
-    from energybill.report.escape import csv as csv_escape
 
+    if as_csv and fmt == "json":
+        raise click.BadParameter("--csv and --format json contradict each other: give one",
+                                 param_hint="--csv")
     store = _ledger(ledger, project_file)
     inputs: list[tuple[str, str | Path]] = [("ledger", store.path)]
     if project_file is not None:
         inputs.append(("project file", project_file))
     if output is not None:  # before the ledger is read: -o onto the ledger truncated it
         refuse_inputs(output, inputs, "-o")
-    lines = [csv_escape.row(CSV_COLUMNS)]
     rows = store.runs()
     devices = store.devices_for([row.id for row in rows])  # one connection, not one per run
-    for row in rows:
-        values = _csv_row(row, devices[row.id])
-        lines.append(csv_escape.row(values[column] for column in CSV_COLUMNS))
-    text = "".join(lines)
+    text = _json(rows, devices) if fmt == "json" else _csv(rows, devices)
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
         write_output(output, text, inputs, "-o", "the export")
+
+
+def _csv(rows: list[Any], devices: dict[str, list[dict[str, Any]]]) -> str:
+    from energybill.report.escape import csv as csv_escape
+
+    lines = [csv_escape.row(CSV_COLUMNS)]
+    for row in rows:
+        values = _csv_row(row, devices[row.id])
+        lines.append(csv_escape.row(values[column] for column in CSV_COLUMNS))
+    return "".join(lines)
+
+
+def _json(rows: list[Any], devices: dict[str, list[dict[str, Any]]]) -> str:
+    """The CSV's fields of each run (numbers as numbers, missing ones null), with its devices."""
+    from energybill.core.jsontext import dumps
+
+    runs_out = [{**_csv_row(row, devices[row.id]), "devices": devices[row.id]} for row in rows]
+    return dumps({"runs": runs_out}) + "\n"
 
 
 def _csv_row(row: Any, devices: list[dict[str, Any]]) -> dict[str, Any]:
@@ -270,12 +297,12 @@ def print_summary(result: Any, run_id: str | None, ledger: Path | str | None, in
         console.print("  some figures are modelled, not measured (no readable sensor): see the notes",
                       markup=False)
     for d in result.devices:
-        console.print(f"  {d.device.label} [{d.device.component}, {d.device.method}]: {d.energy_j:,.1f} J",
-                      markup=False)
+        label = f"{d.device.label} [{d.device.component}, {d.device.method}]"
+        console.print(f"  {label}: {amount(d.energy_j, 1)} J", markup=False)
     if not result.devices:
         console.print("  no device could be read: no energy figure (not zero)", markup=False)
     if intensity is not None and result.energy_kwh is not None:
-        console.print(f"  CO2e at the site: {result.co2e_kg(intensity, pue) * 1000:,.2f} g "
+        console.print(f"  CO2e at the site: {amount(result.co2e_kg(intensity, pue) * 1000, 2)} g "
                       f"(PUE {pue:g}, {intensity:g} g/kWh)", markup=False)
     for note in result.notes:
         console.print(f"  note: {note}", markup=False)
@@ -288,15 +315,15 @@ def print_summary(result: Any, run_id: str | None, ledger: Path | str | None, in
 def _wh(energy_j: float | None) -> str:
     from energybill.core.units import j_to_wh
 
-    return "—" if energy_j is None else f"{j_to_wh(energy_j):,.3f}"
+    return amount(None if energy_j is None else j_to_wh(energy_j), 3)
 
 
 def _avg(energy_j: float | None, duration_s: float) -> str:
-    return "—" if energy_j is None or duration_s <= 0 else f"{energy_j / duration_s:,.1f}"
+    return amount(None if energy_j is None or duration_s <= 0 else energy_j / duration_s, 1)
 
 
 def _watts(power_w: float | None) -> str:
-    return "—" if power_w is None else f"{power_w:,.1f} W"
+    return "—" if power_w is None else f"{amount(power_w, 1)} W"
 
 
 def _utc(unix_s: float | None) -> str:

@@ -8,7 +8,7 @@ from energybill.catalog.flights import EARTH_RADIUS_KM, Route, find_route
 from energybill.catalog.tables import source
 from energybill.core.bill import ItemBill, Provenance
 from energybill.core.provenance import Source, default, formula, project
-from energybill.estimate.travel import NO_KWH, passenger_kilometres
+from energybill.estimate.travel import NO_KWH, TRAVEL_METHOD, passenger_kilometres
 from energybill.project.model import Travel
 
 
@@ -74,10 +74,10 @@ def _distance_record(route: Route) -> Provenance:
 def _factor_source(item: Travel, route: Route) -> tuple[Source, ...]:
     if route.factor is None:
         given = replace(project(role="factor", note="great-circle distance from the catalog"), sep=", ")
-        return formula("DESIGN.md travel formula"), given
+        return formula(TRAVEL_METHOD), given
     parts = [
         formula(
-            f"DESIGN.md travel formula, DESNZ haul band '{route.haul}' from the airports' countries and "
+            f"{TRAVEL_METHOD}; DESNZ haul band '{route.haul}' from the airports' countries and "
             f"distance (UK bands: short-haul < 3,700 km)"
         ),
         route.factor.as_source(role="factor"),

@@ -604,7 +604,7 @@ def _energy(
         j_to_kwh(busy_j),
         f"{text} / 3.6e6",
         inputs,
-        (formula("DESIGN.md, inference formula"),),
+        (formula(f"{TALK}, Inference slide: energy = tokens × J/token"),),
     )
     _parts(item, sheet, volume, j_token)
     busy_hours = _busy_hours(item, sheet, volume, rate, prefill_s)

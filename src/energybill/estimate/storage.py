@@ -25,7 +25,7 @@ def estimate_storage(item: Storage, site: SiteContext) -> ItemBill:
             "details.hours",
             "months × 730",
             {"months": item.months, "hours_per_month": HOURS_PER_MONTH},
-            (formula("DESIGN.md: a month is 730 h (365 × 24 / 12)"),),
+            (formula("a month is 730 h: 365 days × 24 h / 12"),),
         )
     pue = site.pue_applied(item.pue_included)
     energy = wh_to_kwh(item.terabytes * item.watts_per_tb * hours) * pue

@@ -7,6 +7,9 @@ from energybill.core.provenance import formula, project
 from energybill.estimate.site import TALK
 from energybill.project.model import Travel
 
+# kg = passenger-km × kg CO2e per passenger-km: the distance-based method for business travel.
+TRAVEL_METHOD = "GHG Protocol Scope 3 Standard, category 6 (business travel), distance-based method"
+
 NO_KWH = Provenance(
     "energy_kwh",
     "0",
@@ -24,7 +27,7 @@ def estimate_travel(item: Travel) -> ItemBill:
     """Bill trips: distance × legs × travellers × trips × factor, or an explicit ``co2e_kg``.
 
     Source: the talk's Additional costs slide (3 round trips of four scientists Paris–Abu Dhabi,
-    6.4 t CO2e) and DESIGN.md's travel formula.
+    6.4 t CO2e) and the GHG Protocol's distance-based method (``TRAVEL_METHOD``).
     """
     if item.co2e_kg is not None:
         record = Provenance("co2e_kg", "given", {"co2e_kg": item.co2e_kg}, (project(),))
@@ -43,7 +46,7 @@ def estimate_travel(item: Travel) -> ItemBill:
                 "passenger_km": passenger_km,
                 "kg_co2e_per_passenger_km": item.kg_co2e_per_passenger_km,
             },
-            (formula("DESIGN.md travel formula"), project(role="factor")),
+            (formula(TRAVEL_METHOD), project(role="factor")),
         ),
     )
     return ItemBill("travel", item.name, item.phase, None, 0.0, co2e, {"passenger_km": passenger_km}, records)
