@@ -192,7 +192,7 @@ def _iso_loss(item: Training, hardware: Hardware) -> dict[str, float]:
 def _print(data: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from energybill.report.numbers import amount
+    from energybill.report.numbers import amount, share
 
     console = stdout_console()
     table = Table(title=f"Compute-optimal plan for {data['budget_flops']:.3g} FLOP", title_justify="left")
@@ -230,9 +230,9 @@ def _print(data: dict[str, Any]) -> None:
         console.print(
             f"Same loss ({iso['loss']:.4f}) with a compute-optimal model: "
             f"{iso['parameters']:.3g} parameters on {iso['tokens']:.3g} tokens = {iso['flops']:.3g} FLOP, "
-            f"{iso['compute_saved_share']:.1%} less compute: "
+            f"{share(iso['compute_saved_share'])} less compute: "
             f"{amount(iso['energy_kwh_saved'], 0)} kWh and {amount(iso['co2e_kg_saved'], 0)} kg CO2e saved; "
-            f"serving needs {iso['inference_flops_per_token_ratio']:.2f}× the FLOP per token."
+            f"serving needs {amount(iso['inference_flops_per_token_ratio'], 2)}× the FLOP per token."
         )
     for row in data["plans"]:
         console.print(f"[dim]{row['method']}: {row['source']}[/dim]")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from energybill.report.numbers import amount
+
 # EIA FAQ "How much electricity does an American home use?" (id=97, updated 2021-10-07):
 # "In 2020, the average annual electricity consumption for a U.S. residential utility customer
 # was 10,715 kilowatthours (kWh)".
@@ -52,7 +54,7 @@ def equivalents(energy_kwh: float, co2e_kg: float) -> tuple[Equivalent, ...]:
     factor, km = route.factor, route.great_circle_km
     flight_kg = 2 * km * factor.value
     flight_source = (
-        f"{factor.cite()}; {FLIGHT_FROM}–{FLIGHT_TO} {km:,.1f} km great circle "
+        f"{factor.cite()}; {FLIGHT_FROM}–{FLIGHT_TO} {amount(km)} km great circle "
         f"({route.origin.name} – {route.destination.name}, airportsdata coordinates)"
     )
     return (
@@ -80,7 +82,7 @@ def equivalents(energy_kwh: float, co2e_kg: float) -> tuple[Equivalent, ...]:
             unit="Paris–New York return flights of one economy passenger",
             factor=flight_kg,
             factor_unit="kg CO2e per passenger return flight",
-            formula=f"co2e_kg / (2 × {km:,.1f} km × {factor.value:g} kg per passenger-km)",
+            formula=f"co2e_kg / (2 × {amount(km)} km × {factor.value:g} kg per passenger-km)",
             source=flight_source,
         ),
     )

@@ -46,7 +46,7 @@ def _phases(plt: Any, data: ReportData) -> Any:
         ax.pie(
             values,
             colors=[palette[p.name] for p in shown],
-            autopct=lambda pct: f"{pct:.0f} %" if pct >= 3 else "",
+            autopct=lambda pct: f"{amount(pct, 0)} %" if pct >= 3 else "",
             pctdistance=0.78,
             startangle=90,
             counterclock=False,
