@@ -170,7 +170,7 @@ def test_compare_table_and_baseline() -> None:
         "compare", str(NOOR), "--scenario", "pue-1.8", "--scenario", "pue-1.1", "--baseline", "pue-1.8"
     )
     assert result.returncode == 0, result.stderr
-    assert "-38.9%" in result.stdout  # training energy, PUE 1.8 → 1.1
+    assert "-38.9 %" in result.stdout  # training energy, PUE 1.8 → 1.1: 1.1 / 1.8 - 1
     assert_one_line_error(run_cli("compare", str(NOOR), "--baseline", "nope"), "--baseline nope")
 
 
