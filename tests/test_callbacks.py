@@ -15,7 +15,9 @@ from tests.fakehw import StepClock, gpu_meter_options
 from energybill.ledger import record
 from energybill.ledger.store import Ledger
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not in the test extra (CUDA wheels): pip install torch==2.13.0 (.ci/run does)"
+)
 
 WATTS = {"GPU-tiny": 200.0}
 TRAIN_N, EVAL_N, BATCH, EPOCHS = 12, 8, 4, 2  # 3 train and 2 eval batches per epoch
@@ -45,7 +47,9 @@ def _check_windows(run: object, windows: dict[str, record.WindowRecord]) -> None
 
 
 def test_hugging_face_trainer_run_records_epoch_windows(tmp_path: Path) -> None:
-    transformers = pytest.importorskip("transformers")
+    transformers = pytest.importorskip(
+        "transformers", reason="no hf extra: pip install '.[hf]' after PyTorch (.ci/run does)"
+    )
     from energybill.integrations.huggingface import EnergybillCallback
 
     class TinyConfig(transformers.PretrainedConfig):
@@ -86,7 +90,10 @@ def test_hugging_face_trainer_run_records_epoch_windows(tmp_path: Path) -> None:
 
 
 def test_lightning_run_records_epoch_windows_and_logs_them(tmp_path: Path) -> None:
-    pl = pytest.importorskip("lightning.pytorch")
+    pl = pytest.importorskip(
+        "lightning.pytorch",
+        reason="no lightning extra: pip install '.[lightning]' after PyTorch (.ci/run does)",
+    )
     from lightning.pytorch.loggers import CSVLogger
 
     from energybill.integrations.lightning import EnergybillCallback

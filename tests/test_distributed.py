@@ -13,7 +13,9 @@ from tests.conftest import EXAMPLES, run_cli
 from energybill.core.records import COUNTER, Device
 from energybill.measure.distributed import Seen, plan_owners
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not in the test extra (CUDA wheels): pip install torch==2.13.0 (.ci/run does)"
+)
 dist_worker = pytest.importorskip("tests.dist_worker")
 
 STEPS = dist_worker.EPOCHS * (dist_worker.TRAIN_STEPS + dist_worker.EVAL_STEPS)  # seconds
