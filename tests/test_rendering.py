@@ -100,8 +100,11 @@ def test_a_small_daily_footprint_is_not_zero_in_any_format(
 
 
 def test_sweep_shows_a_small_daily_energy(small_serving: Path) -> None:
-    # 1e5 tokens/day × 0.36 J = 36,000 J = 0.01 kWh; at batch 2 (J/token halves): 0.005 kWh.
-    result = run_cli("sweep", str(small_serving), "--tokens-per-day", "1e5", "--batch", "1,2")
+    # 1e5 tokens/day × 0.36 J = 36,000 J = 0.01 kWh; at batch 2 (J/token halves at constant power,
+    # the talk's model): 0.005 kWh.
+    result = run_cli(
+        "sweep", str(small_serving), "--tokens-per-day", "1e5", "--batch", "1,2", "--power-model", "constant"
+    )
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if re.match(r"^│\s+[12] ", line)]
     assert len(rows) == 2

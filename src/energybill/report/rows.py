@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from energybill.core.bill import Bill, ItemBill
 from energybill.core.provenance import Source
 from energybill.core.units import kg_to_tonnes
-from energybill.report.numbers import amount, large
+from energybill.report.numbers import amount, large, share
 from energybill.whatif.recommend import Recommendation
 
 LONG_TABLE = 300  # rows above which a terminal table shows the largest ones only (JSON has all)
@@ -78,9 +78,9 @@ def _daily_lines(d: dict[str, float]) -> list[tuple[str, str]]:
 def _capacity_lines(d: dict[str, float]) -> list[tuple[str, str]]:
     if "utilisation" not in d:
         return []
-    hours, share = amount(d["provisioned_device_hours"], 0), f"{d['utilisation']:.1%}"
+    hours, used = amount(d["provisioned_device_hours"], 0), share(d["utilisation"])
     idle, busy = amount(d["energy_kwh_idle"], 1), amount(d["energy_kwh_busy"], 1)
-    text = f"{hours} device-hours, utilisation {share}: busy {busy} kWh + idle {idle} kWh"
+    text = f"{hours} device-hours, utilisation {used}: busy {busy} kWh + idle {idle} kWh"
     return [("provisioned capacity", text)]
 
 
