@@ -32,6 +32,7 @@ from energybill.core.errors import EnergybillError
 from energybill.ledger import sql
 from energybill.ledger.paths import display
 
+LOCK_WAIT_ENV = "ENERGYBILL_LOCK_WAIT_S"  # overrides both waits below (seconds)
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer's transaction
 READ_BUSY_TIMEOUT_MS = 15_000  # a read waits less: it only waits for a writer to switch WAL files
 CONNECT_TIMEOUT_S = 5          # libpq's connect_timeout (per address tried)
@@ -169,6 +170,7 @@ class SqliteBackend:
 
     # -- opening ----------------------------------------------------------------------------------
     def _connect(self, uri: str | None, timeout_ms: int) -> sqlite3.Connection:
+        timeout_ms = _lock_wait_ms(timeout_ms)
         try:
             if uri is None:
                 conn = sqlite3.connect(self.path, timeout=timeout_ms / 1000, isolation_level=None)
@@ -293,7 +295,7 @@ class SqliteBackend:
     def _error(self, exc: sqlite3.Error, write: bool) -> LedgerError:
         text = str(exc)
         if "locked" in text or "busy" in text:
-            wait_s = (BUSY_TIMEOUT_MS if write else READ_BUSY_TIMEOUT_MS) / 1000
+            wait_s = _lock_wait_ms(BUSY_TIMEOUT_MS if write else READ_BUSY_TIMEOUT_MS) / 1000
             return LedgerError(f"{self.label}: the ledger is locked by another process "
                                f"(waited {wait_s:g} s); try again when it has finished")
         if "readonly" in text or "read-only" in text:
@@ -305,6 +307,15 @@ class SqliteBackend:
         if "unable to open" in text:
             return LedgerError(f"{self.label}: cannot open the ledger ({text})")
         return LedgerError(f"{self.label}: ledger error ({_one_line(text)})")
+
+
+def _lock_wait_ms(default_ms: int) -> int:
+    """How long to wait for a locked file: ``$ENERGYBILL_LOCK_WAIT_S`` if set (0.1-3600 s)."""
+    try:
+        wait_s = float(os.environ.get(LOCK_WAIT_ENV, ""))
+    except ValueError:
+        return default_ms
+    return int(min(max(wait_s, 0.1), 3600.0) * 1000) if wait_s == wait_s else default_ms
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
