@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 USER = "energybill"
@@ -26,8 +26,8 @@ PASSWORD = "pw-Zq8x-secret"  # the tests check that it never appears in any outp
 
 def binaries() -> tuple[str, str] | str:
     """(initdb, pg_ctl), or why they cannot be used."""
-    for folder in [os.path.dirname(shutil.which("initdb") or "")] + sorted(
-            glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+    for folder in [os.path.dirname(shutil.which("initdb") or ""),
+                   *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]:
         initdb, pg_ctl = os.path.join(folder, "initdb"), os.path.join(folder, "pg_ctl")
         if folder and os.access(initdb, os.X_OK) and os.access(pg_ctl, os.X_OK):
             return initdb, pg_ctl
@@ -75,7 +75,8 @@ class PgServer:
         subprocess.run(args, check=True, capture_output=True, timeout=timeout, cwd=self.root)
 
     def start(self) -> None:
-        self._call([self.pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60", "start"])
+        self._call([self.pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60",
+                    "start"])
 
     def stop(self) -> None:
         self._call([self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop"])
@@ -93,10 +94,8 @@ class PgServer:
         return self.url(name)
 
     def close(self) -> None:
-        try:
+        with suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
             self.stop()
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 

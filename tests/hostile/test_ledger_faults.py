@@ -32,7 +32,8 @@ CPU = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
 
 
 def _ledger_with_a_run(path: Path) -> str:
-    run_id = record_run(Ledger(path), "a run", Measurement("r", 1.7e9, 2.0, (DeviceEnergy(CPU, 20.0),), 10.0))
+    result = Measurement("r", 1.7e9, 2.0, (DeviceEnergy(CPU, 20.0),), 10.0)
+    run_id = record_run(Ledger(path), "a run", result)
     _checkpoint_wal(path)
     return run_id
 
@@ -119,7 +120,8 @@ def test_a_corrupted_page_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
     ledger = Ledger(path)
     for i in range(40):  # several pages of runs
-        record_run(ledger, f"run {i} " + "x" * 200, Measurement("r", 1.7e9 + i, 1.0, (DeviceEnergy(CPU, 1.0),)))
+        result = Measurement("r", 1.7e9 + i, 1.0, (DeviceEnergy(CPU, 1.0),))
+        record_run(ledger, f"run {i} " + "x" * 200, result)
     _checkpoint_wal(path)
     data = bytearray(path.read_bytes())
     data[4096:len(data)] = b"\x5a" * (len(data) - 4096)  # every page after the first is garbage
@@ -206,7 +208,8 @@ def test_a_measure_in_its_own_pid_namespace_is_alive_for_a_list_outside_it(tmp_p
         pytest.skip(f"cannot make a PID namespace here: {probe.stderr.decode(errors='replace').strip()}")
     inside = subprocess.Popen(
         ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-m", "energybill", "measure",
-         "--interval", "0.2", "--ledger", str(path), "--", sys.executable, "-c", "import time; time.sleep(6)"],
+         "--interval", "0.2", "--ledger", str(path), "--", sys.executable, "-c",
+         "import time; time.sleep(6)"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
