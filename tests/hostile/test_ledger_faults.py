@@ -102,7 +102,8 @@ def test_measure_into_another_apps_sqlite_leaves_it_byte_identical(tmp_path: Pat
     (b"", "not an energybill ledger"),
     (b"SQLite format 3\x00" + b"\xff" * 4080, "ledger"),
 ])
-def test_a_file_that_is_no_ledger_is_one_line_and_untouched(tmp_path: Path, content: bytes, needle: str) -> None:
+def test_a_file_that_is_no_ledger_is_one_line_and_untouched(tmp_path: Path, content: bytes,
+                                                            needle: str) -> None:
     path = tmp_path / "x.ledger.db"
     path.write_bytes(content)
     for args in READS:
