@@ -13,7 +13,12 @@ from energybill.pipeline import Pipeline
 if TYPE_CHECKING:
     from energybill.report.data import ReportData
 
-FORMATS = ("html", "markdown", "model-card", "json", "csv")
+FORMATS = (
+    "html", "markdown", "model-card", "json", "csv",
+    "eu-ai-act", "eu-ai-act-json", "hf-card", "boamps", "llama-table",
+)  # fmt: skip
+# the disclosure exports (energybill.report.exports.RENDERERS)
+EXPORTS = ("eu-ai-act", "eu-ai-act-json", "hf-card", "boamps", "llama-table")
 # --out's suffix picks the format when --format is not given.
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv"}
 
@@ -28,7 +33,11 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json",
     help="html (default, or from --out's suffix: .html .md .json .csv): one self-contained page with "
     "charts; markdown: the same as tables, for a paper; model-card: the Hugging Face environmental-impact "
     "section and the phase table; json: the bill's JSON plus the report's sections; "
-    "csv: phases, items, total.",
+    "csv: phases, items, total. Disclosure exports (training figures; exit 2 naming the missing fields "
+    "when the bill has none): eu-ai-act (Markdown) and eu-ai-act-json: the EU AI Act Model "
+    "Documentation Form's energy and compute fields; hf-card: a Hugging Face model card with its "
+    "co2_eq_emissions YAML; boamps: a BoAmps JSON report; llama-table: GPU-hours, power, location- "
+    "and market-based tCO2e.",
 )
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option(
@@ -59,6 +68,8 @@ def report(
         energybill report examples/noor.toml --format model-card >> README.md
         energybill report examples/noor.toml --out noor.csv
         energybill report examples/noor.toml --scenario france --samples 0 --out france.html
+        energybill report examples/noor.toml --format eu-ai-act-json --out eu-ai-act.json
+        energybill report examples/noor.toml --format boamps --out noor.boamps.json
     """
     chosen = fmt or (SUFFIXES.get(out.suffix.lower(), "html") if out else "html")
     pipe = Pipeline.open(file)
@@ -129,6 +140,10 @@ def render_pipe(
         from energybill.report.model_card import render as render_card
 
         return render_card(data)
+    if fmt in EXPORTS:
+        from energybill.report import exports
+
+        return exports.RENDERERS[fmt](data)
     from energybill.report.tabular import render_csv, render_json
 
     return render_json(data) if fmt == "json" else render_csv(data)

@@ -21,6 +21,7 @@ from energybill.project.model import Project
 from energybill.report.assumptions import catalog_values
 from energybill.report.disclosure import Disclosure, disclosure
 from energybill.report.equivalents import Equivalent, equivalents
+from energybill.report.filing import Filing, filing
 from energybill.report.rows import defaults_used, economics
 from energybill.whatif.recommend import Recommendation
 from energybill.whatif.uncertainty import Intervals
@@ -204,6 +205,7 @@ class ReportData:
     catalog: tuple[str, ...] = ()  # catalog values the bill used (source and year), once each
     label: str | None = None  # the overrides the bill is of ("france + pue-1.1"); None: the file as written
     disclosure: Disclosure | None = None  # water, market-based carbon, money, boundary
+    filing: Filing | None = None  # training and serving figures of the disclosure exports
 
 
 def build_report(
@@ -247,6 +249,7 @@ def build_report(
         catalog=tuple(catalog_values(bill)),
         label=label,
         disclosure=disclosure(bill, contexts),
+        filing=filing(bill, project),
     )
 
 
