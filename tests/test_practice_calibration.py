@@ -182,10 +182,11 @@ def test_bad_calibrations_are_one_line_errors_with_exit_code_2(tmp_path: Path) -
     with pytest.raises(ProjectError) as caught:
         load_project(path)
     lines = caught.value.lines()
-    assert lines[0].startswith(f"{path}: training[0].calibration: ")
-    assert "is a serve record; a training item needs one from energybill bench train" in lines[0]
-    assert lines[1].startswith(f"{path}: inference[0].calibration: ")
-    assert f"(schema must be '{SCHEMA}')" in lines[1]
+    # sorted by key path (issue 14, 5): inference[0] before training[0]
+    assert lines[1].startswith(f"{path}: training[0].calibration: ")
+    assert "is a serve record; a training item needs one from energybill bench train" in lines[1]
+    assert lines[0].startswith(f"{path}: inference[0].calibration: ")
+    assert f"(schema must be '{SCHEMA}')" in lines[0]
     missing = project(tmp_path, inference='calibration = "s.json"', batch=4)
     done = subprocess.run(
         [str(Path(sys.executable).parent / "energybill"), "bill", str(missing)],

@@ -93,6 +93,10 @@ def bill(file: Path, fmt: str, **whatif: Unpack[WhatIfOptions]) -> None:
 def validate(file: Path) -> None:
     """Check a project file without billing it: every problem on its own line, exit code 2.
 
+    One run reports every problem: TOML syntax first (nothing else can be read past it), then the
+    schema, references between tables, calibration records, catalog names and scenarios, all
+    sorted by key path.
+
     \b
     Examples:
         energybill validate examples/noor.toml

@@ -12,12 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from energybill.core.errors import Problem, ProjectError
+from energybill.core.errors import Problem, ProjectError, path_of
 from energybill.core.files import InputFileError, read_input
 from energybill.project.calibration import absolute_paths, check_calibrations
 from energybill.project.checks import check_catalog, check_currencies, check_references
 from energybill.project.model import Inference, Project, Training
 from energybill.project.overrides import check_scenarios
+from energybill.project.partial import SetAside, set_aside, sort_key
 from energybill.project.problems import problem_of
 from energybill.project.ranges import split_ranges
 
@@ -69,24 +70,41 @@ def load_raw(path: str | Path) -> dict[str, Any]:
 def parse_project(raw: dict[str, Any], file: str) -> Project:
     """Validate an already-parsed document (also used for scenario overrides).
 
-    Uncertainty ranges (``{low, high}``...) become their point values first (project.ranges).
+    Uncertainty ranges (``{low, high}``...) become their point values first (project.ranges). Every
+    check runs in one pass (schema, references, calibration records, catalog look-ups, scenarios):
+    tables the schema rejects are set aside so that the others are still checked
+    (``project.partial``); the problems come sorted by key path.
     """
-    raw, _, range_problems = split_ranges(raw)
-    if range_problems:
-        raise ProjectError(file, range_problems)
+    points, _, problems = split_ranges(raw)
     try:
-        project = Project.model_validate(raw)
+        return _checked(Project.model_validate(points), raw, problems, file, None)
     except ValidationError as exc:
-        problems = [problem_of(error) for error in exc.errors()]
-        raise ProjectError(file, problems) from None
-    problems = check_references(project) + check_currencies(project) + check_scenarios(raw)
+        errors = exc.errors()
+    problems += [problem_of(error) for error in errors if path_of(tuple(error["loc"])) not in
+                 {p.path for p in problems}]  # a bad range is one problem, not two
+    rest = set_aside(points, [tuple(error["loc"]) for error in errors])
+    try:
+        project = Project.model_validate(rest.raw)
+    except ValidationError:  # what is left still fails: the schema's problems are all there is
+        raise ProjectError(file, sorted(problems, key=sort_key)) from None
+    return _checked(project, set_aside(raw, [tuple(e["loc"]) for e in errors]).raw, problems, file, rest)
+
+
+def _checked(
+    project: Project, raw: dict[str, Any], problems: list[Problem], file: str, rest: SetAside | None
+) -> Project:
+    """Run the checks across tables on ``project``; raise with every problem found, sorted."""
+    found = check_references(project) + check_currencies(project) + check_scenarios(raw)
     calibrated: tuple[Training | Inference, ...] = (*project.training, *project.inference)
     if any(item.calibration for item in calibrated):
-        problems += check_calibrations(project)
-    if not problems and project.uses_catalog():  # only then is the catalog imported and read
-        problems = check_catalog(project)
+        found += check_calibrations(project)
+    if project.uses_catalog():  # only then is the catalog imported and read
+        found += check_catalog(project)
+    if rest is not None:
+        found = [rest.file_path(p) for p in found if not rest.about_set_aside(p)]
+    problems = problems + found
     if problems:
-        raise ProjectError(file, problems)
+        raise ProjectError(file, sorted(problems, key=sort_key))
     return project
 
 
