@@ -140,7 +140,8 @@ def test_cloud_region_year_and_pue(tmp_path):
         '[sites.a]\nregion = "aws:eu-west-3"\n[[compute]]\nname = "c"\nphase = "p"\nsite = "a"\n'
         'device_hours = 1000\ndevice = "H100 SXM"\n',
     )
-    # 1,000 h × 700 W × PUE 1.135 (AWS, CCF) × France 2024 40.48 g/kWh
-    assert compute.items[0].energy_kwh == pytest.approx(700 * 1.135)
-    assert compute.items[0].co2e_kg == pytest.approx(700 * 1.135 * 40.48 / 1000)
+    # 1,000 h × (700 W + host 575 W) × PUE 1.135 (AWS, CCF) × France 2024 40.48 g/kWh; the host
+    # default is DGX H100's: (10,200 − 8 × 700) / 8 = 575 W per GPU (issue 14, 2)
+    assert compute.items[0].energy_kwh == pytest.approx(1275 * 1.135)
+    assert compute.items[0].co2e_kg == pytest.approx(1275 * 1.135 * 40.48 / 1000)
     assert compute.items[0].details["device"] == "NVIDIA H100 SXM5 80GB"

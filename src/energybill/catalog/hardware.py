@@ -89,3 +89,26 @@ def device_tdp(name: str) -> CatalogValue:
     if value is None:
         raise CatalogError(f"accelerator '{entry['name']}' has no TDP in the catalog; give watts_per_device")
     return CatalogValue(value.value, "W", f"{entry['name']} TDP", source_key, value.year, value.note)
+
+
+# Epoch AI's column for each precision an item may name (its FP16 tensor figure is BF16's too).
+PEAK_FIELDS = {"fp8": "fp8_flops", "bf16": "bf16_flops", "fp16": "bf16_flops", "tf32": "tf32_flops",
+               "fp32": "fp32_flops"}
+
+
+def peak_flops(name: str, dtype: str) -> CatalogValue:
+    """The dense peak FLOP/s of accelerator ``name`` at ``dtype`` (Epoch AI); an error if unknown."""
+    entry, source_key = accelerator(name)
+    value = accelerator_value(entry, source_key, PEAK_FIELDS[dtype])
+    if value is None:
+        known = [d for d, f in PEAK_FIELDS.items() if entry.get(f) is not None]
+        raise CatalogError(
+            f"{entry['name']} has no {dtype} peak in the catalog; "
+            + (f"known: {', '.join(known)}" if known else "give tflops_per_device instead")
+        )
+    return value
+
+
+def is_accelerator(value: CatalogValue) -> bool:
+    """Whether a device TDP is an accelerator's (not a CPU's, CodeCarbon's table)."""
+    return value.source_key != "codecarbon_cpu"

@@ -40,12 +40,17 @@ def _label(candidate: Candidate) -> str:
 def resolve(name: str) -> Candidate:
     """The country, aggregate, grid zone or cloud region ``name`` names (forgiving, never a guess:
     several matches raise ``CatalogError`` listing them)."""
-    from energybill.catalog.match import find
+    from energybill.catalog.match import find, key
     from energybill.catalog.tables import table
 
     grid = table("grid")
     candidates: list[Candidate] = [("grid", e) for e in grid["entities"]]
     candidates += [("zone", z) for z in grid["zones"]]
+    if ":" not in name:  # a country or zone named exactly: no need to read the cloud table
+        wanted = key(name)
+        exact = [c for c in candidates if any(key(n) == wanted for n in _names(c))]
+        if len(exact) == 1:
+            return exact[0]
     candidates += [("cloud", r) for r in table("cloud")["regions"]]
     return find(name, candidates, _names, "grid region", _label)
 

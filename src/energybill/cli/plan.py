@@ -62,6 +62,9 @@ def plan(
     from energybill.whatif import planning
 
     hardware, item = _hardware(file, item_name, site_name, budget)
+    if item is not None and item.is_fine_tune():
+        _fine_tune(item, fmt)
+        return
     flops = _budget_flops(budget, hardware, item)
     methods = list(planning.METHODS) if method == "all" else [method]
     rows = [planning.cost(planning.allocate(flops, m), hardware) for m in methods]
@@ -83,6 +86,26 @@ def plan(
         _print(data)
 
 
+FINE_TUNE_WHY = (
+    "compute-optimal sizing (Chinchilla, Kaplan) chooses the size and the tokens of a model trained "
+    "from scratch; a fine-tune's size is its base model's and its tokens are the task's data, so "
+    "there is no compute-optimal alternative to show"
+)
+
+
+def _fine_tune(item: Training, fmt: str) -> None:
+    """``plan --item`` of a fine-tune: no scaling-law advice, and why."""
+    base = item.base_model or "an existing model"
+    if fmt == "json":
+        import json
+
+        data: dict[str, Any] = {"item": item.name, "fine_tune_of": item.base_model}
+        data.update(plans=[], why=FINE_TUNE_WHY)
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"'{item.name}' is a fine-tune of {base}: {FINE_TUNE_WHY}.")
+
+
 def _hardware(
     file: Path | None, item_name: str | None, site_name: str | None, given: dict[str, Any]
 ) -> tuple[Hardware, Training | None]:
@@ -101,6 +124,7 @@ def _hardware(
 
             item = resolved(_training_item(project, item_name, str(file)))  # catalog device, calibration
             assert item.watts_per_device is not None  # resolved(): a catalog device became its TDP
+            assert item.tflops_per_device is not None  # resolved(): an mfu became a throughput
             values.update(
                 tflops_per_device=item.tflops_per_device,
                 watts_per_device=item.watts_per_device,

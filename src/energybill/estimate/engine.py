@@ -75,9 +75,11 @@ def estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[It
     """One item's bill; ``earlier`` are the bills before it (serving compares with training).
     Measured values from a calibration record (if the item names one) replace assumed ones."""
     from energybill.estimate.calibration import annotate, apply_calibration
+    from energybill.estimate.defaults import with_defaults
 
     item, applied = apply_calibration(item)
-    bill = disclose(item, _estimate_item(item, sites, earlier), sites.get(item.site or ""))
+    estimated = with_defaults(_estimate_item(item, sites, earlier), item)
+    bill = disclose(item, estimated, sites.get(item.site or ""))
     return bill if applied is None else annotate(bill, applied)
 
 

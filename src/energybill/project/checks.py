@@ -73,9 +73,13 @@ def check_catalog(project: Project) -> list[Problem]:
 
             _try(problems, f"{path}.model", partial(check_api, item.provider, item.model))
         elif isinstance(item, Compute | Training | Inference) and item.device is not None:
-            from energybill.catalog.hardware import device_tdp
+            from energybill.catalog.hardware import device_tdp, peak_flops
 
+            before = len(problems)
             _try(problems, f"{path}.device", partial(device_tdp, item.device))
+            if isinstance(item, Training) and item.mfu is not None and len(problems) == before:
+                at = f"{path}.dtype" if item.dtype is not None else f"{path}.mfu"
+                _try(problems, at, partial(peak_flops, item.device, item.dtype or "bf16"))
         if isinstance(item, Inference) and item.model is not None:
             from energybill.catalog.models import model_info
 

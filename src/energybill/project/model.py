@@ -193,11 +193,21 @@ class Compute(Item):
         return self.devices * self.hours
 
 
+FINE_TUNING = "fine-tuning"
+Precision = Literal["fp8", "bf16", "fp16", "tf32", "fp32"]
+
+
 class Training(Item):
     """``[[training]]``: ``FLOP = 6·N·D`` at an achieved throughput and a power per device.
 
     ``active_parameters`` (mixture-of-experts: the parameters one token passes through) is the N
     of the FLOP count; it defaults to ``parameters``.
+
+    The throughput is ``tflops_per_device`` (achieved), or ``mfu`` (model FLOP utilisation: the
+    share of a catalog ``device``'s dense peak at ``dtype``, bf16 unless given). A fine-tune
+    (``phase = "fine-tuning"`` or a ``base_model``) trains an existing model: ``method = "full"``
+    (6·N·D) or ``"lora"`` (≈ 4·N·D: no weight gradients of the frozen model); it gets no
+    compute-optimal advice (that is about choosing a model's size before pretraining it).
     """
 
     kind: ClassVar[str] = "training"
@@ -205,10 +215,12 @@ class Training(Item):
     parameters: Positive
     active_parameters: Positive | None = None
     tokens: Positive
-    tflops_per_device: Positive
+    tflops_per_device: Positive | None = None
+    mfu: float | None = Field(default=None, gt=0.0, le=1.0)
+    dtype: Precision | None = None  # the precision of the peak that mfu is a share of
     watts_per_device: Positive | None = None
     device: str | None = Field(default=None, min_length=1)  # catalog name: its TDP
-    host_watts_per_device: NonNegative = 0.0
+    host_watts_per_device: NonNegative = 0.0  # not given: a stated default (estimate.defaults)
     # a cloud price per device-hour (instead of the site's price per kWh), in ``currency``
     price_per_device_hour: NonNegative | None = None
     # what watts_per_device covers when host_watts_per_device is 0: "accelerator" (the default), or
@@ -218,12 +230,27 @@ class Training(Item):
     devices: Count | None = None  # only for the wall-clock duration in the details
     # A record of `energybill bench train` (path or id): replaces tflops_per_device and watts_per_device.
     calibration: str | None = Field(default=None, min_length=1)
+    base_model: str | None = Field(default=None, min_length=1)  # the model a fine-tune starts from
+    method: Literal["full", "lora"] | None = None  # of a fine-tune; default full (stated)
 
     @model_validator(mode="after")
     def _power(self) -> Self:
         _exactly_one(self, "watts_per_device", "device")
+        _exactly_one(self, "tflops_per_device", "mfu")
+        if self.mfu is not None and self.device is None:
+            raise ValueError("mfu is a share of a catalog device's peak: give device = \"<name>\"")
+        if self.dtype is not None and self.mfu is None:
+            raise ValueError("dtype chooses the peak that mfu is a share of: it goes with mfu")
+        if self.phase == FINE_TUNING and self.base_model is None:
+            raise ValueError('a fine-tune names the model it starts from: base_model = "<name>"')
+        if self.method is not None and not self.is_fine_tune():
+            raise ValueError('method is of a fine-tune: give base_model (and phase = "fine-tuning")')
         _active_within(self.parameters, self.active_parameters)
         return self
+
+    def is_fine_tune(self) -> bool:
+        """Whether this item trains an existing model (no compute-optimal advice applies)."""
+        return self.base_model is not None or self.phase == FINE_TUNING
 
     @property
     def n_active(self) -> float:

@@ -270,6 +270,8 @@ def _compute_optimal(case: _Case) -> Recommendation | None:
     kwh = kg = 0.0
     largest: tuple[float, str] | None = None
     for item in project.training:
+        if item.is_fine_tune():  # its size is its base model's: no compute-optimal alternative
+            continue
         line = bill.item(item.name)
         # a mixture-of-experts is planned by its active parameters (the ones a token costs)
         optimal = planning.iso_loss(item.n_active, item.tokens)

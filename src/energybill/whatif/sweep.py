@@ -112,7 +112,8 @@ def sweep(
         volume = {"requests_per_day": requests_per_day, "output_tokens_per_request": out,
                   "tokens_per_day": None, "words_per_day": None}
     points = []
-    grid = itertools.product(batches, latencies or [base_latency], watts or [None])
+    powers: list[float | None] = list(watts) if watts else [None]  # None: the load-dependent curve
+    grid = itertools.product(batches, latencies or [base_latency], powers)
     for batch, latency, given in grid:
         power = given if given is not None else _curve_power(named, item.watts_per_device, batch, power_model)
         update = {
