@@ -43,14 +43,16 @@ def resolve(name: str) -> Candidate:
     from energybill.catalog.match import find, key
     from energybill.catalog.tables import table
 
+    clouds: list[Candidate] = [("cloud", r) for r in table("cloud")["regions"]] if ":" in name else []
+    if clouds:  # provider:region names a cloud region only
+        return find(name, clouds, lambda c: [c[1]["key"]], "cloud region", _label)
     grid = table("grid")
     candidates: list[Candidate] = [("grid", e) for e in grid["entities"]]
     candidates += [("zone", z) for z in grid["zones"]]
-    if ":" not in name:  # a country or zone named exactly: no need to read the cloud table
-        wanted = key(name)
-        exact = [c for c in candidates if any(key(n) == wanted for n in _names(c))]
-        if len(exact) == 1:
-            return exact[0]
+    wanted = key(name)  # a country or zone named exactly: no need to read the cloud table
+    exact = [c for c in candidates if any(key(n) == wanted for n in _names(c))]
+    if len(exact) == 1:
+        return exact[0]
     candidates += [("cloud", r) for r in table("cloud")["regions"]]
     return find(name, candidates, _names, "grid region", _label)
 
