@@ -121,3 +121,15 @@ def test_the_bill_json_carries_source_and_year(tmp_path, cli):
     catalog = next(s for s in sources if s["kind"] == "catalog")
     assert catalog["value"] == 288.2 and catalog["year"] == "2023"
     assert catalog["file"] == "grid_intensity_subnational.csv" and "public domain" in catalog["licence"]
+
+
+def test_catalog_search_is_ranked_and_finds_zones(cli):
+    # issue 14 (11): results were in table order (an airport before the grid zone named "Quebec")
+    lines = cli("catalog", "search", "quebec").stdout.splitlines()
+    assert lines[0].split()[:3] == ["grid", "zone", "CA-QC"]
+    assert any("azure:canadaeast" in line and "grid zone CA-QC" in line for line in lines)
+    h100 = cli("catalog", "search", "h100").stdout.splitlines()
+    assert all(line.split()[0] in ("accelerator", "embodied") for line in h100[:-1])
+    assert h100[0].split()[0] == "accelerator"
+    shown = cli("catalog", "show", "grid", "CA-QC Quebec")  # a search result's name shows it
+    assert shown.returncode == 0 and "1.5 gCO2e/kWh" in shown.stdout

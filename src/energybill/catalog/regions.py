@@ -21,8 +21,9 @@ def _names(candidate: Candidate) -> list[str]:
         from energybill.catalog.grid import _names as grid_names
 
         return grid_names(record)
-    if kind == "zone":
-        return [n for n in (record["zone"], record.get("alias"), record["name"]) if n]
+    if kind == "zone":  # the last: how `catalog search` shows it ("CA-QC Quebec")
+        place = f"{record['zone']} {record['name'].split(' (eGRID')[0]}"
+        return [n for n in (record["zone"], record.get("alias"), record["name"], place) if n]
     return [record["key"], record["key"].split(":", 1)[1]]  # "us-east-1" alone names it too
 
 

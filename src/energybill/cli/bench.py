@@ -247,12 +247,16 @@ def _measure(run: Any, config: Any, nothing_measured: str) -> Any:
 
 
 def _finish(console: Any, record: Any, out: Path | None, interrupted: bool) -> None:
-    from energybill.core.calibration import write_record
+    from energybill.core.calibration import store_dir, write_record
 
     path = write_record(record, out)
+    # an id names a record in the store only: a record written elsewhere (--out) is named by its path
+    in_store = path.resolve().parent == store_dir().resolve()
+    reference = record.id if in_store else str(path.resolve())
+    where = "" if in_store else f" (an id names records in the store, {store_dir()}, only)"
     console.print(
         f"calibration record: {path}\n  id: {record.id}\n  use it in a project file: "
-        f'calibration = "{record.id}" (or the path)'
+        f'calibration = "{reference}"{where}'
     )
     if interrupted:
         console.print(

@@ -122,6 +122,17 @@ def check_region(region: str) -> list[Problem]:
     return problems
 
 
+def region_pue(region: str, year: int | None = None) -> float | None:
+    """The PUE the catalog gives a region (a cloud provider's), None for a grid or a bad name."""
+    from energybill.catalog.regions import region_values
+
+    try:
+        pue = region_values(region, year)[1]
+    except CatalogError:
+        return None
+    return None if pue is None else pue.value
+
+
 def _check_flight(problems: list[Problem], path: str, item: Travel) -> None:
     from energybill.catalog.flights import airport, find_route
 

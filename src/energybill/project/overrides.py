@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from energybill.core.errors import Problem, ProjectError, did_you_mean
-from energybill.project.checks import check_region
+from energybill.project.checks import check_region, region_pue
 from energybill.project.model import KINDS, Project
 from energybill.project.problems import problem_of
 from energybill.project.ranges import split_ranges
@@ -323,16 +323,29 @@ def compute_sites(raw: dict[str, Any]) -> list[str]:
 
 def relocate(raw: dict[str, Any], target: float | str) -> list[Problem]:
     """Move every compute site to a grid: an intensity in g/kWh, or a catalog region name (written as
-    the site's ``region``, which the catalog resolves, replacing any given intensity)."""
+    the site's ``region``, which the catalog resolves, replacing any given intensity).
+
+    A site keeps its PUE (the file's, or its cloud provider's) unless the target is a cloud region
+    whose provider's PUE the catalog knows: then that one, listed under "Defaults used"."""
     sites = _table(raw.get("sites"))
     if isinstance(target, bool) or not isinstance(target, int | float | str):
         return [Problem("relocate", "must be an intensity in g/kWh (a number) or a region name")]
+    target_pue = None
     if isinstance(target, str):  # check the region once, not once per site
         problems = check_region(target)
         if problems:
             return problems
+        target_pue = region_pue(target)
     for name in compute_sites(raw):
-        _set(sites[name], "region" if isinstance(target, str) else "carbon_intensity_g_per_kwh", target)
+        site = sites[name]
+        if target_pue is not None:  # a cloud region: its provider's PUE, stated as a default
+            site.pop("pue", None)
+        elif "pue" not in site and isinstance(site.get("region"), str):
+            # only the grid moves: a cloud site keeps its provider's PUE, not the 1.0 of a bare grid
+            kept = region_pue(site["region"], site.get("year"))
+            if kept is not None:
+                site["pue"] = kept
+        _set(site, "region" if isinstance(target, str) else "carbon_intensity_g_per_kwh", target)
     return []
 
 

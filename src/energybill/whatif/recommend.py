@@ -40,6 +40,9 @@ TARGET_PUE = 1.1  # talk: "a PUE of 1.1 will decrease the energy consumption by 
 # depend on the number of processed tokens; decoding a 13B model is memory-bound at small batch.
 TARGET_BATCH = 8
 MIN_SHARE = 0.01  # smaller savings are noise, not advice
+# Travel above this share of the CO2e always gets advice, even a single trip (issue 14: one trip was
+# 93 % of a project's CO2e and nothing was said).
+TRAVEL_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def _clean_grid(case: _Case) -> Recommendation | None:
         return None
     action = (
         f"run the computations of {', '.join(dirty)} on a clean grid: {grid.label} "
-        f"({CLEAN_GRID_REGION}, {grid.value:g} g/kWh)"
+        f"({CLEAN_GRID_REGION}, {grid.value:g} g/kWh), each site keeping its PUE"
     )
     return Recommendation(
         "cleaner grid", action, kwh, kg, "project", f"{TALK}, Local carbon intensity; {grid.cite()}"
@@ -432,7 +435,7 @@ def _flights(case: _Case) -> Recommendation | None:
     bill, project = case.bill, case.project
     trips = [t for t in project.travel if t.trips > 1 and t.co2e_kg is None]
     if not trips:
-        return None
+        return _large_travel(case)
     sets = tuple((f"travel.{t.name}.trips", t.trips - 1) for t in trips)
     if case.rebill:
         kwh, kg = _saving(case, Overrides(sets))
@@ -445,3 +448,21 @@ def _flights(case: _Case) -> Recommendation | None:
     return Recommendation(
         "fewer flights", action, kwh, kg, "project", f"{TALK}, Minimizing exogenous impacts"
     )
+
+
+def _large_travel(case: _Case) -> Recommendation | None:
+    """Travel that is a large share of the CO2e, with no repeated trip to drop: replace the largest
+    journey (video call, train), or send fewer people; the saving is that journey's CO2e."""
+    bill = case.bill
+    travel = [line for line in bill.items if line.kind == "travel" and line.billed]
+    total = bill.totals.co2e_kg
+    travel_kg = sum(line.co2e_kg or 0.0 for line in travel)
+    if not travel or total <= 0 or travel_kg <= TRAVEL_SHARE * total:
+        return None
+    largest = max(travel, key=lambda line: line.co2e_kg or 0.0)
+    action = (
+        f"travel is {travel_kg / total:.0%} of the CO2e: replace '{largest.name}' by video calls or "
+        "a train where there is one, or send fewer people"
+    )
+    source = f"{TALK}, Minimizing exogenous impacts"
+    return Recommendation("fewer flights", action, 0.0, largest.co2e_kg or 0.0, "project", source)
