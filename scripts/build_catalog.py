@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "src" / "energybill" / "catalog" / "data"
+# Open data found where shared/data has none (issue 14: Australian states), kept in the repository.
+REPO_DATA = ROOT / "scripts" / "data"
 
 # Every source: what it is, its licence, its year and the attribution line its licence asks for.
 SOURCES: dict[str, dict[str, str]] = {
@@ -143,6 +145,18 @@ SOURCES: dict[str, dict[str, str]] = {
         "url": "https://open.canada.ca/data/en/dataset/779c7bcf-4982-47eb-af1b-a33618a05e5b",
         "credit": "Contains information licensed under the Open Government Licence – Canada "
         "(Environment and Climate Change Canada, National Inventory Report 1990–2019, Annex 13).",
+    },
+    "nga_australia": {
+        "title": "Australian Government DCCEEW, National Greenhouse Accounts Factors 2024, Table 1 "
+        "(Scope 2 electricity emission factors by state and territory)",
+        "short": "NGA Factors",
+        "file": "scripts/data/grid_intensity_australia_nga2024.csv",
+        "licence": "CC BY 4.0 (Commonwealth of Australia)",
+        "year": "2024 edition",
+        "url": "https://www.dcceew.gov.au/climate-change/publications/national-greenhouse-accounts-factors-2024",
+        "credit": "© Commonwealth of Australia (Department of Climate Change, Energy, the Environment and "
+        "Water), National Greenhouse Accounts Factors 2024, CC BY 4.0; read from the Hugging Face "
+        "dataset Programmer-RD-AI/national-greenhouse-accounts-factors-2024 (CC BY 4.0).",
     },
     "zones": {
         "title": "Cloud region → grid zone (hand-compiled; ZIP → eGRID subregion from EPA Power Profiler)",
@@ -283,6 +297,21 @@ def build_zones(data: Path, entities: dict[str, dict[str, Any]]) -> list[dict[st
                 "caveat": "; ".join(caveats),
             }
         )
+    for row in _rows(REPO_DATA / "grid_intensity_australia_nga2024.csv"):
+        zones.append(
+            {
+                "zone": row["zone"],
+                "alias": None,
+                "name": row["name"],
+                "country": country_of["AUS"],
+                "value": round(float(row["kg_co2e_per_kwh"]) * 1000, 1),  # kg/kWh → g/kWh
+                "year": 2024,  # the edition: NGA factors carry no other year
+                "source": "nga_australia",
+                "published": f"{row['kg_co2e_per_kwh']} kg CO2-e/kWh",
+                "basis": "Scope 2, location-based (electricity consumed from the grid)",
+                "caveat": "a third-party copy of the NGA table, not checked against the DCCEEW workbook",
+            }
+        )
     return sorted(zones, key=lambda z: z["zone"])
 
 
@@ -316,13 +345,15 @@ def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
             "location_source": "google",
             "google_g_per_kwh": float(row["impact"]),
         }
-    for row in _rows(data / SOURCES["zones"]["file"]):
+    zone_rows = _rows(data / SOURCES["zones"]["file"])
+    zone_rows += _rows(REPO_DATA / "cloud_region_grid_zones_australia.csv")
+    for row in zone_rows:
         key = f"{row['provider']}:{row['region']}"
         place = row["note"].split(";")[0].split(" (")[0].strip()  # "Ashburn, VA"
         entry = regions.setdefault(
             key,  # Oracle's regions are in no other file: the city is the region's own name
             {"key": key, "provider": row["provider"], "city": place, "state": None,
-             "country": "United States" if row["zone"].startswith("US-") else "Canada",
+             "country": {"US": "United States", "CA": "Canada", "AU": "Australia"}[row["zone"][:2]],
              "location_source": "zones"},
         )
         entry["zone"] = row["zone"]
@@ -339,7 +370,9 @@ def build_cloud(data: Path, grid: dict[str, Any]) -> dict[str, Any]:
     return {
         "regions": sorted(regions.values(), key=lambda r: r["key"]),
         "pue": dict(sorted(pue.items())),
-        "sources": ["google", "mlco2_regions", "zones", "egrid", "nir_canada", "ccf_pue", "owid"],
+        "sources": [
+            "google", "mlco2_regions", "zones", "egrid", "nir_canada", "nga_australia", "ccf_pue", "owid"
+        ],
     }
 
 

@@ -133,3 +133,13 @@ def test_catalog_search_is_ranked_and_finds_zones(cli):
     assert h100[0].split()[0] == "accelerator"
     shown = cli("catalog", "show", "grid", "CA-QC Quebec")  # a search result's name shows it
     assert shown.returncode == 0 and "1.5 gCO2e/kWh" in shown.stdout
+
+
+def test_australian_states_from_the_nga_factors():
+    # NGA Factors 2024, Table 1 (Scope 2): NSW & ACT 0.66, Victoria 0.77 kg CO2-e/kWh
+    sydney, pue = region_values("aws:ap-southeast-2")
+    assert sydney.value == 660.0 and sydney.year == "2024" and pue is not None and pue.value == 1.135
+    assert sydney.as_source().licence == "CC BY 4.0 (Commonwealth of Australia)"
+    assert region_values("azure:australiasoutheast")[0].value == 770.0
+    assert region_values("Victoria")[0].value == 770.0
+    assert region_values("AU-WA-SWIS")[0].value == 510.0
