@@ -117,8 +117,9 @@ def test_a_scenario_is_checked_on_the_tables_it_changes_with_the_files_paths(tmp
     file.write_text(text.replace(wrong_range, ""), encoding="utf-8")
     with pytest.raises(ProjectError) as caught:
         load_project(file)
-    assert [p.path for p in caught.value.problems] == ["scenarios.bad: sites.north.pue",
-                                                       "scenarios.bad: compute[2].hours"]
+    # sorted by key path (issue 14, 5)
+    assert [p.path for p in caught.value.problems] == ["scenarios.bad: compute[2].hours",
+                                                       "scenarios.bad: sites.north.pue"]
 
 
 def test_a_long_bill_shows_the_largest_items_of_each_phase(tmp_path: Path) -> None:
