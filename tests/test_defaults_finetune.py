@@ -121,7 +121,11 @@ NOT_FIGURES = {
     "calibration": "a record to use: none means the item's own numbers",
     "base_model": "names the model a fine-tune starts from: no figure depends on it",
 }
-NOT_FIGURES_OF = {("Training", "devices"): "only the wall-clock days in the details"}
+NOT_FIGURES_OF = {
+    ("Training", "devices"): "only the wall-clock days in the details",
+    ("Inference", "model"): "names a catalog model: its parameter counts, cited where used",
+    ("Inference", "measured"): "a label: whether the given power and rate are measurements",
+}
 # Optional alternatives: None means "the other key was given" (Item validators require one); a
 # field with any other default must have a case below.
 ALTERNATIVES = {
@@ -129,6 +133,13 @@ ALTERNATIVES = {
     "seconds_per_token", "tokens_per_second", "tokens", "words", "tokens_per_day", "words_per_day", "days",
     "distance_km", "from_", "to", "kg_co2e_per_passenger_km", "co2e_kg", "energy_kwh", "hours_used",
     "kg_co2e_per_device", "lifetime_hours", "lifetime_years", "carbon_intensity_g_per_kwh", "region",
+    # absent, all parameters are active (a dense model): the definition, not an assumption
+    "active_parameters",
+    # serving's optional inputs (issue 13): absent, that part is not billed, or serving states the
+    # default it uses where it uses one (prefill at a stated MFU, idle power)
+    "parameters", "prefill_tokens_per_second", "prefill_tflops_per_device", "replicas",
+    "idle_watts_per_device", "joules_per_output_token", "joules_per_request", "requests",
+    "requests_per_day", "input_tokens_per_request", "output_tokens_per_request",
 }
 
 # A minimal item of each kind that leaves the field out, and the text "Defaults used" then shows.
