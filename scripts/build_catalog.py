@@ -512,6 +512,12 @@ def _caveat(status: str) -> str:
     if "second-hand" in text:
         return "a second-hand quote: the original document was not read"
     return ""
+def _for_users(note: str) -> str:
+    """An editors' status note without its instructions to them ("CHECK against ...")."""
+    parts = [p.strip() for p in note.replace(" - ", "; ").split(";")]
+    return "; ".join(p for p in parts if p and "CHECK" not in p and "before release" not in p)
+
+
 def build_water(data: Path) -> dict[str, Any]:
     """Water: on-site WUE per provider (EcoLogits' quotes) and off-site water per kWh by country."""
     providers = {}
@@ -529,7 +535,7 @@ def build_water(data: Path) -> dict[str, Any]:
             "year": row["year"],
             "scope": row["scope"],
             "cite": row["source"],
-            "status": row["status"],
+            "status": _for_users(row["status"]),
             "derived": derived,
         }
     countries = {}

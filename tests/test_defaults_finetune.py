@@ -140,6 +140,11 @@ ALTERNATIVES = {
     "parameters", "prefill_tokens_per_second", "prefill_tflops_per_device", "replicas",
     "idle_watts_per_device", "joules_per_output_token", "joules_per_request", "requests",
     "requests_per_day", "input_tokens_per_request", "output_tokens_per_request",
+    # disclosure's inputs (issue 15): estimate/terms.py states what it assumes when they are absent
+    # (water not counted where a site counts water, market-based = location-based, no price)
+    "wue_l_per_kwh", "wue_provider", "grid_water_l_per_kwh", "water_country", "market_based_g_per_kwh",
+    "carbon_free_share",
+    "residual_mix_g_per_kwh", "price_per_kwh", "currency", "price_per_device_hour", "power_boundary",
 }
 
 # A minimal item of each kind that leaves the field out, and the text "Defaults used" then shows.
