@@ -88,7 +88,8 @@ def test_a_citation_with_a_semicolon_survives_intact_into_the_report(tmp_path: P
     project_file = tmp_path / "p.toml"
     project_file.write_text('[project]\nname = "P"\n')
     text = render_bill(build_report(bill, load_project(project_file), {}, everyday=False))
-    assert f"- {citation} [grid_intensity_country_yearly_owid.csv, CC BY 4.0]" in text
+    # Markdown escapes the brackets (no accidental link); the citation itself is whole.
+    assert f"- {citation} \\[grid_intensity_country_yearly_owid.csv, CC BY 4.0\\]" in text
     assert "- 4 widgets per rack; set widgets" in text
     where = "[grid_intensity_country_yearly_owid.csv, CC BY 4.0]"
     assert record.source == f"power from catalog: {citation} {where}; default: {assumed.name}"
