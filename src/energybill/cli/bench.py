@@ -256,7 +256,8 @@ def _finish(console: Any, record: Any, out: Path | None, interrupted: bool) -> N
     where = "" if in_store else f" (an id names records in the store, {store_dir()}, only)"
     console.print(
         f"calibration record: {path}\n  id: {record.id}\n  use it in a project file: "
-        f'calibration = "{reference}"{where}'
+        f'calibration = "{reference}"{where}',
+        markup=False,
     )
     if interrupted:
         console.print(
@@ -339,4 +340,6 @@ class _Bars:
             self.shown_at = now
 
     def note(self, text: str) -> None:
-        self.console.print(f"[yellow]note:[/] {text}")
+        from energybill.report.escape.terminal import markup
+
+        self.console.print(f"[yellow]note:[/] {markup(text)}")

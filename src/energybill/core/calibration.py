@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from energybill.core.files import InputFileError, read_input
+from energybill.core.files import InputFileError, read_input, write_output
 
 SCHEMA = "energybill.calibration/1"
 MAX_RECORD_BYTES = 5 * 1024 * 1024  # a serve record of 1,000 batch sizes is ~0.5 MB
@@ -109,7 +109,7 @@ def write_record(record: Record, out: Path | None) -> Path:
     if out is None or path.is_dir() or not path.suffix:
         path = path / f"{record.id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(record.to_json(), encoding="utf-8")
+    write_output(path, record.to_json(), option="--out", what="the calibration record")  # atomic
     return path
 
 
