@@ -114,13 +114,16 @@ def write_output(
     inputs: Iterable[tuple[str, str | Path]] = (),
     option: str = "--out",
     what: str = "the file",
+    exclusive: bool = False,
 ) -> None:
     """Write ``content`` (text as UTF-8, bytes, or a function writing to a binary file) to ``out``.
 
     Refused onto an input; a temporary file in the target's folder is written, flushed, synced and
     renamed over the target, so a failure at any point (full disk, an exception while rendering)
     leaves the target as it was. A target that exists and is not a regular file (``/dev/stdout``,
-    a FIFO) is written in place: it cannot be renamed over, and there is nothing to truncate."""
+    a FIFO) is written in place: it cannot be renamed over, and there is nothing to truncate.
+    ``exclusive``: never replace an existing file (``FileExistsError``); the complete temporary file
+    is hard-linked into place, which fails atomically if the name is taken."""
     refuse_inputs(out, inputs, option)
     target = Path(out)
     try:
@@ -136,14 +139,16 @@ def write_output(
             with open(target, "wb") as handle:
                 _put(handle, content)
             return
-        _replace(target.resolve() if target.is_symlink() else target, content, info)
+        _replace(target.resolve() if target.is_symlink() else target, content, info, exclusive)
+    except FileExistsError:
+        raise
     except OSError as exc:
         raise OutputFileError(
             f"{option} {out}: cannot write {what} ({exc.strerror or exc}); left unchanged"
         ) from None
 
 
-def _replace(target: Path, content: Content, info: os.stat_result | None) -> None:
+def _replace(target: Path, content: Content, info: os.stat_result | None, exclusive: bool = False) -> None:
     folder = target.parent
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
@@ -152,7 +157,11 @@ def _replace(target: Path, content: Content, info: os.stat_result | None) -> Non
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, stat.S_IMODE(info.st_mode) if info is not None else _default_mode())
-        os.replace(temp, target)
+        if exclusive:
+            os.link(temp, target)  # FileExistsError if the name is taken, even by a racing writer
+            os.unlink(temp)
+        else:
+            os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

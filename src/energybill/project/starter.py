@@ -28,11 +28,19 @@ def template_text(name: str) -> str:
 
 def write_starter(path: Path, name: str = DEFAULT_TEMPLATE) -> None:
     """Write template ``name`` to ``path``; never overwrites an existing file (nor a folder)."""
+    from energybill.core.files import OutputFileError, write_output
+
     text = template_text(name)
+    if path.exists() or path.is_symlink():
+        raise StarterError(
+            f"{path}: already exists; energybill init never overwrites a file (give another PATH)"
+        )
     try:
-        # "x": created here or refused, in one system call (no race between a check and the write)
-        with path.open("x", encoding="utf-8") as out:
-            out.write(text)
+        # written whole beside it, then linked into place: refused if the name was taken meanwhile,
+        # never left half-written on a full disk
+        write_output(path, text, option="init", what="the starter file", exclusive=True)
+    except OutputFileError as exc:
+        raise StarterError(str(exc)) from None
     except FileExistsError:
         raise StarterError(
             f"{path}: already exists; energybill init never overwrites a file (give another PATH)"
