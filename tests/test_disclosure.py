@@ -226,3 +226,32 @@ def test_csv_has_the_third_column(tmp_path):
     rows = list(csv.DictReader(out.splitlines()))
     total = next(r for r in rows if r["record"] == "total")
     assert float(total["water_l"]) == pytest.approx(4.02)
+
+
+def test_serving_cost_per_request_and_the_comprehensive_boundary(tmp_path):
+    text = (
+        BASE.format(site='price_per_kwh = 0.2\ncurrency = "EUR"', item="")
+        + """
+[[inference]]
+name = "serve"
+site = "dc"
+tokens_per_second = 100
+watts_per_device = 360
+host_watts_per_device = 40
+requests = 1000
+output_tokens_per_request = 3600
+"""
+    )
+    path = tmp_path / "r.toml"
+    path.write_text(text, encoding="utf-8")
+    serve = bill_of(path).item("serve")
+    # by hand: 3.6e6 tokens / 100 tokens/s = 10 h × (360 + 40) W × PUE 1.2 = 4.8 kWh × 0.2 EUR = 0.96 EUR;
+    # per request 0.96 / 1000 = 0.00096 EUR
+    assert serve.cost == pytest.approx(0.96)
+    assert serve.details["cost_per_request"] == pytest.approx(0.00096)
+    assert serve.boundary == "facility"
+    provisioned = text.replace(
+        "requests = 1000", "requests = 1000\nreplicas = 1\nhours = 20\nidle_watts_per_device = 60"
+    )
+    path.write_text(provisioned, encoding="utf-8")
+    assert bill_of(path).item("serve").boundary == "comprehensive"  # idle capacity billed too

@@ -59,6 +59,16 @@ def disclose(spec: AnyItem, bill: ItemBill, site: SiteContext | None) -> ItemBil
                 (formula("serving cost per million generated tokens"),),
             )
         )
+    if cost is not None and isinstance(spec, Inference) and "requests" in details:
+        details["cost_per_request"] = cost / _number(details["requests"])
+        records.append(
+            Provenance(
+                "details.cost_per_request",
+                "cost / requests",
+                {"cost": cost, "requests": details["requests"]},
+                (formula("serving cost per request"),),
+            )
+        )
     return replace(
         bill,
         water_l=water if site.terms.water_counted else None,
@@ -91,9 +101,12 @@ def boundary(spec: AnyItem, site: SiteContext) -> str:
             if declared == "accelerator":
                 return "accelerator"
             no_pue = site.pue_sources[0].kind == "default" and site.pue == 1.0
-            if declared == "comprehensive":
-                return "comprehensive" if not no_pue else "node"
-            return "node" if no_pue else "facility"
+            if no_pue:
+                return "node"
+            # comprehensive: the power is a fleet's with its idle capacity, or the idle time of the
+            # provisioned serving capacity is billed (Google's Gemini methodology, 2025)
+            idle = isinstance(spec, Inference) and spec.replicas is not None
+            return "comprehensive" if declared == "comprehensive" or idle else "facility"
     return "as given"
 
 
@@ -149,6 +162,8 @@ def _device_hours(spec: AnyItem, bill: ItemBill) -> Any:
     details = bill.details
     if isinstance(spec, Compute | Training) and "device_hours" in details:
         return details["device_hours"]
+    if isinstance(spec, Inference) and "provisioned_device_hours" in details:
+        return details["provisioned_device_hours"]  # a cloud bills the capacity held, busy or idle
     if isinstance(spec, Inference) and "serving_hours" in details:
         return _number(details["serving_hours"]) * spec.devices
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from energybill.core.bill import Provenance
 from energybill.core.units import kg_to_tonnes, kwh_to_mwh
-from energybill.report.data import MeasuredRow, ReportData
+from energybill.report.data import MeasuredRow, PhaseRow, ReportData
 from energybill.report.disclosure import summary
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount, share, signed
@@ -70,6 +70,11 @@ def _phases(data: ReportData) -> list[str]:
     return [*phases, "", "## Items ranked by CO2e", "", *_ranked(data)]
 
 
+def phase_water(p: PhaseRow) -> str:
+    """A phase's litres, or "not counted" when none of its items counts water (travel, embodied)."""
+    return "not counted" if all(i.water_l is None for i in p.items) else amount(p.water_l)
+
+
 def money(value: float | None, currency: str | None) -> str:
     """``1,234.50 EUR``; an em dash when not priced."""
     return "—" if value is None else f"{amount(value, 2)} {cell(currency or '')}"
@@ -100,7 +105,7 @@ def phase_table(data: ReportData) -> list[str]:
     out += [
         f"| {cell(p.name)} | {amount(p.energy_kwh)} | {share(p.energy_share)} | {amount(p.co2e_kg)} "
         f"| {share(p.co2e_share)} | {amount(p.co2e_market_kg)} "
-        f"| {amount(p.water_l) if water else 'not known'} |"
+        f"| {phase_water(p) if water else 'not known'} |"
         for p in data.phases
     ]
     out.append(

@@ -26,6 +26,7 @@ from typing import Any
 from energybill.core.units import kg_to_g, kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.errors import ReportError
+from energybill.report.escape import yaml
 from energybill.report.filing import Filing
 from energybill.report.markdown import cell
 from energybill.report.numbers import amount
@@ -235,7 +236,7 @@ def render_hf_card(data: ReportData) -> str:
     f = data.filing
     assert f is not None  # hf_metadata refused a bill without training
     header = ["---", "co2_eq_emissions:"]
-    header += [f"  {key}: {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
+    header += [f"  {key}: {_yaml(value)}" for key, value in meta.items()]
     header.append("---")
     water = f.water_l
     boundary = data.disclosure.sentence if data.disclosure else "boundary not stated"
@@ -259,6 +260,11 @@ def render_hf_card(data: ReportData) -> str:
         f"Estimated with energybill {data.version}: {cell(f.method)}.",
     ]
     return "\n".join(header + prose) + "\n"
+
+
+def _yaml(value: str | float) -> str:
+    """A YAML scalar: a string double-quoted and escaped (report/escape/yaml.py), a number as is."""
+    return yaml.string(value) if isinstance(value, str) else repr(value)
 
 
 # --- BoAmps -------------------------------------------------------------------------------------

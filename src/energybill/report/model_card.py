@@ -43,6 +43,20 @@ def _bullets(data: ReportData, training: TrainingSummary | None) -> list[str]:
         f"- **Compute Region:** {_regions(training.sites)}",
         f"- **Carbon Emitted:** {amount(training.co2e_kg)} kg CO2e for training "
         f"({amount(training.energy_kwh)} kWh); {total}",
+        *_market_and_water(data),
+    ]
+
+
+def _market_and_water(data: ReportData) -> list[str]:
+    """Market-based CO2e and water of training (the Hub's fields are location-based carbon only)."""
+    f = data.filing
+    if f is None or not f.runs:
+        return []
+    water = "not known (no WUE or grid water given)" if f.water_l is None else f"{amount(f.water_l)} L"
+    return [
+        f"- **Carbon Emitted, market-based:** {amount(f.co2e_market_kg)} kg CO2e for training "
+        "(GHG Protocol Scope 2; the figure above is location-based)",
+        f"- **Water:** {water} for training (on-site WUE + off-site water of the electricity)",
     ]
 
 
@@ -77,6 +91,8 @@ def _metadata(data: ReportData, training: TrainingSummary | None) -> list[str]:
     ]
     if training is not None:
         where = "; ".join(s.region or s.description or s.name for s in training.sites)
+        types = dict.fromkeys(run.training_type for run in data.filing.runs) if data.filing else {}
+        lines.append(f"  training_type: {yaml.string(' and '.join(types) or 'pre-training')}")
         lines.append(f"  geographical_location: {yaml.string(where)}")
         lines.append(f"  hardware_used: {yaml.string(training.hardware)}")
     return [*lines, "```"]

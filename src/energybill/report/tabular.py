@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from energybill.core.jsontext import dumps
-from energybill.report.data import MeasuredRow, ReportData
+from energybill.report.data import MeasuredRow, PhaseRow, ReportData
 from energybill.report.escape import csv as csv_escape
 from energybill.report.rows import advice_detail
 from energybill.whatif.recommend import Recommendation
@@ -85,7 +85,7 @@ def render_csv(data: ReportData) -> str:
             _row(
                 *("phase", "", p.name, p.name, "", ""),
                 *(p.energy_kwh, p.co2e_kg, p.energy_share, p.co2e_share, p.co2e_market_kg),
-                *(p.water_l if water else None, p.cost if currency else None, currency, None),
+                *(_water(p) if water else None, p.cost if currency else None, currency, None),
             )
         )
     for i in data.ranked:
@@ -121,3 +121,8 @@ def _training(data: ReportData) -> dict[str, Any] | None:
     summary = asdict(data.training)
     summary["sites"] = [site.name for site in data.training.sites]
     return summary
+
+
+def _water(p: PhaseRow) -> float | None:
+    """A phase's litres; None (an empty cell) when none of its items counts water."""
+    return None if all(i.water_l is None for i in p.items) else p.water_l
