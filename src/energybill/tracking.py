@@ -22,6 +22,7 @@ their runs here.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,6 +67,7 @@ def track(
     site: str | None = None,
     command: str | None = None,
     meter: Meter | None = None,
+    tags: Mapping[str, str] | None = None,
     **meter_options: Any,
 ) -> Run:
     """Measure a block (``with``) or every call of a function (decorator), recorded in ``ledger``.
@@ -74,11 +76,13 @@ def track(
     leaves it behind marked interrupted. ``ledger`` left out: the default ledger
     (``$ENERGYBILL_LEDGER``, else ``./energybill.ledger.db``, as ``energybill measure``), named on
     stderr; ``ledger=False``: measured, not recorded. ``run.ledger`` says where it went. See
-    ``energybill.measure.api.Run``.
+    ``energybill.measure.api.Run``. ``tags``: the run's lineage (``experiment``, ``sweep``,
+    ``parent``, ``model``, any key), which project items select runs by (``run_tags``) and the
+    bill's development share reads.
     """
     sink = ledger_sink(ledger)
     run = Run(name, interval_s=interval_s, sink=sink, project=project, item=item, site=site, command=command,
-              meter=meter, **meter_options)
+              meter=meter, tags=tags, **meter_options)
     run.ledger = sink.ledger.path if sink is not None else None
     return run
 

@@ -31,11 +31,15 @@ if TYPE_CHECKING:
               help="CPU TDP in watts for the modelled fallback (no RAPL).  [default: 85]")
 @click.option("--powercap-root", type=click.Path(path_type=Path), default="/sys/class/powercap",
               show_default=True, help="Where to find RAPL zones.")
+@click.option("--tag", "tag_texts", multiple=True, metavar="KEY=VALUE",
+              help="A lineage tag of the run, repeatable: experiment=NAME, sweep=NAME, parent=RUN_ID, "
+              "model=NAME or any key=value. Project items select runs by tag (run_tags) and the bill "
+              "shows the development share (runs tagged experiment or sweep, and failed runs).")
 @prometheus_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def measure(project_file: Path | None, item: str | None, site: str | None, name: str | None,
             interval_s: float, ledger: str | None, cpu_tdp_w: float | None, powercap_root: Path,
-            command: tuple[str, ...]) -> None:
+            tag_texts: tuple[str, ...], command: tuple[str, ...]) -> None:
     """Run COMMAND, measure the energy it used, record the run and exit with its exit code.
 
     GPUs are read from NVML's energy counter, CPU packages and DRAM from RAPL; where no sensor
@@ -48,6 +52,7 @@ def measure(project_file: Path | None, item: str | None, site: str | None, name:
         energybill measure -- python train.py --epochs 3
         energybill measure --project noor.toml --item "Noor 13B" -- torchrun train.py
         energybill measure --interval 5 --ledger runs.db --cpu-tdp-w 280 -- ./bench.sh
+        energybill measure --tag experiment=ablation-3 --tag model=noor-1b -- python train.py
         energybill runs list --project noor.toml
     """
     from energybill.ledger.paths import resolve
@@ -56,9 +61,28 @@ def measure(project_file: Path | None, item: str | None, site: str | None, name:
         raise EnergybillError("--item needs --project FILE (the project the item belongs to)")
     context = _project_context(project_file, item, site)
     run_name = name or item or Path(command[0]).name
-    options: dict[str, Any] = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root}
+    options: dict[str, Any] = {"cpu_tdp_w": cpu_tdp_w, "powercap_root": powercap_root,
+                               "tags": parse_tags(tag_texts)}
     code = _run(command, run_name, interval_s, resolve(ledger, project_file), context, options)
     sys.exit(code)
+
+
+def parse_tags(texts: tuple[str, ...]) -> dict[str, str]:
+    """``--tag key=value`` options as a mapping; one line naming the option for a malformed one."""
+    from energybill.measure.sink import RUN_COLUMNS
+
+    tags: dict[str, str] = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise click.BadParameter(f"{text!r}: give KEY=VALUE (e.g. experiment=ablation-3)",
+                                     param_hint="--tag")
+        if key in RUN_COLUMNS:
+            raise click.BadParameter(f"{key!r} is a field of the run (project, item, site, command)",
+                                     param_hint="--tag")
+        tags[key] = value
+    return tags
 
 
 def _project_context(project_file: Path | None, item: str | None, site: str | None) -> dict[str, Any]:

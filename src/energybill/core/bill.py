@@ -121,6 +121,35 @@ class PhaseTotal:
 
 
 @dataclass(frozen=True)
+class DevelopmentShare:
+    """The energy of development against the final training, from measured runs, as AI2 reports it.
+
+    Development is every run tagged ``experiment`` or ``sweep`` and every failed or interrupted
+    run; the final training is every other completed run billed to a ``training``-phase item.
+    ``share`` = development / (development + final training): AI2 found about half for OLMo 2
+    (2025) and 82 % for Olmo 3 (2026). IT energy of the runs (before PUE); None without a final
+    training run to set it against.
+    """
+
+    development_kwh: float
+    final_training_kwh: float
+    share: float | None
+    runs: dict[str, tuple[str, ...]]  # run ids by class: experiment, sweep, failed, final training
+    energy_kwh: dict[str, float]  # IT energy by class
+    provenance: Provenance
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "development_kwh": self.development_kwh,
+            "final_training_kwh": self.final_training_kwh,
+            "share": self.share,
+            "energy_kwh": dict(self.energy_kwh),
+            "runs": {k: list(v) for k, v in self.runs.items()},
+            "provenance": self.provenance.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
 class Bill:
     """The whole bill of a project."""
 
@@ -128,6 +157,7 @@ class Bill:
     items: tuple[ItemBill, ...]
     phases: dict[str, PhaseTotal]
     totals: Totals
+    development: DevelopmentShare | None = None  # from measured runs with lineage (reconcile)
 
     @classmethod
     def from_items(cls, project: str, items: list[ItemBill]) -> Bill:
@@ -171,8 +201,9 @@ class Bill:
         return index
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of DESIGN.md: project, items, phases, totals."""
-        return {
+        """The JSON object of DESIGN.md: project, items, phases, totals (and the development share
+        where measured runs give one)."""
+        out = {
             "project": self.project,
             "items": [item.to_dict() for item in self.items],
             "phases": {name: phase.to_dict() for name, phase in self.phases.items()},
@@ -185,6 +216,9 @@ class Bill:
                 "currency": self.totals.currency,
             },
         }
+        if self.development is not None:
+            out["development"] = self.development.to_dict()
+        return out
 
 
 def _amounts(item: ItemBill) -> tuple[float, float, float, float, float]:

@@ -12,6 +12,7 @@ own devices (its log keys say ``energy/rankN/…``) and rank 0 records the job i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ class EnergybillCallback(TrainerCallback):
 
     def __init__(self, name: str = "training", *, ledger: str | Path | None = None,
                  project: str | None = None, item: str | None = None, site: str | None = None,
-                 **meter_options: Any) -> None:
-        self.options = {"ledger": ledger, "project": project, "item": item, "site": site, **meter_options}
+                 tags: Mapping[str, str] | None = None, **meter_options: Any) -> None:
+        # tags: the run's lineage (experiment, sweep, parent, model, any key=value)
+        self.options = {"ledger": ledger, "project": project, "item": item, "site": site, "tags": tags,
+                        **meter_options}
         self.name = name
         self.meter: TrainingMeter | None = None
         self._state: TrainerState | None = None

@@ -10,6 +10,7 @@ the ledger as one run with its windows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ class EnergybillCallback(pl.Callback):
 
     def __init__(self, name: str = "training", *, ledger: str | Path | None = None,
                  project: str | None = None, item: str | None = None, site: str | None = None,
-                 **meter_options: Any) -> None:
-        self.options = {"ledger": ledger, "project": project, "item": item, "site": site, **meter_options}
+                 tags: Mapping[str, str] | None = None, **meter_options: Any) -> None:
+        # tags: the run's lineage (experiment, sweep, parent, model, any key=value)
+        self.options = {"ledger": ledger, "project": project, "item": item, "site": site, "tags": tags,
+                        **meter_options}
         self.name = name
         self.meter: TrainingMeter | None = None
         self._module: pl.LightningModule | None = None

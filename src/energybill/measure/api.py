@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import warnings
+from collections.abc import Mapping
 from contextlib import ContextDecorator
 from pathlib import Path
 from typing import Any
 
 from energybill.core.records import Measurement
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
-from energybill.measure.sink import RunRecorder, RunSink
+from energybill.measure.sink import RunRecorder, RunSink, lineage_tags
 
 
 class Run(ContextDecorator):
@@ -42,12 +43,15 @@ class Run(ContextDecorator):
         site: str | None = None,
         command: str | None = None,
         meter: Meter | None = None,
+        tags: Mapping[str, str] | None = None,
         **meter_options: Any,
     ) -> None:
         self.name = name
         self.interval_s = interval_s
         self.sink = sink
-        self.tags = {"project": project, "item": item, "site": site, "command": command}
+        # the run's fields and its lineage tags (experiment, sweep, parent, model, any key), one mapping
+        columns = {"project": project, "item": item, "site": site, "command": command}
+        self.tags: dict[str, str | None] = {**columns, **lineage_tags(tags)}
         self._meter = meter
         self._own_meter = meter is None
         self.meter_options = meter_options

@@ -33,7 +33,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -177,7 +177,8 @@ class DistributedRun:
                  interval_s: float = DEFAULT_INTERVAL_S, meter_options: dict[str, Any] | None = None,
                  backends: Sequence[Backend] | None = None, store: Store | None = None,
                  rank: int | None = None, world: int | None = None, host: str | None = None,
-                 timeout_s: float = 120.0, coordinator: int = 0, **tags: str | None) -> None:
+                 timeout_s: float = 120.0, coordinator: int = 0, lineage: Mapping[str, str] | None = None,
+                 **tags: str | None) -> None:
         self.name = name
         self.sink = sink  # written by the coordinator only
         self.interval_s = interval_s
@@ -194,7 +195,7 @@ class DistributedRun:
         self.host = host or host_name()
         self.timeout_s = timeout_s
         self.coordinator = coordinator
-        self.tags = tags
+        self.tags: dict[str, str | None] = {**tags, **(lineage or {})}  # run fields and lineage tags
         self.prefix = f"energybill/{next(_runs)}/{name}/"
         self.planned: dict[str, tuple[Device, str, int]] = {}
         self.job: Job | None = None

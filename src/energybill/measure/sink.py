@@ -43,6 +43,20 @@ class RunSink(Protocol):
         ...
 
 
+RUN_COLUMNS = ("project", "item", "site", "command")  # begin_run's tags that are the run's own fields
+LINEAGE_KEYS = ("experiment", "sweep", "parent", "model")  # lineage tags with a meaning; any key is allowed
+
+
+def lineage_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
+    """A run's lineage tags (``experiment``, ``sweep``, ``parent``, ``model``, any ``key=value``),
+    checked: a key that is one of the run's own fields (``project``, ``item``, ...) is refused."""
+    out = dict(tags or {})
+    taken = sorted(set(out) & set(RUN_COLUMNS))
+    if taken:
+        raise ValueError(f"tag {taken[0]!r} is a field of the run, not a tag: pass {taken[0]}= instead")
+    return out
+
+
 class RunRecorder:
     """Feeds one run to a sink: begin, a checkpoint per interval (power since the last), finish.
 

@@ -22,7 +22,7 @@ and the coordinator records the merged job.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
@@ -33,7 +33,7 @@ from energybill.core.units import j_to_kwh
 from energybill.measure import distributed as dist_mod
 from energybill.measure.api import Run
 from energybill.measure.meter import DEFAULT_INTERVAL_S, Meter
-from energybill.measure.sink import RunSink
+from energybill.measure.sink import RunSink, lineage_tags
 
 log = logging.getLogger("energybill")
 EpochLog = Callable[[dict[str, Any]], None]
@@ -94,6 +94,7 @@ class TrainingMeter:
         on_epoch: EpochLog | None = None,
         distributed: bool | None = None,
         run: TrainingRun | None = None,
+        tags: Mapping[str, str] | None = None,
         **meter_options: Any,
     ) -> None:
         self.name = name
@@ -104,8 +105,8 @@ class TrainingMeter:
         self._open_phase: tuple[int | None, str, str] | None = None
         self._epoch: int | None = None
         self._started = False
-        tags = {"project": project, "item": item, "site": site}
-        self.run = run or _make_run(name, sink, tags, interval_s, distributed, meter_options)
+        columns = {"project": project, "item": item, "site": site}
+        self.run = run or _make_run(name, sink, columns, interval_s, distributed, meter_options, tags)
 
     # -- life cycle -----------------------------------------------------------------------------
     @property
@@ -227,26 +228,29 @@ def _log_epoch(entry: dict[str, Any]) -> None:
     log.info("energybill: epoch %s used %s in %.1f s", entry["epoch"], energy, entry["duration_s"])
 
 
-def _make_run(name: str, sink: RunSink | None, tags: dict[str, str | None], interval_s: float,
-              distributed: bool | None, meter_options: dict[str, Any]) -> TrainingRun:
+def _make_run(name: str, sink: RunSink | None, columns: dict[str, str | None], interval_s: float,
+              distributed: bool | None, meter_options: dict[str, Any],
+              tags: Mapping[str, str] | None = None) -> TrainingRun:
     """A ``DistributedRun`` when torch.distributed runs more than one rank, else a local run."""
-    project, item, site = tags["project"], tags["item"], tags["site"]  # named: typed, unlike a **dict
+    project, item, site = columns["project"], columns["item"], columns["site"]  # typed, unlike a **dict
+    lineage = lineage_tags(tags)
     if distributed is None:
         distributed = dist_mod.world_size() > 1
     if distributed:
         return dist_mod.DistributedRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options,
-                                       project=project, item=item, site=site)
+                                       project=project, item=item, site=site, lineage=lineage)
     return LocalRun(name, sink=sink, interval_s=interval_s, meter_options=meter_options, project=project,
-                    item=item, site=site)
+                    item=item, site=site, tags=lineage)
 
 
 class LocalRun:
     """One process's run: a ``Run`` window, plus its windows written to the sink."""
 
     def __init__(self, name: str, *, sink: RunSink | None, interval_s: float, meter_options: dict[str, Any],
-                 project: str | None = None, item: str | None = None, site: str | None = None) -> None:
+                 project: str | None = None, item: str | None = None, site: str | None = None,
+                 tags: Mapping[str, str] | None = None) -> None:
         self._run = Run(name, interval_s=interval_s, sink=sink, project=project, item=item, site=site,
-                        **meter_options)
+                        tags=tags, **meter_options)
         self.sink = sink
         self.started_unix = 0.0
 

@@ -111,6 +111,9 @@ class Item(_Strict):
     site: str | None = None
     # ids of measured runs (energybill runs list) billed beside this item's estimate
     runs: list[str] = Field(default_factory=list)
+    # lineage tags: the measured runs carrying every one of them (energybill measure --tag k=v,
+    # track(tags=...)) are billed beside this item's estimate too, e.g. {experiment = "ablation-3"}
+    run_tags: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _site_given(self) -> Self:

@@ -1,7 +1,8 @@
 """Put measured runs on the bill: beside an item's estimate, or as items of their own.
 
 A run belongs to an item when it was recorded with ``--project FILE --item NAME`` (the run's
-project is the file's ``[project].name``) or when the item lists its id in ``runs = [...]``.
+project is the file's ``[project].name``), when the item lists its id in ``runs = [...]``, or
+when it carries every lineage tag of the item's ``run_tags = {experiment = "ablation-3"}``.
 The item keeps its estimate in ``energy_kwh``; the measured energy, its CO2e and the difference
 go in its details with their provenance (run ids, methods, ledger). Runs of the project whose
 item is not in the file are billed as ``measured`` items of their own.
@@ -10,6 +11,8 @@ Measured energy is IT energy (devices); the facility's share is added with the s
 ``kWh = Σ J / 3.6e6 × PUE`` and ``kg = kWh × g/kWh / 1000`` (DESIGN.md, "CO2e").
 
 No ledger file, no change: the bill does not create one and does not import sqlite.
+
+The bill also carries the development share of the measured runs (``reconcile.lineage``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from energybill.core.units import j_to_kwh
 from energybill.estimate.site import SiteContext, site_contexts
 from energybill.ledger.paths import exists, resolve
 from energybill.project.model import Project
+from energybill.reconcile.lineage import development_share
 
 FORMULA = "Σ run energy_j / 3.6e6 × PUE"
 MEASURED_KIND = "measured"
@@ -50,11 +54,29 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     for run in runs:
         by_item.setdefault(run.item, []).append(run)
     methods = _Methods(store, project.project.name)
-    items = [_attach(bill_item, item, by_item.get(item.name, []), store, sites, methods)
-             for bill_item, (_, item) in zip(bill.items, project.items(), strict=True)]
+    items: list[ItemBill] = []
+    phases: dict[str, str] = {}  # run id → the phase of the item it is billed to
+    every: dict[str, Any] = {run.id: run for run in runs}
+    for bill_item, (_, item) in zip(bill.items, project.items(), strict=True):
+        selected = [*by_item.get(item.name, []), *_selected(store, item)]
+        mine = list({run.id: run for run in selected}.values())  # each run once
+        items.append(_attach(bill_item, item, mine, store, sites, methods))
+        for run in mine:
+            phases.setdefault(run.id, item.phase)
+            every.setdefault(run.id, run)
     names = {item.name for _, item in project.items()}
-    items += _measurement_only(runs, names, sites, store, methods)
-    return Bill.from_items(bill.project, items)
+    items += _measurement_only([r for r in runs if r.id not in phases], names, sites, store, methods)
+    development = development_share(every.values(), store.tags_for(list(every)), phases, str(store.path))
+    return replace(Bill.from_items(bill.project, items), development=development)
+
+
+def _selected(store: Any, item: Any) -> list[Any]:
+    """The runs an item selects beyond its own name: by id (``runs``), by lineage tag (``run_tags``)."""
+    from energybill.ledger.store import RunFilter
+
+    listed = [r for r in store.runs(ids=item.runs) if r.item != item.name] if item.runs else []
+    tagged = store.runs(where=RunFilter(tags=item.run_tags)) if item.run_tags else []
+    return [*listed, *tagged]
 
 
 class _Methods:
@@ -85,9 +107,8 @@ def _check_ids(store: Any, listed: list[tuple[str, Any]], file: str) -> None:
 
 def _attach(bill_item: ItemBill, item: Any, runs: list[Any], store: Any,
             sites: dict[str, SiteContext], known: _Methods) -> ItemBill:
-    """``runs``: the project's runs of this item."""
-    listed = [r for r in store.runs(ids=item.runs) if r.item != item.name] if item.runs else []
-    mine = [r for r in [*runs, *listed] if r.energy_j is not None]
+    """``runs``: the runs of this item (by its name, ids and tags), each once."""
+    mine = [r for r in runs if r.energy_j is not None]
     if not mine:
         return bill_item
     site = sites.get(item.site) if item.site else None

@@ -7,6 +7,7 @@ from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import MeasuredRow, PhaseRow, ReportData
 from energybill.report.disclosure import summary
 from energybill.report.markdown import cell
+from energybill.report.measured import development_lines
 from energybill.report.numbers import amount, share, signed
 from energybill.report.rows import advice_detail
 
@@ -194,9 +195,16 @@ def _item_ranges(data: ReportData) -> list[str]:
     return out
 
 
+def _development(data: ReportData) -> list[str]:
+    lines = development_lines(data.bill.development)
+    if not lines:
+        return []
+    return ["", "## Development share", "", *(cell(line) + "  " for line in lines)]
+
+
 def _measured(data: ReportData) -> list[str]:
     if not data.measured:
-        return []
+        return _development(data)
     out = ["", "## Estimate vs. measured", ""]
     out += [
         "| Item | Estimated (kWh) | Measured (kWh) | Measured / estimated | Method |",
@@ -212,7 +220,7 @@ def _measured(data: ReportData) -> list[str]:
         )
         for m in data.measured
     ]
-    return out
+    return out + _development(data)
 
 
 def measured_ratio(m: MeasuredRow) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from energybill.core.bill import DevelopmentShare
 from energybill.report.data import MeasuredRow
 from energybill.report.numbers import SIGNIFICANT, amount, signed
 from energybill.report.rows import LONG_TABLE
@@ -51,3 +52,30 @@ def _difference(row: MeasuredRow) -> str:
 def _kwh(value: float | None) -> str:
     """kWh with 1 decimal, and 4 significant digits below 1 kWh (measured test runs are small)."""
     return amount(value, 1, 4 if value is not None and abs(value) < 1 else SIGNIFICANT)
+
+
+CLASS_LABELS = (("experiment", "experiments"), ("sweep", "sweeps"), ("failed", "failed runs"),
+                ("final training", "final training"))
+
+
+def development_lines(development: DevelopmentShare | None) -> list[str]:
+    """The development share in plain lines (the terminal and the Markdown print the same text)."""
+    if development is None:
+        return []
+    if development.share is None:
+        head = (f"Development: {_kwh(development.development_kwh)} kWh of measured runs; no final training "
+                "run measured to set it against")
+    else:
+        head = (f"Development share: {development.share * 100:.1f} % of development + final training "
+                f"({_kwh(development.development_kwh)} of "
+                f"{_kwh(development.development_kwh + development.final_training_kwh)} kWh, IT energy)")
+    parts = []
+    for key, label in CLASS_LABELS:
+        ids = development.runs.get(key, ())
+        if ids:
+            plural = "s" if len(ids) != 1 else ""
+            parts.append(f"{label}: {len(ids)} run{plural}, {_kwh(development.energy_kwh[key])} kWh")
+    return [head, "; ".join(parts),
+            "AI2 reports about half for OLMo 2 (2025) and 82 % for Olmo 3 (2026). Development: runs tagged "
+            "experiment or sweep, and failed runs; final training: the other completed runs of training "
+            "items."]

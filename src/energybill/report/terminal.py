@@ -17,7 +17,7 @@ from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import Economics, ItemRow, ReportData
 from energybill.report.disclosure import summary
 from energybill.report.escape.terminal import markup as escape
-from energybill.report.measured import measured_table
+from energybill.report.measured import development_lines, measured_table
 from energybill.report.numbers import amount, large, share
 from energybill.report.rows import LONG_TABLE
 from energybill.report.whatif import print_intervals, print_recommendations
@@ -38,6 +38,8 @@ def render(data: ReportData, console: Console) -> None:
     measured = measured_table(data.measured)
     if measured is not None:
         console.print(measured)
+    for number, line in enumerate(development_lines(data.bill.development)):
+        console.print(f"[bold]{escape(line)}[/bold]" if number == 0 else f"  {escape(line)}")
     serving = data.economics  # every inference item, billed or not
     if len(serving) == 1:
         console.print(_economics_table(serving[0].name, serving[0].lines))
