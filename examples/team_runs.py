@@ -28,12 +28,13 @@ from energybill.ledger.store import Ledger
 
 PROJECT = "Atlas"
 STARTED_UNIX = 1_767_225_600.0  # 2026-01-01 00:00 UTC
+ABLATIONS = "atlas-ablations"
 
 # (name, kWh, status, item, tags)
 RUNS: list[tuple[str, float, str, str | None, dict[str, str]]] = [
-    ("ablation no-dropout", 36.0, "completed", None, {"experiment": "atlas-ablations", "ablation": "no-dropout"}),
-    ("ablation rope-base", 36.0, "completed", None, {"experiment": "atlas-ablations", "ablation": "rope-base"}),
-    ("ablation long-ctx", 18.0, "failed", None, {"experiment": "atlas-ablations", "ablation": "long-ctx"}),
+    ("ablation no-dropout", 36.0, "completed", None, {"experiment": ABLATIONS, "ablation": "no-dropout"}),
+    ("ablation rope-base", 36.0, "completed", None, {"experiment": ABLATIONS, "ablation": "rope-base"}),
+    ("ablation long-ctx", 18.0, "failed", None, {"experiment": ABLATIONS, "ablation": "long-ctx"}),
     *[(f"lr trial {i}", 9.0, "completed", None, {"sweep": "lr", "lr": lr})
       for i, lr in enumerate(("1e-4", "3e-4", "6e-4", "1e-3"), start=1)],
     ("Atlas 1B (first attempt)", 30.0, "failed", "Atlas 1B", {"model": "atlas-1b"}),
