@@ -39,7 +39,7 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     """The bill with measured runs attached; unchanged when there is no ledger."""
     path = resolve(ledger, project_file)
     listed = [(key, item) for key, item in project.items() if item.runs]
-    if not exists(path):
+    if not exists(path):  # run_tags select whatever was recorded: none yet is no error, unlike ids
         if listed:
             problem = Problem(f"{listed[0][0]}.runs", f"no ledger at {path} to find these runs in")
             raise ProjectError(str(project_file), [problem])
