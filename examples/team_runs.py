@@ -11,8 +11,8 @@ tags=...)``, written here through the ledger's own API (IT energy of 8 GPUs each
 | ablation rope-base | experiment=atlas-ablations, ablation=rope-base | completed | 36 |
 | ablation long-ctx | experiment=atlas-ablations, ablation=long-ctx | failed | 18 |
 | lr trial 1–4 | sweep=lr | completed | 9 each |
-| Atlas 1B (first attempt) | item Atlas 1B | failed | 30 |
-| Atlas 1B | item Atlas 1B | completed | 240 |
+| Atlas 1B (first attempt) | item Atlas 1B | failed | 40 |
+| Atlas 1B | item Atlas 1B | completed | 440 |
 | eval | item Evaluation | completed | 6 |
 """
 
@@ -37,8 +37,8 @@ RUNS: list[tuple[str, float, str, str | None, dict[str, str]]] = [
     ("ablation long-ctx", 18.0, "failed", None, {"experiment": ABLATIONS, "ablation": "long-ctx"}),
     *[(f"lr trial {i}", 9.0, "completed", None, {"sweep": "lr", "lr": lr})
       for i, lr in enumerate(("1e-4", "3e-4", "6e-4", "1e-3"), start=1)],
-    ("Atlas 1B (first attempt)", 30.0, "failed", "Atlas 1B", {"model": "atlas-1b"}),
-    ("Atlas 1B", 240.0, "completed", "Atlas 1B", {"model": "atlas-1b"}),
+    ("Atlas 1B (first attempt)", 40.0, "failed", "Atlas 1B", {"model": "atlas-1b"}),
+    ("Atlas 1B", 440.0, "completed", "Atlas 1B", {"model": "atlas-1b"}),
     ("eval", 6.0, "completed", "Evaluation", {"model": "atlas-1b"}),
 ]
 
