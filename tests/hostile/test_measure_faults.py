@@ -258,3 +258,57 @@ def test_a_ledger_lost_mid_run_without_an_exception_raises_after_stopping(tmp_pa
         ledger.mkdir()
     assert len(_samplers()) == before
     assert run.result is not None and run.result.energy_j is not None  # measured, only not recorded
+
+
+# -- on a terminal --------------------------------------------------------------------------------
+def _on_a_terminal(ledger: Path, command: list[str], send: list[tuple[str, bytes]]) -> tuple[int, str]:
+    """Run ``energybill measure -- command`` on a new pseudo-terminal (its controlling terminal, the
+    meter the foreground job, as in a shell); on each ``expected`` text seen, type ``keys``."""
+    import pty
+    import select
+
+    args = [PY, "-m", "energybill", "measure", "--ledger", str(ledger), "--", *command]
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child execs at once
+        os.execvp(PY, args)
+    seen, pending = b"", list(send)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the terminal closed: the meter has gone
+                    chunk = b""
+                if not chunk:
+                    _, status = os.waitpid(pid, 0)
+                    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+                seen += chunk
+            if pending and pending[0][0].encode() in seen:
+                os.write(fd, pending.pop(0)[1])
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        return -1, seen.decode(errors="replace")
+    finally:
+        os.close(fd)
+
+
+def test_the_command_owns_the_terminal_it_reads(tmp_path: Path) -> None:
+    # in its own process group, the command must still be the terminal's foreground job: a read
+    # from a background group would stop it (SIGTTIN) and the meter would wait forever
+    code, seen = _on_a_terminal(tmp_path / "r.db", ["sh", "-c", "echo ready; read x; echo got:$x"],
+                                [("ready", b"hello\n")])
+    assert code == 0, seen
+    assert "got:hello" in seen
+    assert one_run(tmp_path / "r.db") == ("completed", 0)
+
+
+def test_ctrl_c_on_the_terminal_ends_the_command_once(tmp_path: Path) -> None:
+    code, seen = _on_a_terminal(tmp_path / "r.db", ["sh", "-c", "echo ready; sleep 30"], [("ready", b"\x03")])
+    assert code == 130, seen  # sh killed by SIGINT: 128 + 2
+    assert one_run(tmp_path / "r.db") == ("failed", 130)
+    assert "Traceback" not in seen
