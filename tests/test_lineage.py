@@ -113,6 +113,10 @@ def test_the_bill_shows_the_development_share(tmp_path: Path) -> None:
     assert dev["share"] == pytest.approx(166 / 606) and dev["final_training_kwh"] == pytest.approx(440.0)
     markdown = run_cli("bill", str(project), "--format", "markdown")
     assert "## Development share" in markdown.stdout and "27.4 %" in markdown.stdout
+    page = tmp_path / "team.html"
+    html = run_cli("report", str(project), "--out", str(page))
+    assert html.returncode == 0, html.stderr
+    assert '<section id="development">' in page.read_text() and "27.4 %" in page.read_text()
 
 
 def test_run_tags_without_a_ledger_bill_the_estimate(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from energybill.report.data import ReportData
 from energybill.report.disclosure import summary
 from energybill.report.document import factor, measured_ratio, number
 from energybill.report.numbers import amount, share, signed
+from energybill.report.measured import development_lines
 from energybill.report.rows import advice_detail
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def render(data: ReportData) -> str:
         measured_bars=[_measured_bar(m, svg) for m in data.measured],
         measured_colors=svg.MEASURED_COLORS,
         scenario_colors=(svg.BASELINE_COLOR, svg.SAVING_COLOR, svg.COSTLIER_COLOR),
+        development=development_lines(data.bill.development),
         provenance=[_Provenance(i.name, i.provenance) for i in data.ranked]
         + [_Provenance(e.name, e.provenance) for e in data.economics if not e.billed],
     )
