@@ -114,9 +114,9 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path | 
     watchdog = Watchdog()  # forked before any thread exists
     tags = {"project": context["project"], "item": context["item"], "site": context["site"],
             "command": shlex.join(command)}
+    child = Child(command)
     run, recorded = _enter(name, interval_s, ledger, tags, options)
     exporter = start_exporter(run)  # --prometheus-port: live counters while the command runs
-    child = Child(command)
     try:
         watchdog.arm(child.spawn())
     except CannotRun as exc:

@@ -150,11 +150,12 @@ class Child:
         self.command = list(command)
         self.process: subprocess.Popen[bytes] | None = None
         self._terminal = _terminal()
+        self._pdeath = _pdeathsig()  # looked up now, before the meter's window opens
         self._previous: dict[int, Any] = {}
 
     def spawn(self) -> int:
         """Start the command in its own process group; returns its pid (= the group id)."""
-        pdeath = _pdeathsig()
+        pdeath = self._pdeath
         terminal = self._terminal
 
         def setup() -> None:  # in the child, after setpgid, before exec
