@@ -125,3 +125,12 @@ def test_run_tags_without_a_ledger_bill_the_estimate(tmp_path: Path) -> None:
     bill = energybill.estimate_file(project)
     assert bill.development is None
     assert "measured_energy_kwh" not in bill.item("Ablations").details
+
+
+def test_a_run_tags_key_the_ledger_cannot_hold_is_one_line(tmp_path: Path) -> None:
+    project = tmp_path / "p.toml"
+    project.write_text((EXAMPLES / "team.toml").read_text().replace(
+        'run_tags = { sweep = "lr" }', 'run_tags = { "learning rate" = "lr" }'))
+    done = run_cli("validate", str(project))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "run_tags key 'learning rate'" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -7,6 +7,7 @@ duplicate names) are checked by ``energybill.project.load`` so that their errors
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -100,6 +101,9 @@ class Site(_Strict):
         return self
 
 
+_TAG_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,63}")  # as ledger.store.TAG_KEY
+
+
 class Item(_Strict):
     """Keys every item kind shares."""
 
@@ -114,6 +118,14 @@ class Item(_Strict):
     # lineage tags: the measured runs carrying every one of them (energybill measure --tag k=v,
     # track(tags=...)) are billed beside this item's estimate too, e.g. {experiment = "ablation-3"}
     run_tags: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _run_tags_are_tags(self) -> Self:
+        for key in self.run_tags:  # the ledger's rule for a tag key: a key it cannot hold matches nothing
+            if not _TAG_KEY.fullmatch(key):
+                raise ValueError(f"run_tags key {key[:70]!r}: 1-64 letters, digits or _ . : / - "
+                                 "(starting with a letter, digit or _)")
+        return self
 
     @model_validator(mode="after")
     def _site_given(self) -> Self:
