@@ -15,8 +15,8 @@ from energybill.core.units import kg_to_tonnes, kwh_to_mwh
 from energybill.report.data import ReportData
 from energybill.report.disclosure import summary
 from energybill.report.document import factor, measured_ratio, number
-from energybill.report.numbers import amount, share, signed
 from energybill.report.measured import development_lines
+from energybill.report.numbers import amount, share, signed
 from energybill.report.rows import advice_detail
 
 if TYPE_CHECKING:
