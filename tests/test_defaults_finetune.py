@@ -116,6 +116,7 @@ NOT_FIGURES = {
     "description": "free text",
     "phase": "a label: the phase a kind's items are grouped under",
     "runs": "measured run ids: none means no measured run",
+    "run_tags": "lineage tags selecting measured runs: none means no run selected by tag",
     "site": "where energy is used: required by the kinds that use it (Item._site_given)",
     "compare_with": "which training item serving is compared with: the largest, named in the economics",
     "calibration": "a record to use: none means the item's own numbers",
