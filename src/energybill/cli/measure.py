@@ -44,8 +44,12 @@ def measure(project_file: Path | None, item: str | None, site: str | None, name:
 
     GPUs are read from NVML's energy counter, CPU packages and DRAM from RAPL; where no sensor
     is readable, CPU and RAM are modelled from the process tree's utilisation and labelled so.
-    Signals (Ctrl-C, SIGTERM, ...) are passed on to the command. A checkpoint is written every
-    interval: a killed run stays in the ledger, marked interrupted.
+    The command runs as a shell would run it: in its own process group, which gets the signals
+    sent to the meter (Ctrl-C, SIGTERM, ...; grandchildren too) and dies with the meter, even on
+    kill -9. Exit code: the command's; 127 not found, 126 not executable, 128+N when signal N
+    ended it; the ledger records the same. A checkpoint is written every interval: a killed run
+    stays in the ledger, marked interrupted. A ledger that cannot be written (full disk,
+    read-only) is one warning line: the command runs and its exit code is kept.
 
     \b
     Examples:
