@@ -17,13 +17,14 @@ from energybill.core.errors import Problem, did_you_mean
 from energybill.project.model import Api, Compute, Embodied, Inference, Other, Project, Training, Travel
 
 
-def check_references(project: Project) -> list[Problem]:
-    """Problems that span several tables: unknown sites, duplicate item names, bad compare_with."""
+def check_references(project: Project, set_aside: tuple[str, ...] = ()) -> list[Problem]:
+    """Problems that span several tables: unknown sites, duplicate item names, bad compare_with.
+    ``set_aside``: sites of the file that did not validate (suggested, never reported unknown)."""
     problems: list[Problem] = []
-    sites = list(project.sites)
+    sites = [*project.sites, *set_aside]
     seen: dict[str, str] = {}
     for path, item in project.items():
-        if item.site is not None and item.site not in project.sites:
+        if item.site is not None and item.site not in sites:
             hint = did_you_mean(item.site, sites) if sites else "the file has no [sites.*] table"
             problems.append(Problem(f"{path}.site", f"unknown site '{item.site}'; {hint}"))
         if item.name in seen:

@@ -94,7 +94,8 @@ def _checked(
     project: Project, raw: dict[str, Any], problems: list[Problem], file: str, rest: SetAside | None
 ) -> Project:
     """Run the checks across tables on ``project``; raise with every problem found, sorted."""
-    found = check_references(project) + check_currencies(project) + check_scenarios(raw)
+    aside = tuple(sorted(rest.sites)) if rest is not None else ()
+    found = check_references(project, aside) + check_currencies(project) + check_scenarios(raw)
     calibrated: tuple[Training | Inference, ...] = (*project.training, *project.inference)
     if any(item.calibration for item in calibrated):
         found += check_calibrations(project)
