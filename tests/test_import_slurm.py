@@ -41,6 +41,7 @@ def _jobs() -> list[dict[str, object]]:
             step(1003, "1", TWO, T0 + 41_800, T0 + 43_590, 7_000_000),
         ]),
         job(1004, "still-going", "gpu-03", "RUNNING", T0 + 50_000, 600, GPU8, []),
+        job(1005, "never-ran", "None assigned", "CANCELLED", 0, 0, GPU8, []),
     ]
 
 
@@ -66,11 +67,12 @@ def shim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_jobs_become_one_run_each_with_energy_by_its_source(shim: Path, tmp_path: Path) -> None:
     ledger = tmp_path / "team.ledger.db"
-    done = run_cli("import", "slurm", "--job", "1001,1002,1003,1004", "--gpu-watts", "400",
+    done = run_cli("import", "slurm", "--job", "1001,1002,1003,1004,1005", "--gpu-watts", "400",
                    "--ledger", str(ledger))
     assert done.returncode == 0, done.stderr
-    assert calls(shim) == [["--json", "--jobs", "1001,1002,1003,1004"]]
-    assert "not imported (not finished): 1004 (RUNNING)" in done.stderr
+    assert calls(shim) == [["--json", "--jobs", "1001,1002,1003,1004,1005"]]
+    assert "not imported (not finished or never started): 1004 (RUNNING), 1005 (CANCELLED, never started)" \
+        in done.stderr
     runs = _runs(ledger)
     assert set(runs) == {"slurm-noor-1001", "slurm-noor-1002", "slurm-noor-1003"}
 

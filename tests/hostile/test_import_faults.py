@@ -436,6 +436,12 @@ def test_only_unfinished_jobs_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
     done = _slurm(tmp_path, monkeypatch, json.dumps(answer([pending])))
     _one_line_error(done, "no finished job", "1001 (PENDING)")
     _no_run(tmp_path / "r.db")
+    pending["state"] = {"current": ["CANCELLED"], "reason": "None"}
+    pending["time"] = {"elapsed": 0, "start": 0, "end": 0}
+    pending["nodes"] = "None assigned"
+    done = _slurm(tmp_path, monkeypatch, json.dumps(answer([pending])))
+    _one_line_error(done, "no finished job", "1001 (CANCELLED, never started)")
+    _no_run(tmp_path / "r.db")
 
 
 # -- MLflow: stores that are not MLflow's, servers that are not there or answer HTML -----------------

@@ -84,14 +84,11 @@ def prometheus(url: str, start_s: float, end_s: float, selector: str | None, met
         energybill bill noor.toml
         energybill import prometheus --url http://127.0.0.1:9090 --start 1795670000 --end 1795673600
     """
+    import hashlib
     from dataclasses import replace
 
     from energybill.cli.measure import _project_context
     from energybill.core.errors import EnergybillError
-    from energybill.core.records import RunExtras
-    from energybill.ledger.paths import resolve
-    from energybill.ledger.record import record_run
-    from energybill.ledger.store import Ledger
     from energybill.telemetry.prometheus import (
         PrometheusApi,
         check_window,
@@ -119,12 +116,12 @@ def prometheus(url: str, start_s: float, end_s: float, selector: str | None, met
     placements: dict[str, tuple[str, int | None]] = {
         d.device.device_id: (d.device.device_id.split("/", 1)[0], None) for d in result.devices
     }
-    path = resolve(ledger, project_file)
-    hosts = sorted({host for host, _ in placements.values()})
-    tags = {k: context[k] for k in ("project", "item", "site")}
-    run_id = record_run(Ledger(path), name, result, RunExtras(placements=placements), host=",".join(hosts),
-                        command=f"import prometheus {query}", **tags)
-    _summary(run_id, result, path, context)
+    # The same server, query and window give the same run id: importing a job twice keeps one run.
+    key = hashlib.sha256(f"{api.url}\n{query}\n{start_s!r}\n{end_s!r}".encode()).hexdigest()[:16]
+    run = _ImportRun(f"prometheus-{key}", name, "completed", result, placements, {},
+                     f"import prometheus {query}")
+    path, _ = _record_all(ledger, project_file, context, [run])
+    _summary(run.run_id, result, path, context)
     if imported.skipped.total:
         click.echo(imported.skipped.note(), err=True)
 
@@ -209,10 +206,13 @@ def slurm(jobs: str, since_s: float | None, device: str | None, gpu_watts: float
         if status is None:
             skipped.append(f"{sl.job_label(job)} ({', '.join(job.state.current) or 'no state'})")
             continue
+        if job.time.elapsed == 0:  # cancelled while pending: it never ran, it used nothing
+            skipped.append(f"{sl.job_label(job)} ({', '.join(job.state.current)}, never started)")
+            continue
         _, gres_type = sl.gpus_of(job)
         imported.append(sl.to_run(job, status, stated or _catalog_power(gres_type)))
     if not imported:
-        why = f"; not finished: {', '.join(skipped)}" if skipped else ""
+        why = f"; not finished or never started: {', '.join(skipped)}" if skipped else ""
         raise EnergybillError(f"sacct: no finished job among {', '.join(ids)}{why}")
     runs = [_ImportRun(f"slurm-{_safe(job.tags.get('slurm_cluster', 'cluster'))}-{job.job_id}", job.name,
                        job.status, job.measurement, job.placements, job.tags,
@@ -221,7 +221,7 @@ def slurm(jobs: str, since_s: float | None, device: str | None, gpu_watts: float
     for run in recorded:
         _summary(run.run_id, run.measurement, path, context)
     if skipped:
-        click.echo(f"not imported (not finished): {', '.join(skipped)}", err=True)
+        click.echo(f"not imported (not finished or never started): {', '.join(skipped)}", err=True)
 
 
 @dataclass
