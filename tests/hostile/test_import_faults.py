@@ -487,3 +487,38 @@ def test_mlflow_server_answering_a_login_page_is_one_line(prom: FakePrometheus, 
     prom.override = _html
     _one_line_error(_mlflow(tmp_path, prom.url), "MLflow could not be read")
     _no_run(tmp_path / "r.db")
+
+
+def test_credentials_in_the_url_are_sent_never_printed_or_recorded(prom: FakePrometheus,
+                                                                    tmp_path: Path) -> None:
+    import base64
+
+    seen: list[str] = []
+
+    def capture(handler: http.server.BaseHTTPRequestHandler) -> bool:
+        seen.append(handler.headers.get("Authorization", ""))
+        return False
+
+    prom.override = capture
+    url = prom.url.replace("http://", "http://alice:s3cr%40t@")
+    done = _import(url, tmp_path / "r.db")
+    assert done.returncode == 0, done.stderr
+    assert seen and set(seen) == {"Basic " + base64.b64encode(b"alice:s3cr@t").decode()}
+    assert "s3cr" not in done.stdout + done.stderr
+    assert b"s3cr" not in (tmp_path / "r.db").read_bytes()
+    prom.override = _html
+    failed = _import(url, tmp_path / "r2.db")
+    _one_line_error(failed, "not JSON")
+    assert "s3cr" not in failed.stderr and "alice" not in failed.stderr
+
+
+def test_mlflow_credentials_are_not_printed(tmp_path: Path) -> None:
+    pytest.importorskip("mlflow")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = _mlflow(tmp_path, f"http://bob:hunter2@127.0.0.1:{port}")
+    _one_line_error(done, "MLflow could not be read")
+    assert "hunter2" not in done.stderr

@@ -36,6 +36,14 @@ class HttpJsonError(EnergybillError):
     """The server cannot be reached, answers too late, too much, elsewhere or not in JSON."""
 
 
+def redact(text: str, url: str) -> str:
+    """``text`` with ``url``'s password (and ``user:password@``) taken out: for error lines."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.password:
+        text = text.replace(f"{parts.username}:{parts.password}@", "").replace(parts.password, "***")
+    return text.replace(f"{parts.username}@", "") if parts.username else text
+
+
 def printable(text: str, limit: int = 160) -> str:
     """Remote text made safe for one terminal line: controls escaped, length bounded."""
     out = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[:limit])
@@ -61,16 +69,34 @@ class JsonClient:
         self._deadline = time.monotonic() + self.deadline_s
         parts = urllib.parse.urlsplit(self.base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise HttpJsonError(f"{printable(self.base_url)}: not an http(s) URL (e.g. http://prometheus:9090)")
+            shown = printable(urllib.parse.urlunsplit(parts._replace(netloc=parts.hostname or "")))
+            raise HttpJsonError(f"{shown or 'the URL'}: not an http(s) URL (e.g. http://prometheus:9090)")
         try:
             parts.port  # noqa: B018 - raises ValueError on a port out of range
         except ValueError:
-            raise HttpJsonError(f"{printable(self.base_url)}: the port is not a number 1-65535") from None
+            host = printable(parts.hostname or "")
+            raise HttpJsonError(f"{host}: the port is not a number 1-65535") from None
         self._parts = parts
 
     @property
     def url(self) -> str:
-        return urllib.parse.urlunsplit((*self._parts[:3], "", "")).rstrip("/")
+        """The base URL as printed and recorded: without any user name or password in it."""
+        host = self._parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if self._parts.port is not None:
+            netloc += f":{self._parts.port}"
+        return urllib.parse.urlunsplit((self._parts.scheme, netloc, self._parts.path, "", "")).rstrip("/")
+
+    def _auth(self) -> dict[str, str]:
+        """HTTP basic auth from ``http://user:password@host`` (sent, never printed)."""
+        if self._parts.username is None:
+            return {}
+        import base64
+
+        user = urllib.parse.unquote(self._parts.username)
+        password = urllib.parse.unquote(self._parts.password or "")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
 
     def remaining_s(self) -> float:
         return self._deadline - time.monotonic()
@@ -104,7 +130,7 @@ class JsonClient:
             watchdog.start()
             try:
                 conn.request("GET", target, headers={"Accept": "application/json",
-                                                     "Accept-Encoding": "identity"})
+                                                     "Accept-Encoding": "identity", **self._auth()})
                 response = conn.getresponse()
                 headers = {k.lower(): v for k, v in response.getheaders()}
                 body = self._read(response, headers)

@@ -30,7 +30,7 @@ from typing import Any
 
 from energybill.core.errors import EnergybillError
 from energybill.core.records import INTEGRATED, Device, DeviceEnergy, Measurement
-from energybill.telemetry.httpjson import printable
+from energybill.telemetry.httpjson import printable, redact
 
 POWER_METRIC = re.compile(r"system/gpu_(\d+)_power_usage_watts")
 GAP_FACTOR = 5.0
@@ -139,7 +139,7 @@ def check_sqlite_store(tracking_uri: str) -> None:
 
 def read_experiment(tracking_uri: str, experiment: str) -> ExperimentImport:
     """Every finished run of ``experiment`` with GPU power metrics, integrated; checked before use."""
-    where = f"{printable(tracking_uri)}"
+    where = printable(redact(tracking_uri, tracking_uri))
     check_sqlite_store(tracking_uri)
     try:
         client = _client(tracking_uri)
@@ -155,7 +155,7 @@ def read_experiment(tracking_uri: str, experiment: str) -> ExperimentImport:
     except EnergybillError:
         raise
     except Exception as exc:  # MlflowException, a REST answer that is not JSON, a store that is not MLflow's
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = redact((str(exc).strip().splitlines() or [type(exc).__name__])[0], tracking_uri)
         raise MlflowImportError(f"{where}: MLflow could not be read ({printable(first, 200)})") from None
 
 
