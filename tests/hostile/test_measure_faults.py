@@ -88,6 +88,23 @@ def test_a_folder_as_command_is_126(tmp_path: Path) -> None:
     no_traceback(done)
 
 
+def test_an_empty_command_name_is_127(tmp_path: Path) -> None:
+    done = measure(tmp_path / "r.db", "")
+    assert done.returncode == 127 and done.stderr.strip() == "cannot run '': command not found"
+    assert one_run(tmp_path / "r.db") == ("failed", 127)
+
+
+@pytest.mark.parametrize("option", [("--interval", "nan"), ("--interval", "inf"), ("--interval", "1e300"),
+                                    ("--interval", "0"), ("--cpu-tdp-w", "nan"), ("--cpu-tdp-w", "inf"),
+                                    ("--cpu-tdp-w", "-5"), ("--tag", "novalue")])
+def test_a_bad_option_is_one_line_and_nothing_runs(tmp_path: Path, option: tuple[str, str]) -> None:
+    flag = tmp_path / "ran"
+    done = run_cli("measure", "--ledger", str(tmp_path / "r.db"), *option, "--", "touch", str(flag))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert option[0] in done.stderr and "Traceback" not in done.stderr
+    assert not flag.exists() and not (tmp_path / "r.db").exists()
+
+
 @pytest.mark.parametrize("code", [0, 1, 3, 125, 255])
 def test_the_commands_own_code(tmp_path: Path, code: int) -> None:
     done = measure(tmp_path / "r.db", "sh", "-c", f"exit {code}")

@@ -10,6 +10,7 @@ import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
 from energybill.cli.live import prometheus_options, start_exporter
+from energybill.cli.options import Finite
 from energybill.core.errors import EnergybillError, Problem, ProjectError
 from energybill.ledger.paths import display
 
@@ -24,11 +25,11 @@ if TYPE_CHECKING:
 @click.option("--item", help="Name of the project item this run measures (a new name bills it on its own).")
 @click.option("--site", help="Site the run used (PUE, carbon intensity); default: the item's site.")
 @click.option("--name", help="Name of the run.  [default: the item, else the command]")
-@click.option("--interval", "interval_s", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-              help="Seconds between samples and ledger checkpoints.")
+@click.option("--interval", "interval_s", type=Finite(min=0.01, max=3600), default=1.0, show_default=True,
+              help="Seconds between samples and ledger checkpoints (0.01 to 3600).")
 @click.option("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
-@click.option("--cpu-tdp-w", type=click.FloatRange(min=0, min_open=True),
-              help="CPU TDP in watts for the modelled fallback (no RAPL).  [default: 85]")
+@click.option("--cpu-tdp-w", type=Finite(min=0, min_open=True, max=10_000),
+              help="CPU TDP in watts for the modelled fallback (no RAPL), up to 10,000.  [default: 85]")
 @click.option("--powercap-root", type=click.Path(path_type=Path), default="/sys/class/powercap",
               show_default=True, help="Where to find RAPL zones.")
 @click.option("--tag", "tag_texts", multiple=True, metavar="KEY=VALUE",

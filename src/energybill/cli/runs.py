@@ -288,7 +288,8 @@ def print_summary(result: Any, run_id: str | None, ledger: Path | str | None, in
     from energybill.report.escape.terminal import markup as escape
 
     console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
-    name = escape(result.name)
+    shown = result.name if len(result.name) <= 200 else result.name[:200] + "…"  # the ledger keeps it whole
+    name = escape(shown)
     shown_id = run_id or "(not recorded)"
     console.print(f"[bold]energybill[/bold]: run {shown_id} '{name}' — {result.duration_s:,.2f} s, "
                   f"{_wh(result.energy_j)} Wh, average {_avg(result.energy_j, result.duration_s)} W, "

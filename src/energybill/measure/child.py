@@ -164,6 +164,8 @@ class Child:
             if terminal is not None:
                 _hand_terminal(terminal, os.getpgrp())
 
+        if not self.command[0]:  # sh: an empty command name is not found (exec would say EACCES)
+            raise CannotRun(NOT_FOUND, "cannot run '': command not found")
         try:
             self.process = subprocess.Popen(self.command, process_group=0, preexec_fn=setup)
         except FileNotFoundError as exc:
