@@ -37,6 +37,14 @@ def test_an_overflowing_bill_is_one_line_naming_the_item(tmp_path: Path, args: t
     assert "inf" not in line.replace("finite", "") and "nan" not in line
 
 
+def test_a_huge_lognormal_range_is_checked_without_overflow(tmp_path: Path) -> None:
+    """Found by the fuzzer: checking a lognormal's p5 squared its median (1.3e154² overflowed)."""
+    path = tmp_path / "huge.toml"
+    path.write_text(SITE.replace("pue = 1.2", "pue = { median = 1.3e154, p95 = 1.3e154 }") + HUGE)
+    assert "valid" in succeeded(energybill("validate", str(path)))
+    one_line_error(energybill("bill", str(path)), "training[0]", "overflow")
+
+
 def test_a_zero_carbon_grid_gives_strict_json(tmp_path: Path) -> None:
     """Tokens per kg CO2e is unbounded on a zero-carbon grid: null, not Infinity."""
     path = tmp_path / "clean.toml"

@@ -127,10 +127,9 @@ def _split_table(prefix: str, table: Any, found: list[Distribution], problems: l
             problems.append(problem)
             continue
         assert dist is not None
-        support = support_problems(prefix, key, dist, value)
-        if support:  # a PUE range 0.2–1.8 has a valid midpoint but draws PUEs below 1
-            problems += support
-            continue
+        # a PUE range 0.2–1.8 has a valid midpoint but draws PUEs below 1; the point value still
+        # replaces the range, so that the schema judges the rest of the table as usual
+        problems += support_problems(prefix, key, dist, value)
         found.append(dist)
         point = dist.point
         # Whole-number keys (devices, batch_size) keep an int point value when it is one.
@@ -151,7 +150,8 @@ def support_problems(prefix: str, key: str, dist: Distribution, table: dict[str,
         return []
     ends: dict[str, Any] = {k: table[k] for k in ("low", "high", "median", "p95") if k in table}
     if dist.shape == "lognormal":
-        ends["p5"] = dist.params["median"] ** 2 / dist.params["p95"]
+        median, p95 = dist.params["median"], dist.params["p95"]
+        ends["p5"] = median * (median / p95)  # median² / p95 without squaring (1e154² overflows)
     from pydantic import ValidationError
 
     from energybill.project.problems import problem_of
