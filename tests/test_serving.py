@@ -372,3 +372,40 @@ def test_bill_formats_show_per_request_figures(tmp_path: Path) -> None:
     assert "3.96 Wh" in markdown
     data = run_cli("bill", str(file), "--format", "json").stdout
     assert '"wh_per_request"' in data
+
+
+def test_ecologits_missing_is_a_one_line_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from energybill.catalog import api_usage
+
+    api_usage.api_impact.cache_clear()
+    monkeypatch.setitem(sys.modules, "ecologits", None)  # import ecologits → ImportError
+    lines = problems_of(
+        '[[api]]\nname = "a"\nprovider = "openai"\nmodel = "gpt-4o-mini"\nrequests = 1\n'
+        "output_tokens_per_request = 10\n"
+    )
+    assert len(lines) == 1 and "pip install 'energybill[ecologits]'" in lines[0]
+
+
+_COLD = """
+import sys, time
+start = time.perf_counter()
+from energybill.estimate.engine import estimate
+from energybill.project.load import load_project
+estimate(load_project(sys.argv[1]))
+print(time.perf_counter() - start, "ecologits" in sys.modules)
+"""
+
+
+def test_a_plain_bill_never_imports_ecologits() -> None:
+    import subprocess
+    import sys
+
+    noor = Path(__file__).parents[1] / "examples" / "noor.toml"
+    done = subprocess.run(
+        [sys.executable, "-c", _COLD, str(noor)], capture_output=True, text=True, check=True
+    )
+    seconds, imported = done.stdout.split()
+    assert imported == "False"
+    print(f"plain Noor bill, import + estimate: {float(seconds):.3f} s")  # bench/cli_startup.py times the CLI
