@@ -286,6 +286,7 @@ def print_summary(result: Any, run_id: str | None, ledger: Path | str | None, in
     from rich.console import Console
 
     from energybill.report.escape.terminal import markup as escape
+    from energybill.report.escape.terminal import plain
 
     console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
     shown = result.name if len(result.name) <= 200 else result.name[:200] + "…"  # the ledger keeps it whole
@@ -299,14 +300,14 @@ def print_summary(result: Any, run_id: str | None, ledger: Path | str | None, in
                       markup=False)
     for d in result.devices:
         label = f"{d.device.label} [{d.device.component}, {d.device.method}]"
-        console.print(f"  {label}: {amount(d.energy_j, 1)} J", markup=False)
+        console.print(f"  {plain(label)}: {amount(d.energy_j, 1)} J", markup=False)
     if not result.devices:
         console.print("  no device could be read: no energy figure (not zero)", markup=False)
     if intensity is not None and result.energy_kwh is not None:
         console.print(f"  CO2e at the site: {amount(result.co2e_kg(intensity, pue) * 1000, 2)} g "
                       f"(PUE {pue:g}, {intensity:g} g/kWh)", markup=False)
     for note in result.notes:
-        console.print(f"  note: {note}", markup=False)
+        console.print(f"  note: {plain(note)}", markup=False)
     from energybill.ledger.paths import display
 
     where = f"recorded in {display(ledger)}" if ledger is not None else "not recorded (see the warning above)"
