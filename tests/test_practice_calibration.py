@@ -233,3 +233,25 @@ def test_measured_power_replaces_a_catalog_device_tdp(tmp_path: Path) -> None:
     device_hours = 6 * 13e9 * 150e9 / (150e12 * 3600)
     assert item.energy_kwh == pytest.approx(device_hours * (310 + 70) / 1000 * 1.5)  # not the 400 W TDP
     assert item.provenance[0].inputs["assumed_device"] == "A100 SXM4 80 GB"
+
+
+def test_a_serve_record_gives_the_measured_prefill_rate(tmp_path: Path) -> None:
+    """Prefill apart from decode: the record's prefill tokens/s replaces the item's assumed one."""
+    record = serve_record()
+    write_record(record, tmp_path / "project" / "s.json")
+    path = project(tmp_path, inference='calibration = "s.json"', batch=8)
+    requests = "requests = 1000\ninput_tokens_per_request = 500\noutput_tokens_per_request = 100\n"
+    path.write_text(
+        path.read_text().replace("tokens = 1e9\n", requests + "prefill_tokens_per_second = 1\n", 1)
+    )
+    item = estimate(load_project(path)).item("serving")
+    row = record.row(8)
+    assert row is not None
+    # by hand: 500 prompt tokens at the measured 1e4 tokens/s = 0.05 s (not 500 s at the assumed 1/s),
+    # at the measured power: (258 + 70) W × 1.5 × 0.05 s = 24.6 J per request
+    assert item.details["prefill_seconds_per_request"] == pytest.approx(500 / row.prefill_tokens_per_second)
+    assert item.details["prefill_joules_per_request"] == pytest.approx(
+        (row.watts_per_device + 70) * 1.5 * 0.05
+    )
+    decode = (row.watts_per_device + 70) * 1.5 * row.seconds_per_token / 8 * 100
+    assert item.details["decode_joules_per_request"] == pytest.approx(decode)
