@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.pg_server import PgServer, binaries
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -53,3 +55,30 @@ devices = 1
 hours = 0.001
 watts_per_device = 100
 """
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the session (tests/pg_server.py); skips, saying why, where
+    psycopg or Debian's postgresql binaries are missing."""
+    pytest.importorskip("psycopg", reason="psycopg (the postgres extra) is not installed")
+    found = binaries()
+    if isinstance(found, str):
+        pytest.skip(found)
+    try:
+        server = PgServer(*found)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot start a PostgreSQL server here: {exc}")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty ledger: a SQLite file, then a database on the test server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.ledger.db")
+    server: PgServer = request.getfixturevalue("pg")
+    return server.new_database()

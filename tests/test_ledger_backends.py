@@ -21,12 +21,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli
-from tests.pg_server import PASSWORD, PgServer, binaries
+from tests.pg_server import PASSWORD, PgServer
 
 from energybill.ledger.store import Ledger, RunFilter
 
@@ -76,28 +75,9 @@ time.sleep(120)
 """
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    pytest.importorskip("psycopg", reason="psycopg (the postgres extra) is not installed")
-    found = binaries()
-    if isinstance(found, str):
-        pytest.skip(found)
-    try:
-        server = PgServer(*found)
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"cannot start a PostgreSQL server here: {exc}")
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "shared.ledger.db")
-    server: PgServer = request.getfixturevalue("pg")
-    return server.new_database()
+@pytest.fixture
+def location(ledger_location: str) -> str:
+    return ledger_location
 
 
 @pytest.fixture(autouse=True)

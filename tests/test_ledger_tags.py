@@ -1,5 +1,6 @@
-"""Lineage tags on runs, the filters of `runs list`, idempotent run ids and the schema migration
-from a ledger written by energybill ≤ 0.1 (schema 1), on SQLite files."""
+"""Lineage tags on runs, the filters of `runs list`, idempotent run ids and prefix look-ups, each on
+a SQLite file and on a PostgreSQL server (``ledger_location``); the schema migration from a ledger
+written by energybill ≤ 0.1 (schema 1) and liveness by heartbeat, on SQLite files."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ def measured(energy_j: float, started_unix: float = 1_700_000_000.0) -> Measurem
     return Measurement("r", started_unix, 10.0, (DeviceEnergy(CPU, energy_j),), 20.0)
 
 
-def test_tags_are_stored_read_back_and_filtered(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.db")
+def test_tags_are_stored_read_back_and_filtered(ledger_location: str) -> None:
+    ledger = Ledger(ledger_location)
     a = record_run(ledger, "a", measured(100.0), tags={"experiment": "lr-sweep", "model": "noor-1b"})
     b = record_run(ledger, "b", measured(200.0, 1_700_000_001.0),
                    tags={"experiment": "lr-sweep", "model": "noor-7b"})
@@ -43,15 +44,15 @@ def test_tags_are_stored_read_back_and_filtered(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("tags", [{"": "x"}, {"bad key": "x"}, {"k": "v" * 1025}, {"k": "a\x00b"}])
-def test_a_tag_that_cannot_be_one_is_refused_in_one_line(tmp_path: Path, tags: dict[str, str]) -> None:
-    ledger = Ledger(tmp_path / "l.db")
+def test_a_tag_that_cannot_be_one_is_refused_in_one_line(ledger_location: str, tags: dict[str, str]) -> None:
+    ledger = Ledger(ledger_location)
     with pytest.raises(LedgerError, match="tag"):
         record_run(ledger, "a", measured(1.0), tags=tags)
     assert ledger.runs() == []  # nothing half-written
 
 
-def test_the_sink_splits_columns_from_lineage_tags(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.db")
+def test_the_sink_splits_columns_from_lineage_tags(ledger_location: str) -> None:
+    ledger = Ledger(ledger_location)
     run_id = LedgerSink(ledger).begin_run("r", devices=[CPU], started_unix=1.7e9, interval_s=1.0,
                                           tags={"project": "P", "item": "I", "site": None,
                                                 "experiment": "e1", "parent": "abc"})
@@ -60,8 +61,8 @@ def test_the_sink_splits_columns_from_lineage_tags(tmp_path: Path) -> None:
     assert ledger.tags(run_id) == {"experiment": "e1", "parent": "abc"}
 
 
-def test_a_run_id_given_twice_is_recorded_once(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.db")
+def test_a_run_id_given_twice_is_recorded_once(ledger_location: str) -> None:
+    ledger = Ledger(ledger_location)
     first = record_run(ledger, "job 42", measured(100.0), run_id="slurm-42", tags={"sweep": "s"})
     again = record_run(ledger, "job 42", measured(999.0), run_id="slurm-42", tags={"sweep": "s"})
     (row,) = ledger.runs()
@@ -69,8 +70,8 @@ def test_a_run_id_given_twice_is_recorded_once(tmp_path: Path) -> None:
     assert (row.energy_j, row.status) == (100.0, "completed")  # the second import changed nothing
 
 
-def test_filters_by_user_host_status_and_time_with_paging(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.db")
+def test_filters_by_user_host_status_and_time_with_paging(ledger_location: str) -> None:
+    ledger = Ledger(ledger_location)
     ids = [record_run(ledger, f"r{i}", measured(float(i + 1), 1_700_000_000.0 + 3600 * i),
                       host="node-a" if i % 2 else "node-b", status="failed" if i == 3 else "completed")
            for i in range(6)]
@@ -84,8 +85,8 @@ def test_filters_by_user_host_status_and_time_with_paging(tmp_path: Path) -> Non
     assert [r.id for r in page] == [ids[3], ids[5]]
 
 
-def test_runs_list_filters_by_tag_on_the_command_line(tmp_path: Path) -> None:
-    path = tmp_path / "l.db"
+def test_runs_list_filters_by_tag_on_the_command_line(ledger_location: str) -> None:
+    path = ledger_location
     ledger = Ledger(path)
     record_run(ledger, "alpha-run", measured(1.0), tags={"experiment": "e1"})
     record_run(ledger, "beta-run", measured(2.0), tags={"experiment": "e2"})
@@ -136,8 +137,8 @@ def test_a_schema_1_ledger_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
     assert [r.id for r in ledger.runs(where=RunFilter(tags={"experiment": "legacy"}))] == ["old1"]
 
 
-def test_show_matches_a_prefix_never_a_wildcard(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.db")
+def test_show_matches_a_prefix_never_a_wildcard(ledger_location: str) -> None:
+    ledger = Ledger(ledger_location)
     run_id = record_run(ledger, "only", measured(1.0))
     assert ledger.run(run_id[:4]).id == run_id
     for pattern in ("%", "_", run_id[:2] + "%", "_" * len(run_id)):

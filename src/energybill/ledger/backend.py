@@ -182,6 +182,15 @@ class SqliteBackend:
             raise self._error(exc, uri is None) from None
         return conn
 
+    def execute_ops(self, ops: Sequence[tuple[str, list[Any], bool]]) -> None:
+        """Run the statements in one write transaction."""
+        with self.connect(write=True) as conn:
+            for statement, args, many in ops:
+                if many:
+                    conn.executemany(statement, [tuple(a) for a in args])
+                else:
+                    conn.execute(statement, tuple(args))
+
     def _open_read(self) -> sqlite3.Connection:
         if self.create and not self.path.exists():
             self._open_write().close()
@@ -235,7 +244,9 @@ class SqliteBackend:
             raise LedgerError(f"{self.label}: the ledger is read-only: cannot record into it "
                               "(make it writable, or give another --ledger)")
         if _key(self.path) in _PREPARED:
-            return self._connect(None, BUSY_TIMEOUT_MS)
+            conn = self._connect(None, BUSY_TIMEOUT_MS)
+            conn.execute("PRAGMA synchronous = NORMAL")  # per connection: WAL, durable across a kill
+            return conn
         if self.path.exists() and self.path.stat().st_size > 0:
             self._version_ro_or_refuse()  # never touch a file that is not ours
         conn = self._connect(None, BUSY_TIMEOUT_MS)
@@ -458,20 +469,44 @@ class PgBackend:
 
     @contextmanager
     def connect(self, write: bool) -> Iterator[Any]:
+        """A write: one transaction. A read: each statement on its own (autocommit), which saves
+        the BEGIN and COMMIT round trips; no read needs a snapshot across statements."""
         with self._lock:
             raw = self._open()
             conn = PgConnection(raw)
             psycopg = self._driver()
             try:
-                conn.execute("BEGIN" if write else "BEGIN READ ONLY")
+                if write:
+                    conn.execute("BEGIN")
                 yield conn
-                conn.execute("COMMIT")
+                if write:
+                    conn.execute("COMMIT")
             except psycopg.Error as exc:
                 _rollback(conn)
                 raise self._use_error(exc) from None
             except BaseException:
                 _rollback(conn)
                 raise
+
+    def execute_ops(self, ops: Sequence[tuple[str, list[Any], bool]]) -> None:
+        """Run the statements in one transaction, pipelined: one round trip to the server, not one
+        per statement."""
+        with self._lock:
+            raw = self._open()
+            psycopg = self._driver()
+            try:
+                with raw.pipeline(), raw.cursor() as cursor:
+                    cursor.execute("BEGIN")
+                    for statement, args, many in ops:
+                        if many:
+                            if args:
+                                cursor.executemany(_pg_sql(statement), [tuple(a) for a in args])
+                        else:
+                            cursor.execute(_pg_sql(statement), tuple(args))
+                    cursor.execute("COMMIT")
+            except psycopg.Error as exc:
+                _rollback(PgConnection(raw))
+                raise self._use_error(exc) from None
 
 
 def open_backend(location: str | Path, create: bool = True) -> SqliteBackend | PgBackend:

@@ -168,12 +168,8 @@ class Ledger:
             self._write_server(list(ops))
 
     def _execute(self, ops: list[Op]) -> None:
-        with self.connect(write=True) as conn:
-            for statement, args, many in ops:
-                if many:
-                    conn.executemany(statement, [tuple(a) for a in args])
-                else:
-                    conn.execute(statement, tuple(args))
+        self.backend.execute_ops(ops)
+        self._reached = True
 
     def _write_server(self, ops: list[Op]) -> None:
         if self._spool is None:
