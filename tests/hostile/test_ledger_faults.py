@@ -33,7 +33,9 @@ CPU = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
 
 def _ledger_with_a_run(path: Path) -> str:
     result = Measurement("r", 1.7e9, 2.0, (DeviceEnergy(CPU, 20.0),), 10.0)
-    run_id = record_run(Ledger(path), "a run", result)
+    ledger = Ledger(path)
+    run_id = record_run(ledger, "a run", result)
+    ledger.close()
     _checkpoint_wal(path)
     return run_id
 

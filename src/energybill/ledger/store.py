@@ -147,6 +147,10 @@ class Ledger:
         self._down_until = 0.0
         self._write_lock = threading.RLock()
 
+    def close(self) -> None:
+        """Close this process's connection (the next call opens another)."""
+        self.backend.close()
+
     @property
     def is_server(self) -> bool:
         return isinstance(self.backend, PgBackend)
