@@ -366,10 +366,11 @@ def _broken(path: tuple[str | int, ...], value: object) -> str:
     (("tres", "allocated"), [{"count": 8}], "jobs[1].tres.allocated[0].type"),
     (("nodes",), "gpu-[01-", "not a hostlist"),
     (("nodes",), "gpu-[a-b]", "is not a range"),
-    (("nodes",), "gpu-[0-99999999]", "range too large"),
+    (("nodes",), "gpu-[0-99999999]", "more than 100,000 nodes"),
+    (("nodes",), "r[0-9999]n[0-9999]", "more than 100,000 nodes"),
 ], ids=["elapsed-text", "elapsed-negative", "no-current", "current-string", "job-id-text",
         "energy-negative", "nodes-list-string", "tres-no-type", "hostlist-unbalanced", "hostlist-letters",
-        "hostlist-huge"])
+        "hostlist-huge", "hostlist-product"])
 def test_a_sacct_answer_off_the_schema_is_one_line_and_nothing_is_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: tuple[str | int, ...], value: object,
         needle: str) -> None:

@@ -44,6 +44,7 @@ from energybill.core.records import COUNTER, MODELLED, Device, DeviceEnergy, Mea
 from energybill.telemetry.httpjson import printable
 
 SACCT_TIMEOUT_S = 120.0
+MAX_NODES = 100_000  # a job's hostlist larger than this is not a job
 MAX_OUTPUT_BYTES = 512 * 2**20
 _JOB_ID = re.compile(r"\d{1,12}(_\d{1,9})?(\.\w+)?")
 FAILED = {"FAILED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL"}
@@ -216,8 +217,25 @@ def expand_hostlist(text: str) -> list[str]:
     """``gpu-[01-02,05],cpu1`` → ``["gpu-01", "gpu-02", "gpu-05", "cpu1"]`` (Slurm's hostlist form)."""
     names: list[str] = []
     for part in _split_top(text):
+        if len(names) + _size(part) > MAX_NODES:
+            raise SlurmError(f"sacct --json: nodes {printable(text, 60)!r}: more than {MAX_NODES:,} nodes")
         names.extend(_expand_one(part))
     return list(dict.fromkeys(names))  # each node once
+
+
+def _size(name: str) -> int:
+    """How many names ``name`` expands to (the product of its bracket groups), before expanding it."""
+    total = 1
+    for group in re.findall(r"\[([^\[\]]*)\]", name):
+        count = 0
+        for item in group.split(","):
+            low, _, high = item.partition("-")
+            if low.isdigit() and (not high or high.isdigit()):
+                count += max(1, int(high) - int(low) + 1) if high else 1
+            else:
+                count += 1  # refused with its reason when expanded
+        total *= count
+    return total
 
 
 def _split_top(text: str) -> list[str]:
@@ -250,7 +268,7 @@ def _expand_one(name: str) -> list[str]:
                              f"{printable(item, 20)!r} is not a range")
         width = len(low)
         stop = int(high) if high else int(low)
-        if stop - int(low) > 100_000:
+        if stop - int(low) > MAX_NODES:
             raise SlurmError(f"sacct --json: nodes {printable(name, 60)!r}: range too large")
         out.extend(_expand_one(f"{head}{n:0{width}d}{tail}") for n in range(int(low), stop + 1))
     return [n for group in out for n in group]
