@@ -45,6 +45,41 @@ def test_a_huge_lognormal_range_is_checked_without_overflow(tmp_path: Path) -> N
     one_line_error(energybill("bill", str(path)), "training[0]", "overflow")
 
 
+SERVING_HUGE = (
+    '[[inference]]\nname = "s"\nsite = "lab"\nseconds_per_token = 1e-300\nwatts_per_device = 1e300\n'
+    "tokens_per_day = 1e300\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("sweep", "{f}", "--item", "s"), "sweep of 's': overflow"),
+        (("sweep", "{f}", "--item", "s", "--format", "json"), "sweep of 's': overflow"),
+        (("plan", "{f}", "--item", "t"), "compute budget"),
+        (("plan", "{f}", "--item", "t", "--format", "json"), "compute budget"),
+    ],
+    ids=["sweep", "sweep-json", "plan", "plan-json"],
+)
+def test_what_ifs_outside_the_bill_refuse_overflow_in_one_line(
+    tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
+    path = tmp_path / "huge.toml"
+    path.write_text(SITE + HUGE + SERVING_HUGE, encoding="utf-8")
+    one_line_error(energybill(*(a.format(f=path) for a in args)), needle)
+
+
+def test_a_zero_carbon_sweep_gives_strict_json(tmp_path: Path) -> None:
+    path = tmp_path / "clean.toml"
+    serving = '[[inference]]\nname = "s"\nsite = "lab"\nseconds_per_token = 0.05\nwatts_per_device = 400\n'
+    path.write_text(SITE.replace("= 400", "= 0") + serving, encoding="utf-8")
+    data = json.loads(
+        succeeded(energybill("sweep", str(path), "--format", "json")),
+        parse_constant=lambda name: pytest.fail(f"{name} in the JSON"),
+    )
+    assert data["points"][0]["tokens_per_kg_co2e"] is None  # unbounded on a zero-carbon grid: null
+
+
 def test_a_zero_carbon_grid_gives_strict_json(tmp_path: Path) -> None:
     """Tokens per kg CO2e is unbounded on a zero-carbon grid: null, not Infinity."""
     path = tmp_path / "clean.toml"

@@ -78,6 +78,9 @@ def plan(
     if item is not None:
         data["item"] = item.name
         data["iso_loss"] = _iso_loss(item, hardware)
+    from energybill.core.jsontext import finite
+
+    data = finite(data, "plan")  # a huge item or budget overflows: one line, not inf
     if fmt == "json":
         import json
 

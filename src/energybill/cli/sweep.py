@@ -90,10 +90,13 @@ def sweep(
         project, item_name, batch, latency, watts, tokens_per_day,
         requests_per_day, output_tokens, power_model,
     )
+    from energybill.core.jsontext import finite
+
+    # inputs of 1e300 overflow: one line, not inf (tokens per kg CO2e on a clean grid: null)
+    data = finite({"item": item.name, "points": [p.to_dict() for p in points]}, f"sweep of '{item.name}'")
     if fmt == "json":
         import json
 
-        data = {"item": item.name, "points": [p.to_dict() for p in points]}
         click.echo(json.dumps(data, indent=2, allow_nan=False))
         return
     _print(item.name, points)

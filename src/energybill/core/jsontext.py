@@ -83,3 +83,29 @@ def _float(o: float) -> str:
     if o != o or o in (_INF, -_INF):  # NaN and Infinity are not JSON (RFC 8259): refuse, never emit
         raise NotFinite(f"a number to write is {o!r}, which JSON cannot hold (an input too large?)")
     return float.__repr__(o)
+
+
+# Ratios that are +inf by definition, not by overflow: tokens per kg CO2e of a zero-carbon grid.
+UNBOUNDED = frozenset({"tokens_per_kg_co2e"})
+
+
+def finite(obj: Any, where: str) -> Any:
+    """A copy of ``obj`` for strict JSON: an ``UNBOUNDED`` ratio at +inf becomes None (null);
+    any other NaN or infinity raises ``NotFinite`` naming its key path. For the commands that
+    compute outside the bill (sweep, plan) before they print a table or JSON."""
+
+    def walk(node: Any, path: str, key: str) -> Any:
+        if isinstance(node, float) and (node != node or node in (_INF, -_INF)):
+            if key in UNBOUNDED and node == _INF:
+                return None
+            raise NotFinite(
+                f"{where}: overflow: {path or 'a value'} computed as {node!r}, not a finite number; "
+                "check the magnitudes of the inputs"
+            )
+        if isinstance(node, dict):
+            return {k: walk(v, f"{path}.{k}" if path else str(k), str(k)) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [walk(v, f"{path}[{i}]", key) for i, v in enumerate(node)]
+        return node
+
+    return walk(obj, "", "")
