@@ -80,8 +80,12 @@ def parse_project(raw: dict[str, Any], file: str) -> Project:
         return _checked(Project.model_validate(points), raw, problems, file, None)
     except ValidationError as exc:
         errors = exc.errors()
-    problems += [problem_of(error) for error in errors if path_of(tuple(error["loc"])) not in
-                 {p.path for p in problems}]  # a bad range is one problem, not two
+    ranged = [p.path for p in problems]  # a bad range is one problem, not two ("got a table")
+    problems += [
+        problem_of(error)
+        for error in errors
+        if not any(r == (at := path_of(tuple(error["loc"]))) or r.startswith(at + ".") for r in ranged)
+    ]
     rest = set_aside(points, [tuple(error["loc"]) for error in errors])
     try:
         project = Project.model_validate(rest.raw)
