@@ -17,7 +17,7 @@ from tests.conftest import EXAMPLES, run_cli
 from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
 from energybill.ledger.record import record_run
 from energybill.ledger.store import Ledger
-from energybill.report.numbers import amount, large, share, signed
+from energybill.report.numbers import amount, large, rounded, share, signed
 
 # 20 million tokens a day at 0.36 J/token (360 W, 1,000 tokens/s, PUE 1): 7.2e6 J = 2 kWh a day;
 # × 400 g/kWh = 800 g = 0.0008 t CO2e a day.
@@ -58,6 +58,12 @@ tokens_per_day = 20e6
 )
 def test_amount_keeps_two_significant_digits(value: float | None, decimals: int, shown: str) -> None:
     assert amount(value, decimals) == shown
+
+
+def test_rounded_keeps_significant_digits_as_a_number() -> None:
+    assert rounded(2_304_000.04, 1) == 2_304_000.0
+    assert rounded(0.0042, 1) == 0.0042  # 4.2 mg: the model card's YAML says 0.0042 g, not 0.0
+    assert rounded(0.0, 1) == 0.0
 
 
 def test_shares_counts_and_signs() -> None:

@@ -13,7 +13,7 @@ from energybill.report.data import ReportData, SiteRow, TrainingSummary
 from energybill.report.document import phase_table
 from energybill.report.escape import yaml
 from energybill.report.markdown import cell
-from energybill.report.numbers import amount
+from energybill.report.numbers import amount, rounded
 
 
 def render(data: ReportData) -> str:
@@ -86,7 +86,7 @@ def _metadata(data: ReportData, training: TrainingSummary | None) -> list[str]:
         "",
         "```yaml",
         "co2_eq_emissions:",
-        f"  emissions: {round(kg_to_g(co2e_kg), 1)!r}",
+        f"  emissions: {rounded(kg_to_g(co2e_kg), 1)!r}",
         f"  source: {yaml.string(f'energybill estimate of project {data.project}')}",
     ]
     if training is not None:

@@ -30,6 +30,11 @@ def amount(value: float | None, decimals: int = 1, significant: int = SIGNIFICAN
     return f"{value:,.{places(value, decimals, significant)}f}"
 
 
+def rounded(value: float, decimals: int = 1) -> float:
+    """``value`` rounded as ``amount`` shows it, as a number (for metadata: 0.0042, not 0.0)."""
+    return round(value, places(value, decimals))
+
+
 def signed(value: float, decimals: int = 1) -> str:
     """``+1,234.5``, ``-0.042``, ``0.0``: a change with its sign."""
     return ("+" if value > 0 else "") + amount(value, decimals)
