@@ -16,7 +16,6 @@ nothing partial is written.
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from energybill.report.errors import ReportError
 from energybill.report.escape import yaml
 from energybill.report.filing import Filing
 from energybill.report.markdown import cell
-from energybill.report.numbers import amount
+from energybill.report.numbers import amount, two_figures
 
 EU_FORM = (
     "EU AI Act Model Documentation Form (GPAI Code of Practice, Transparency chapter, July 2025), "
@@ -60,18 +59,6 @@ class FormField:
         if isinstance(self.value, str):
             return self.value
         return f"{two_figures(self.value)} {self.unit}".strip()
-
-
-def two_figures(value: float) -> str:
-    """At least two significant figures, as the form asks: ``5.8 × 10^22``, ``41``, ``0.0021``."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    exponent = math.floor(math.log10(abs(value)))
-    if -3 <= exponent < 6:
-        decimals = max(0, 1 - exponent)
-        return f"{value:,.{decimals}f}"
-    mantissa = value / 10**exponent
-    return f"{mantissa:.1f} × 10^{exponent}"
 
 
 def _training(data: ReportData, export: str, fields: str) -> Filing:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from energybill.core.bill import DevelopmentShare
 from energybill.report.data import MeasuredRow
-from energybill.report.numbers import SIGNIFICANT, amount, signed
+from energybill.report.numbers import SIGNIFICANT, amount, share, signed
 from energybill.report.rows import LONG_TABLE
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def development_lines(development: DevelopmentShare | None) -> list[str]:
         head = (f"Development: {_kwh(development.development_kwh)} kWh of measured runs; no final training "
                 "run measured to set it against")
     else:
-        head = (f"Development share: {development.share * 100:.1f} % of development + final training "
+        head = (f"Development share: {share(development.share)} of development + final training "
                 f"({_kwh(development.development_kwh)} of "
                 f"{_kwh(development.development_kwh + development.final_training_kwh)} kWh, IT energy)")
     parts = []

@@ -45,6 +45,18 @@ def share(value: float) -> str:
     return f"{amount(value * 100, 1, 1)} %"
 
 
+def two_figures(value: float) -> str:
+    """At least two significant figures, with powers of ten outside 0.001–999,999 (the EU AI Act
+    form's style): ``5.8 × 10^22``, ``41``, ``0.0021``."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    exponent = math.floor(math.log10(abs(value)))
+    if -3 <= exponent < 6:
+        return amount(value, 0)
+    mantissa = value / 10**exponent
+    return f"{amount(mantissa, 1)} × 10^{exponent}"
+
+
 def large(value: float) -> str:
     """``3.19 billion``, ``293,189``: counts of tokens and words as people say them."""
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
