@@ -222,3 +222,42 @@ def test_measure_into_a_server_never_prints_or_stores_the_password(pg: PgServer)
     assert PASSWORD not in text
     listed = run_cli("runs", "list", "--ledger", url)
     assert listed.returncode == 0 and run.id in listed.stdout and PASSWORD not in listed.stdout
+
+
+ENDS_OFFLINE = HEADER + """
+run = RunRecorder.begin(sink, "ended-offline", 0.1, [cpu], experiment="offline")
+run.checkpoint(at(1))
+print("begun", flush=True)
+sys.stdin.readline()  # the server is stopped now
+run.checkpoint(at(2))
+run.finish(at(3), "completed", 0)
+print("spooled" if ledger._spool is not None and ledger._spool.pending() else "sent", flush=True)
+"""
+
+
+def test_a_writer_that_ends_while_the_server_is_away_is_sent_by_the_next_process(
+        pg: PgServer, spool_folder: Path) -> None:
+    url = pg.new_database()
+    writer = subprocess.Popen([sys.executable, "-c", ENDS_OFFLINE, url], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdin is not None
+    assert writer.stdout.readline().strip() == "begun"
+    pg.stop()
+    try:
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+        assert out.strip() == "spooled"
+        assert len(list(spool_folder.rglob("*.jsonl"))) == 1  # left for whoever reaches the server next
+        listed = run_cli("runs", "list", "--ledger", url)
+        _one_line(listed, "cannot connect", "127.0.0.1")  # still away: said, nothing lost
+    finally:
+        pg.start()
+    listed = run_cli("runs", "list", "--ledger", url, "--tag", "experiment=offline")
+    assert listed.returncode == 0, listed.stderr
+    assert "ended-offline" in listed.stdout and "completed" in listed.stdout
+    assert not list(spool_folder.rglob("*.jsonl"))
+    (run,) = Ledger(url).runs()
+    assert (run.status, run.energy_j) == ("completed", 30.0)
+    assert [s["seq"] for s in Ledger(url).samples(run.id)] == [1, 2, 3]
