@@ -31,6 +31,7 @@ def render(data: ReportData, console: Console) -> None:
     console.print(
         f"[bold]Total[/bold]: {amount(kwh_to_mwh(data.energy_kwh), 2)} MWh and "
         f"{amount(kg_to_tonnes(data.co2e_kg), 2)} t CO2e"
+        + (" (location-based: the grid's intensity)" if data.disclosure is not None else "")
     )
     if data.disclosure is not None:
         for label, text in summary(data.disclosure, data.co2e_kg):
