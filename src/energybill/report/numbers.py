@@ -64,14 +64,3 @@ def large(value: float) -> str:
             return f"{value / size:,.2f} {word}"
     return amount(value, 0)
 
-
-def two_figures(value: float) -> str:
-    """At least two significant figures, as the EU AI Act form asks: ``5.8 × 10^22``, ``41``, ``0.0021``."""
-    import math
-
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    exponent = math.floor(math.log10(abs(value)))
-    if -3 <= exponent < 6:
-        return f"{value:,.{max(0, 1 - exponent)}f}"
-    return f"{value / 10**exponent:.1f} × 10^{exponent}"
