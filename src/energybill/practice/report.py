@@ -67,7 +67,7 @@ def print_serve(console: Any, r: ServeResult) -> None:
         "prefill W",
         "J/request",
     ):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=name == "batch")  # "talk, batch 1" on one line
     for row in r.rows:
         table.add_row(
             str(row.batch_size),
