@@ -842,24 +842,18 @@ def _per_day_rate(
         {**inputs, "carbon_intensity_g_per_kwh": site.carbon_intensity_g_per_kwh},
         (formula(f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')"),),
     )
-    if "tokens_to_match_training" in sheet.details and daily.tokens is not None:
-        match = cast(float, sheet.details["tokens_to_match_training"])
-        sheet.put(
-            "days_to_match_training",
-            match / daily.tokens,
-            "tokens_to_match_training / tokens_per_day",
-            {"tokens_to_match_training": match, "tokens_per_day": daily.tokens},
-            (formula(f"{TALK}, findings ('inference can overtake the training cost in one or few days')"),),
-        )
-    elif "requests_to_match_training" in sheet.details and daily.requests is not None:
-        match = cast(float, sheet.details["requests_to_match_training"])
-        sheet.put(
-            "days_to_match_training",
-            match / daily.requests,
-            "requests_to_match_training / requests_per_day",
-            {"requests_to_match_training": match, "requests_per_day": daily.requests},
-            (formula(f"{TALK}, findings ('inference can overtake the training cost in one or few days')"),),
-        )
+    overtake = formula(f"{TALK}, findings ('inference can overtake the training cost in one or few days')")
+    for unit, per_day in (("tokens", daily.tokens), ("requests", daily.requests)):
+        if f"{unit}_to_match_training" in sheet.details and per_day is not None:
+            match = cast(float, sheet.details[f"{unit}_to_match_training"])
+            sheet.put(
+                "days_to_match_training",
+                match / per_day,
+                f"{unit}_to_match_training / {unit}_per_day",
+                {f"{unit}_to_match_training": match, f"{unit}_per_day": per_day},
+                (overtake,),
+            )
+            break
 
 
 def _match(sheet: _Sheet, refs: tuple[ItemBill, ...], j_token: float | None, j_request: float | None) -> None:

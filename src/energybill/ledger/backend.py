@@ -21,7 +21,7 @@ import re
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -305,11 +305,7 @@ class SqliteBackend:
             if version is None and _tables(conn):
                 raise LedgerError(f"{self.label}: not an energybill ledger (a SQLite file of another "
                                   "application); left untouched")
-            for number, statements in sql.steps_from(version or 0):
-                for statement in statements:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(number),))
+            _apply_migrations(conn.execute, version)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(conn)
@@ -488,11 +484,7 @@ class PgBackend:
             if version is None and conn.execute("SELECT to_regclass('runs')").fetchone()[0] is not None:
                 raise LedgerError(f"{self.label}: the database has a 'runs' table that is not an "
                                   "energybill ledger's (no meta table); give another database")
-            for number, statements in sql.steps_from(version or 0):
-                for statement in statements:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(number),))
+            _apply_migrations(conn.execute, version)
             conn.execute("COMMIT")
         except BaseException as exc:
             _rollback(conn)
@@ -565,3 +557,12 @@ def open_backend(location: str | Path, create: bool = True) -> SqliteBackend | P
     if is_url(location):
         return PgBackend(str(location))
     return SqliteBackend(Path(location), create)
+
+
+def _apply_migrations(execute: Callable[..., Any], version: int | None) -> None:
+    """Every migration step after ``version``, each followed by the schema version it leaves (one
+    text for SQLite and PostgreSQL; the caller holds the transaction and, on PostgreSQL, the lock)."""
+    for number, statements in sql.steps_from(version or 0):
+        for statement in statements:
+            execute(statement)
+        execute(sql.SET_SCHEMA_VERSION, (str(number),))

@@ -153,3 +153,8 @@ UPSERT_RANK = (
     "host = excluded.host, status = excluded.status, energy_j = excluded.energy_j, "
     "duration_s = excluded.duration_s"
 )
+
+SET_SCHEMA_VERSION = (
+    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
