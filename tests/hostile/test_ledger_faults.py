@@ -231,3 +231,25 @@ def test_a_measure_in_its_own_pid_namespace_is_alive_for_a_list_outside_it(tmp_p
     assert inside.returncode == 0, err
     (run,) = Ledger(path).runs()
     assert run.status == "completed"
+
+
+def test_a_new_ledger_is_never_seen_without_its_tables(tmp_path: Path) -> None:
+    """A reader that finds the file as another process creates it reads an empty ledger, never
+    'not an energybill ledger' (the race CI hit: `runs list` as `measure` starts)."""
+    paths = [tmp_path / f"l{i}.db" for i in range(25)]
+    creator = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from pathlib import Path; from energybill.ledger.store import Ledger\n"
+        "for p in sys.argv[1:]: Ledger(Path(p)).count()"), *map(str, paths)])
+    seen = 0
+    try:
+        for path in paths:
+            deadline = time.monotonic() + 60
+            while not path.exists() and time.monotonic() < deadline:
+                pass  # spin: catch the file in the instant it appears
+            assert Ledger(path, create=False).count() == 0
+            seen += 1
+    finally:
+        creator.wait(timeout=60)
+    assert seen == len(paths)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == \
+        sorted(p.name for p in paths)  # no temporary file left beside them

@@ -22,7 +22,7 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -295,6 +295,8 @@ class SqliteBackend:
             conn = self._connect(None, BUSY_TIMEOUT_MS)
             conn.execute("PRAGMA synchronous = NORMAL")  # per connection: WAL, durable across a kill
             return conn
+        if not self.path.exists():
+            self._create_whole()
         if self.path.exists() and self.path.stat().st_size > 0:
             self._version_ro_or_refuse()  # never touch a file that is not ours
         conn = self._connect(None, BUSY_TIMEOUT_MS)
@@ -318,6 +320,25 @@ class SqliteBackend:
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable across a killed process
         _PREPARED.add(_key(self.path))
         return conn
+
+    def _create_whole(self) -> None:
+        """Make a new ledger under a temporary name beside it and link it into place, so that a
+        reader (`runs list` as `measure` starts) never sees a file without its tables. Where that
+        cannot be done (no hard links, a folder we may not write), the caller makes it in place."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        try:
+            with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
+                conn.execute("PRAGMA journal_mode = WAL")  # kept in the file's header
+                conn.execute("BEGIN IMMEDIATE")
+                _apply_migrations(conn.execute, None)
+                conn.execute("COMMIT")
+            os.link(tmp, self.path)  # fails if another process made it first: theirs is used
+        except (OSError, sqlite3.Error):
+            pass
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                with suppress(OSError):
+                    leftover.unlink()
 
     def _version_ro_or_refuse(self) -> None:
         """Refuse a SQLite file with tables but no energybill meta (an empty one is being created)."""
