@@ -8,6 +8,7 @@ computed with the World Resources Institute's method (water consumed at power pl
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from energybill.catalog.errors import CatalogError
@@ -46,6 +47,7 @@ def cloud_provider(region: str | None) -> str | None:
     return CLOUD_PROVIDERS.get(region.split(":", 1)[0].lower())
 
 
+@functools.cache  # a bill asks once per item and scenario; the fuzzy name look-up is not free
 def grid_water(country: str) -> CatalogValue:
     """Litres of water consumed off-site per kWh of electricity in ``country`` (name or ISO code)."""
     values: dict[str, float] = table("water")["offsite_l_per_kwh"]

@@ -20,8 +20,41 @@ from energybill.core.version import __version__
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
 
+# Commands in their own modules, imported only when called (or listed by --help): a plain bill
+# does not pay for the importers, the ledger or the plots (the cold start's 0.5 s budget).
+LAZY = {
+    "init": "energybill.cli.init:init",
+    "compare": "energybill.cli.compare:compare",
+    "plan": "energybill.cli.plan:plan",
+    "sweep": "energybill.cli.sweep:sweep",
+    "report": "energybill.cli.report:report",
+    "plot": "energybill.cli.plot:plot",
+    "catalog": "energybill.cli.catalog:catalog",
+    "bench": "energybill.cli.bench:bench",
+    "measure": "energybill.cli.measure:measure",
+    "runs": "energybill.cli.runs:runs",
+    "import": "energybill.cli.importers:import_",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A group whose commands in ``LAZY`` are imported on first use (click's documented pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *LAZY]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, attr = LAZY[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="energybill")
 def cli() -> None:
     """The full energy bill (kWh) and carbon footprint (kg CO2e) of a language-model project.
@@ -158,18 +191,3 @@ def _quiet_stdout() -> None:
     except (OSError, ValueError):
         pass
 
-
-from energybill.cli.bench import bench  # noqa: E402
-from energybill.cli.catalog import catalog  # noqa: E402
-from energybill.cli.compare import compare  # noqa: E402
-from energybill.cli.importers import import_  # noqa: E402
-from energybill.cli.init import init  # noqa: E402
-from energybill.cli.measure import measure as _measure_command  # noqa: E402
-from energybill.cli.plan import plan  # noqa: E402
-from energybill.cli.plot import plot  # noqa: E402
-from energybill.cli.report import report  # noqa: E402
-from energybill.cli.runs import runs  # noqa: E402
-from energybill.cli.sweep import sweep  # noqa: E402
-
-for _command in (init, compare, plan, sweep, report, plot, catalog, bench, _measure_command, runs, import_):
-    cli.add_command(_command)
