@@ -64,6 +64,44 @@ BASE: dict[str, Any] = {
     "scenarios": {"green": {"description": "clean grid", "set": {"sites.lab.pue": 1.1}, "relocate": 40}},
 }
 
+# The keys of 2026 projects (issues 13-15): cloud regions, water, market-based carbon, prices,
+# fine-tunes, mixture-of-experts, requests, provisioned capacity, measured serving, parity with
+# several items, hosted-API usage (EcoLogits), catalog flights and embodied carbon.
+BASE_2026: dict[str, Any] = {
+    "project": {"name": "Fuzz 2026", "description": "fine-tune, serving, API, disclosure"},
+    "sites": {
+        "cloud": {"region": "aws:us-east-1", "wue_l_per_kwh": 0.2, "market_based_g_per_kwh": 50,
+                  "price_per_kwh": 0.12, "currency": "USD"},
+        "lab": {"pue": 1.3, "carbon_intensity_g_per_kwh": 400, "carbon_free_share": 0.5,
+                "residual_mix_g_per_kwh": 500, "grid_water_l_per_kwh": 3.0},
+    },
+    "compute": [{"name": "sweep", "phase": "R&D", "site": "cloud", "devices": 8, "hours": 12,
+                 "device": "H100 SXM", "host_watts_per_device": 100, "price_per_device_hour": 2.5,
+                 "currency": "USD", "run_tags": {"sweep": "lr"}, "power_boundary": "node"}],
+    "training": [{"name": "ft", "phase": "fine-tuning", "base_model": "Llama-3.1-8B", "method": "lora",
+                  "site": "cloud", "parameters": 47e9, "active_parameters": 13e9, "tokens": 1e9,
+                  "mfu": 0.4, "dtype": "bf16", "device": "H100 SXM", "devices": 8}],
+    "inference": [
+        {"name": "chat", "site": "cloud", "model": "meta-llama/Llama-3.1-8B-Instruct", "devices": 1,
+         "replicas": 2, "device": "H100 SXM", "idle_watts_per_device": 70,
+         "seconds_per_token": 0.02, "batch_size": 32, "requests_per_day": 1e5,
+         "input_tokens_per_request": 400, "output_tokens_per_request": 200, "days": 365,
+         "compare_with": "ft"},
+        {"name": "measured", "site": "lab", "watts_per_device": 500, "measured": True,
+         "tokens_per_second": 2500, "joules_per_request": 300, "requests": 1e6,
+         "output_tokens_per_request": 100, "compare_with": ["ft", "sweep"]},
+    ],
+    "api": [{"name": "assistant", "provider": "openai", "model": "gpt-4o-mini", "requests": 1000,
+             "output_tokens_per_request": 400}],
+    "travel": [{"name": "trip", "from": "CDG", "to": "JFK", "round_trip": True, "travelers": 2}],
+    "embodied": [{"name": "gpus", "device": "nvidia_h100_80gb", "devices": 8, "hours_used": 100,
+                  "lifetime_years": 5}],
+    "scenarios": {"green": {"description": "clean", "relocate": "FR",
+                            "set": {"sites.cloud.market_based_g_per_kwh": 0}}},
+}
+
+BASES = (BASE, BASE_2026)
+
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, -1, -0.0, 1e-320, 1e200, 1e308, -1e308, 2**63, -(2**63), 10**30, 0.5, 1.5]),
@@ -104,8 +142,8 @@ def _parent(document: Any, path: tuple[Any, ...]) -> Any:
 
 @st.composite
 def documents(draw: st.DrawFn) -> dict[str, Any]:
-    """The base document with one to four mutations: replace, delete, add a key, nest, duplicate."""
-    document = json.loads(json.dumps(BASE))
+    """A base document with one to four mutations: replace, delete, add a key, nest, duplicate."""
+    document = json.loads(json.dumps(draw(st.sampled_from(BASES))))
     for _ in range(draw(st.integers(1, 4))):
         paths = _paths(document)
         if not paths:

@@ -147,7 +147,7 @@ def _needed(site: SiteContext | None) -> SiteContext:
 def _reference(item: Inference, earlier: list[ItemBill]) -> tuple[ItemBill, ...]:
     """The items to compare serving with: the named ones (any kind with energy), else the most
     energy-hungry training item; () when none is billed (yet)."""
-    names = [item.compare_with] if isinstance(item.compare_with, str) else item.compare_with
+    names = item.compared
     if isinstance(earlier, Billed):
         if names:
             found = tuple(earlier.by_name[n] for n in names if n in earlier.by_name)

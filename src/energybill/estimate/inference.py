@@ -147,7 +147,7 @@ def _model(item: Inference, serving: Serving, sheet: _Sheet) -> None:
         sheet.put(
             "active_parameters",
             active,
-            "given" if item.active_parameters else "parameters (dense)",
+            "parameters (dense)" if item.active_parameters is None else "given",
             {"active_parameters": active},
             (project(),),
         )
@@ -277,8 +277,8 @@ def _decode_joules(
 
 def _prefill(item: Inference, site: SiteContext, serving: Serving, sheet: _Sheet) -> tuple[float, float]:
     """Prefill per request: (J, PUE included; seconds of one replica)."""
-    tokens = item.input_tokens_per_request or 0.0
-    if tokens == 0 or item.joules_per_request is not None or item.energy_kwh is not None:
+    tokens = _or(item.input_tokens_per_request, 0.0)
+    if _largest(tokens) == 0 or item.joules_per_request is not None or item.energy_kwh is not None:
         return 0.0, 0.0
     n_active = _n_active(sheet)
     if n_active is not None:
@@ -664,7 +664,7 @@ def _busy_hours(
     """Hours one replica is busy with the volume (decode + prefill); None without a rate."""
     if rate is None or volume.tokens is None:
         return None
-    seconds = volume.tokens / rate + (volume.requests or 0.0) * prefill_s
+    seconds = volume.tokens / rate + _or(volume.requests, 0.0) * prefill_s
     return cast(
         float,
         sheet.put(
@@ -674,7 +674,7 @@ def _busy_hours(
             {
                 "tokens": volume.tokens,
                 "tokens_per_second": rate,
-                "requests": volume.requests or 0.0,
+                "requests": _or(volume.requests, 0.0),
                 "prefill_seconds_per_request": prefill_s,
             },
             (formula("serving time of one replica at the given rate"),),
@@ -688,8 +688,8 @@ def _idle(item: Inference, site: SiteContext, sheet: _Sheet, busy_hours: float |
             f"inference item '{item.name}': provisioned capacity (replicas, hours) needs a rate to know the "
             "busy time: tokens_per_second or seconds_per_token"
         )
-    hours = item.hours if item.hours is not None else (item.days or 0.0) * HOURS_PER_DAY
-    replicas = item.replicas or 1
+    hours = item.hours if item.hours is not None else _or(item.days, 0.0) * HOURS_PER_DAY
+    replicas = _or(item.replicas, 1)
     provisioned = replicas * item.devices * hours
     busy = item.devices * busy_hours
     sheet.put(
@@ -885,6 +885,11 @@ def _match(sheet: _Sheet, refs: tuple[ItemBill, ...], j_token: float | None, j_r
             {"training_energy_kwh": reference_kwh, "joules_per_request": j_request},
             sources,
         )
+
+
+def _or(value: Any, default: float) -> Any:
+    """``value`` unless it is None: not ``value or default``, which fails on sampled arrays."""
+    return default if value is None else value
 
 
 def _inverse(value: float) -> float:

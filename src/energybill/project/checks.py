@@ -33,8 +33,7 @@ def check_references(project: Project, set_aside: tuple[str, ...] = ()) -> list[
         seen.setdefault(item.name, path)
     with_energy = _items_with_energy(project)
     for index, item in enumerate(project.inference):
-        names = [item.compare_with] if isinstance(item.compare_with, str) else item.compare_with or []
-        for name in names:
+        for name in item.compared:
             if name not in with_energy:
                 hint = did_you_mean(name, with_energy) if with_energy else "there is no item with energy"
                 message = f"no item with energy named '{name}' (training, compute, other, ...); {hint}"

@@ -349,6 +349,8 @@ class Inference(Item):
         self._volume()
         self._capacity()
         _active_within(self.parameters, self.active_parameters)
+        if self.compare_with == [] or self.compare_with == "":
+            raise ValueError("compare_with names an item with energy, or a list of them: not empty")
         if self.model is not None and (self.parameters is not None or self.active_parameters is not None):
             raise ValueError("model gives parameters and active_parameters: remove them or model")
         if self.batch_size != 1 and self.seconds_per_token is None and self.calibration is None:
@@ -387,6 +389,11 @@ class Inference(Item):
             raise ValueError("replicas needs the provisioned time: hours or days")
         if self.idle_watts_per_device is not None and not provisioned:
             raise ValueError("idle_watts_per_device needs provisioned capacity: replicas and hours (or days)")
+
+    @property
+    def compared(self) -> list[str]:
+        """The names in ``compare_with`` (one or a list); [] when not given."""
+        return [self.compare_with] if isinstance(self.compare_with, str) else list(self.compare_with or ())
 
     @property
     def provisioned(self) -> bool:

@@ -130,8 +130,9 @@ def filing(bill: Bill, project: Project) -> Filing:
 def _served_parameters(items: list[Inference], specs: dict[str, Training], largest: float) -> float:
     """The parameters of the model served: the training item it compares with, else the largest."""
     for item in items:
-        if item.compare_with is not None and item.compare_with in specs:
-            return specs[item.compare_with].parameters
+        for name in item.compared:
+            if name in specs:
+                return specs[name].parameters
     return largest
 
 
