@@ -177,6 +177,7 @@ IDLE = """
 name = "two L4s all year"
 site = "s"
 device = "L4"                # catalog TDP 72 W
+host_watts_per_device = 0    # the GPUs alone (without it, the DGX host default: see below)
 idle_watts_per_device = 16
 replicas = 2
 devices = 1
@@ -200,6 +201,22 @@ def test_idle_heavy_deployment() -> None:
     assert item.energy_kwh == pytest.approx(252.288 + 630720000 * watts / 100 / 3.6e6)
     # the idle share dominates: about 80 % of the year's energy
     assert item.details["energy_kwh_idle"] / item.energy_kwh > 0.75
+
+
+def test_a_catalog_accelerator_serving_gets_the_default_host_power_stated() -> None:
+    """As training and compute: no host_watts_per_device with a catalog accelerator → 0.82 × TDP
+    (NVIDIA DGX H100: (10,200 − 8 × 700) / (8 × 700)), in the energy, the details, the provenance
+    and the boundary (the whole node)."""
+    item = bill_of(IDLE.replace("host_watts_per_device = 0    ", "#")).item("two L4s all year")
+    host_w = 72 * 4600 / 5600  # 59.14 W per L4
+    assert item.details["host_watts_per_device"] == pytest.approx(host_w)
+    # idle: 15,768 device-hours × (16 + 59.14) W / 1000 = 1,184.85 kWh
+    assert item.details["energy_kwh_idle"] == pytest.approx(15768 * (16 + host_w) / 1000)
+    watts = 16 + 56 * power.FIT_A
+    assert item.details["energy_kwh_busy"] == pytest.approx(630720000 * (watts + host_w) / 100 / 3.6e6)
+    assert item.boundary == "comprehensive"  # the node, and the idle capacity provisioned
+    stated = [p for p in item.provenance if p.quantity == "details.host_watts_per_device"]
+    assert stated and stated[0].sources[0].kind == "default" and "DGX H100" in stated[0].sources[0].name
 
 
 def test_load_beyond_capacity_names_both_keys() -> None:
@@ -409,3 +426,21 @@ def test_a_plain_bill_never_imports_ecologits() -> None:
     seconds, imported = done.stdout.split()
     assert imported == "False"
     print(f"plain Noor bill, import + estimate: {float(seconds):.3f} s")  # bench/cli_startup.py times the CLI
+
+
+def test_a_training_item_with_a_default_host_is_billed_at_the_node_boundary() -> None:
+    """The boundary follows the host power the estimate used: a catalog accelerator's default host
+    makes the energy the whole node's (with PUE: facility), not "accelerators only"."""
+    text = """
+[[training]]
+name = "t"
+site = "s"
+parameters = 1e9
+tokens = 1e10
+tflops_per_device = 100
+device = "H100 SXM"
+"""
+    item = bill_of(text).item("t")
+    assert item.details["host_watts_per_device"] == pytest.approx(575.0)
+    assert item.boundary == "facility"  # the node, and the PUE the site gives; not "accelerator"
+    assert bill_of(text + "host_watts_per_device = 0\n").item("t").boundary == "accelerator"

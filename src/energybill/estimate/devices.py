@@ -56,11 +56,24 @@ def with_catalog_device(item: PoweredItem, estimate: Callable[[PoweredItem], Ite
         {"device": item.device, "watts_per_device": tdp.value},
         (tdp.as_source(), formula("TDP as the power per device, an upper bound of average draw")),
     )
-    details = {**bill.details, "device": tdp.label.removesuffix(" TDP"), "watts_per_device": tdp.value}
+    details = {**bill.details, "device": tdp.label.removesuffix(" TDP"), "watts_per_device": tdp.value,
+               "host_watts_per_device": powered.host_watts_per_device}
     if isinstance(powered, Training) and isinstance(item, Training) and item.mfu is not None:
         assert powered.tflops_per_device is not None
         details["tflops_per_device"] = powered.tflops_per_device
     return replace(bill, details=details, provenance=(record, *records, *bill.provenance))
+
+
+def with_default_host(item: Inference, estimate: Callable[[Inference], ItemBill]) -> ItemBill:
+    """Estimate a serving item that names a catalog device with that device's default host power
+    (as training and compute get it: the bill, `sweep` and `plan` agree)."""
+    assert item.device is not None
+    update, records = _host_default(item, device_tdp(item.device))
+    if not update:
+        return estimate(item)
+    bill = estimate(item.model_copy(update=update))
+    details = {**bill.details, **update}
+    return replace(bill, details=details, provenance=(*records, *bill.provenance))
 
 
 def with_tdp(item: PoweredItem) -> tuple[PoweredItem, CatalogValue]:
@@ -73,24 +86,8 @@ def with_tdp(item: PoweredItem) -> tuple[PoweredItem, CatalogValue]:
 def _resolved(item: PoweredItem) -> tuple[PoweredItem, CatalogValue, list[Provenance]]:
     assert item.device is not None
     tdp = device_tdp(item.device)
-    update: dict[str, Any] = {"watts_per_device": tdp.value, "device": None}
-    records: list[Provenance] = []
-    whole_node = getattr(item, "power_boundary", None) in ("node", "comprehensive")
-    if is_accelerator(tdp) and "host_watts_per_device" not in item.model_fields_set and not whole_node:
-        host_w = host_default_w(tdp.value)
-        update["host_watts_per_device"] = host_w
-        why = (
-            f"host power {host_w:.0f} W per {tdp.label.removesuffix(' TDP')} = 0.82 × its TDP "
-            f"({HOST_SOURCE}); set host_watts_per_device"
-        )
-        records.append(
-            Provenance(
-                "details.host_watts_per_device",
-                "0.82 × watts_per_device",
-                {"watts_per_device": tdp.value, "host_watts_per_device": host_w},
-                (default(why, host_w, "W"),),
-            )
-        )
+    host, records = _host_default(item, tdp)
+    update: dict[str, Any] = {"watts_per_device": tdp.value, "device": None, **host}
     if isinstance(item, Training) and item.mfu is not None:
         dtype = item.dtype or DEFAULT_DTYPE
         peak = peak_flops(item.device, dtype)
@@ -113,6 +110,26 @@ def _resolved(item: PoweredItem) -> tuple[PoweredItem, CatalogValue, list[Proven
             )
         )
     return item.model_copy(update=update), tdp, records
+
+
+def _host_default(item: PoweredItem, tdp: CatalogValue) -> tuple[dict[str, float], list[Provenance]]:
+    """``host_watts_per_device`` = 0.82 × TDP for a catalog accelerator whose item gives no host power
+    (and whose power does not already cover the node), with its record; nothing otherwise."""
+    whole_node = getattr(item, "power_boundary", None) in ("node", "comprehensive")
+    if not is_accelerator(tdp) or "host_watts_per_device" in item.model_fields_set or whole_node:
+        return {}, []
+    host_w = host_default_w(tdp.value)
+    why = (
+        f"host power {host_w:.0f} W per {tdp.label.removesuffix(' TDP')} = 0.82 × its TDP "
+        f"({HOST_SOURCE}); set host_watts_per_device"
+    )
+    record = Provenance(
+        "details.host_watts_per_device",
+        "0.82 × watts_per_device",
+        {"watts_per_device": tdp.value, "host_watts_per_device": host_w},
+        (default(why, host_w, "W"),),
+    )
+    return {"host_watts_per_device": host_w}, [record]
 
 
 def serving_device(name: str) -> ServingDevice:

@@ -75,7 +75,7 @@ def disclose(spec: AnyItem, bill: ItemBill, site: SiteContext | None) -> ItemBil
         co2e_market_kg=market,
         cost=cost,
         currency=currency,
-        boundary=boundary(spec, site),
+        boundary=boundary(spec, site, bill.details.get("host_watts_per_device")),
         details=details,
         provenance=tuple(records),
     )
@@ -85,8 +85,9 @@ def _electric(bill: ItemBill) -> bool:
     return bill.site is not None
 
 
-def boundary(spec: AnyItem, site: SiteContext) -> str:
-    """The boundary of an item's energy (one of ``BOUNDARY_TEXT``)."""
+def boundary(spec: AnyItem, site: SiteContext, host_w: Any = None) -> str:
+    """The boundary of an item's energy (one of ``BOUNDARY_TEXT``); ``host_w``: the host power the
+    estimate used where it is not the item's own (a catalog accelerator's default)."""
     match spec:
         case Transfer(pue_included=True):
             return "network"
@@ -96,7 +97,8 @@ def boundary(spec: AnyItem, site: SiteContext) -> str:
             return "facility"
         case Compute() | Training() | Inference():
             declared = spec.power_boundary
-            if declared is None and not _positive(spec.host_watts_per_device):
+            host = spec.host_watts_per_device if host_w is None else host_w
+            if declared is None and not _positive(host):
                 declared = "accelerator"
             if declared == "accelerator":
                 return "accelerator"

@@ -117,6 +117,13 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
             return estimate_compute(item, _needed(site))
         case Training():
             return estimate_training(item, _needed(site))
+        case Inference() if item.device is not None:
+            from energybill.estimate.devices import with_default_host  # imports the catalog
+
+            reference = _reference(item, earlier)
+            return with_default_host(
+                item, lambda it: estimate_inference(it, _needed(site), reference, _serving(it))
+            )
         case Inference():
             return estimate_inference(item, _needed(site), _reference(item, earlier), _serving(item))
         case Api():
