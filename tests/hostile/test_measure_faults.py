@@ -329,3 +329,26 @@ def test_ctrl_c_on_the_terminal_ends_the_command_once(tmp_path: Path) -> None:
     assert code == 130, seen  # sh killed by SIGINT: 128 + 2
     assert one_run(tmp_path / "r.db") == ("failed", 130)
     assert "Traceback" not in seen
+
+
+HELD_SIGNAL = """
+import os, signal, subprocess, sys
+from energybill.measure import child
+real = subprocess.Popen
+def starting(*args, **kwargs):  # SIGTERM reaches the meter while the command starts
+    os.kill(os.getpid(), signal.SIGTERM)
+    return real(*args, **kwargs)
+child.subprocess.Popen = starting
+command = child.Child([sys.executable, "-c", "import time; time.sleep(30)"])
+command.spawn()
+print(command.wait())
+"""
+
+
+def test_a_signal_while_the_command_starts_is_held_and_forwarded() -> None:
+    """The race CI can hit (the command prints before the meter's handlers exist): a SIGTERM that
+    comes while the command starts is forwarded to it once its group exists, not the meter's death
+    (the meter would die with -15 and leave the command running)."""
+    done = subprocess.run([PY, "-c", HELD_SIGNAL], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert done.stdout.strip() == "143"  # the command got SIGTERM: 128 + 15

@@ -152,6 +152,7 @@ class Child:
         self._terminal = _terminal()
         self._pdeath = _pdeathsig()  # looked up now, before the meter's window opens
         self._previous: dict[int, Any] = {}
+        self._held: list[int] = []  # signals that came before the command's group existed
 
     def spawn(self) -> int:
         """Start the command in its own process group; returns its pid (= the group id)."""
@@ -166,15 +167,22 @@ class Child:
 
         if not self.command[0]:  # sh: an empty command name is not found (exec would say EACCES)
             raise CannotRun(NOT_FOUND, "cannot run '': command not found")
+        # Handlers first: a signal that comes while the command starts (it may already be printing)
+        # is held and forwarded once its group exists, instead of killing the meter alone.
+        self._forward_signals()
         try:
             self.process = subprocess.Popen(self.command, process_group=0, preexec_fn=setup)
         except FileNotFoundError as exc:
+            self._restore()
             raise CannotRun(NOT_FOUND, f"cannot run {self.command[0]!r}: {exc.strerror}") from None
         except OSError as exc:  # EACCES (not executable, a folder), ENOEXEC (no #! line), ...
+            self._restore()
             raise CannotRun(CANNOT_RUN, f"cannot run {self.command[0]!r}: {exc.strerror}") from None
         if terminal is not None:  # both sides set it, as shells do: whichever runs first wins the race
             _hand_terminal(terminal, self.process.pid)
-        self._forward_signals()
+        for signum in self._held:
+            self._send(signum)
+        self._held.clear()
         return self.process.pid
 
     def wait(self) -> int:
@@ -205,19 +213,26 @@ class Child:
             os.killpg(pgid, signal.SIGCONT)
 
     def _forward_signals(self) -> None:
-        assert self.process is not None
-        pgid = self.process.pid
-
         def forward(signum: int, _frame: FrameType | None) -> None:
-            with contextlib.suppress(OSError):  # the group is gone already
-                os.killpg(pgid, signum)
+            if self.process is None:
+                self._held.append(signum)  # the command is starting: sent once its group exists
+            else:
+                self._send(signum)
 
         for sig_name in FORWARDED:
             signum = getattr(signal, sig_name, None)
             if signum is not None:
                 self._previous[signum] = signal.signal(signum, forward)
 
+    def _send(self, signum: int) -> None:
+        assert self.process is not None
+        with contextlib.suppress(OSError):  # the group is gone already
+            os.killpg(self.process.pid, signum)
+
     def _restore(self) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous.clear()
+        held, self._held = self._held, []
+        for signum in held:  # the command never started: the meter takes the signal itself
+            os.kill(os.getpid(), signum)
