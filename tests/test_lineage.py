@@ -134,3 +134,39 @@ def test_a_run_tags_key_the_ledger_cannot_hold_is_one_line(tmp_path: Path) -> No
     done = run_cli("validate", str(project))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "run_tags key 'learning rate'" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_bill_and_report_read_a_ledger_given_by_name_or_url(tmp_path: Path, ledger_location: str) -> None:
+    """A team's runs in a shared ledger (SQLite elsewhere, or a PostgreSQL database): `bill --ledger`
+    and `report --ledger` bill them, with the development share of the example worked out by hand
+    above (166 / 606); without the option, the file's own (absent) ledger: the estimate alone."""
+    project = _team(tmp_path)
+    (tmp_path / "team.ledger.db").unlink()  # the runs live only in the shared ledger
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import team_runs
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    team_runs.record_runs(Ledger(ledger_location))
+    shared = run_cli("bill", str(project), "--format", "json", "--ledger", ledger_location)
+    assert shared.returncode == 0, shared.stderr
+    assert json.loads(shared.stdout)["development"]["share"] == pytest.approx(166 / 606)
+    alone = run_cli("bill", str(project), "--format", "json")
+    assert alone.returncode == 0 and json.loads(alone.stdout).get("development") is None
+    page = tmp_path / "team.md"
+    report = run_cli("report", str(project), "--out", str(page), "--ledger", ledger_location)
+    assert report.returncode == 0, report.stderr
+    assert "27.4 %" in page.read_text()
+    if not ledger_location.startswith("postgresql"):  # the ledger given is an input: never overwritten
+        refused = run_cli("report", str(project), "--out", ledger_location, "--ledger", ledger_location)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+
+
+def test_a_ledger_given_by_name_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
+    project = _team(tmp_path)
+    missing = tmp_path / "typo.ledger.db"
+    done = run_cli("bill", str(project), "--ledger", str(missing))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"{missing}: no such ledger (give an existing file, or record runs into " \
+                                  "it with `energybill measure --ledger`)"
+    assert not missing.exists()

@@ -13,7 +13,7 @@ from typing import Unpack
 
 import click
 
-from energybill.cli.options import WhatIfOptions, stdout_console, whatif_options
+from energybill.cli.options import BILL_LEDGER, WhatIfOptions, stdout_console, whatif_options
 from energybill.core.errors import EnergybillError
 from energybill.core.text import visible
 from energybill.core.version import __version__
@@ -88,7 +88,8 @@ def cli() -> None:
     "markdown: tables for a paper or a repository.",
 )
 @whatif_options
-def bill(file: Path, fmt: str, **whatif: Unpack[WhatIfOptions]) -> None:
+@BILL_LEDGER
+def bill(file: Path, fmt: str, ledger: str | None, **whatif: Unpack[WhatIfOptions]) -> None:
     """Print the bill of a project file: items, phases, totals and shares.
 
     Training items show FLOP, PF-days and device-hours; inference items their economics
@@ -103,10 +104,11 @@ def bill(file: Path, fmt: str, **whatif: Unpack[WhatIfOptions]) -> None:
         energybill bill examples/noor.toml --format markdown > BILL.md
         energybill bill examples/noor.toml --scenario france --set sites.noor-hpc.pue=1.1
         energybill bill examples/noor.toml --samples 100000 --seed 1
+        energybill bill team.toml --ledger postgresql://me@db.lab:5432/energy   # the team's runs
     """
     from energybill.cli.whatif import bill_data, bill_json
 
-    data = bill_data(file, advice=fmt != "json", **whatif)
+    data = bill_data(file, advice=fmt != "json", ledger=ledger, **whatif)
     if fmt == "json":
         from energybill.core.jsontext import dumps
 

@@ -63,6 +63,16 @@ def whatif_options(command: F) -> F:
     return command
 
 
+# The ledger whose measured runs a bill attaches (a short help: the long one imports the spool).
+BILL_LEDGER = click.option(
+    "--ledger",
+    metavar="FILE|URL",
+    default=None,
+    help="Ledger whose measured runs are billed beside the estimates: a SQLite file, or a team's "
+    "PostgreSQL URL postgresql://USER@HOST:PORT/DB.  [default: FILE's <name>.ledger.db beside it]",
+)
+
+
 def stdout_console(width: int = 120) -> Console:
     """A rich Console on stdout; piped output keeps a fixed ``width`` so that tables do not wrap in
     files and CI logs."""

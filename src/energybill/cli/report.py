@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from energybill.cli.options import SEED
+from energybill.cli.options import BILL_LEDGER, SEED
 from energybill.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -55,8 +55,10 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json",
     help="Monte Carlo draws for the p5–p95 whiskers when the file gives ranges (0: none).",
 )
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
+@BILL_LEDGER
 def report(
-    file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, ...], samples: int, seed: int
+    file: Path, fmt: str | None, out: Path | None, scenarios: tuple[str, ...], samples: int, seed: int,
+    ledger: str | None,
 ) -> None:
     """Write the report of a project file: totals with everyday equivalents, energy and CO2e by phase,
     items ranked, sites and their sources, inference economics, and where every number comes from.
@@ -72,12 +74,12 @@ def report(
         energybill report examples/noor.toml --format boamps --out noor.boamps.json
     """
     chosen = fmt or (SUFFIXES.get(out.suffix.lower(), "html") if out else "html")
-    pipe = Pipeline.open(file)
+    pipe = Pipeline.open(file, ledger)
     if out is not None:  # refused before the work, and checked again when written
         from energybill.cli.outputs import project_inputs
         from energybill.core.files import refuse_inputs, write_output
 
-        inputs = project_inputs(file, pipe.raw)
+        inputs = project_inputs(file, pipe.raw, ledger)
         refuse_inputs(out, inputs)
     text = render_pipe(pipe, chosen, scenarios, samples, seed)
     if out is None:

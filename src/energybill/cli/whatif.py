@@ -19,13 +19,14 @@ def bill_data(
     samples: int | None = None,
     seed: int | None = None,
     advice: bool = True,
+    ledger: str | None = None,
 ) -> ReportData:
     """Load FILE, apply the overrides, bill it with its measured runs attached, sample it (with
     ``samples``) and, with ``advice``, work out the recommendations (the formats that show them)."""
     from energybill.report import sections
     from energybill.report.data import build_report
 
-    pipe = Pipeline.open(file)
+    pipe = Pipeline.open(file, ledger)
     overrides = pipe.overrides(scenarios, sets, relocate)
     ranges = None
     if samples is not None:
