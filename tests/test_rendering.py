@@ -323,3 +323,20 @@ def test_runs_export_defaults_to_csv_and_offers_json(lab: Path) -> None:
     assert [d["component"] for d in run["devices"]] == ["cpu"]
     both = run_cli("runs", "export", "--csv", "--format", "json", "--ledger", ledger)
     assert both.returncode == 2 and "Traceback" not in both.stderr
+
+
+def test_an_unbounded_ratio_reads_as_infinity_not_inf(tmp_path: Path) -> None:
+    """Tokens per kg CO2e on a zero-carbon grid is unbounded: every human format prints ∞, never
+    Python's 'inf' (JSON: null)."""
+    from energybill.report.numbers import amount, large, two_figures
+
+    assert (amount(float("inf")), large(float("inf")), two_figures(float("inf"))) == ("∞", "∞", "∞")
+    project = tmp_path / "clean.toml"
+    project.write_text(
+        '[project]\nname = "clean"\n[sites.s]\ncarbon_intensity_g_per_kwh = 0\n'
+        '[[inference]]\nname = "serve"\nsite = "s"\nwatts_per_device = 400\nseconds_per_token = 0.05\n'
+        "tokens_per_day = 1e6\ndays = 30\n", encoding="utf-8")
+    for args in (("bill",), ("sweep",), ("report", "--format", "markdown")):
+        done = run_cli(*args[:1], str(project), *args[1:])
+        assert done.returncode == 0, done.stderr
+        assert "∞" in done.stdout and not re.search(r"\binf\b", done.stdout), args

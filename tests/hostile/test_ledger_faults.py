@@ -253,3 +253,19 @@ def test_a_new_ledger_is_never_seen_without_its_tables(tmp_path: Path) -> None:
     assert seen == len(paths)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == \
         sorted(p.name for p in paths)  # no temporary file left beside them
+
+
+def test_a_ledger_let_go_closes_its_file_at_once(tmp_path: Path) -> None:
+    """A sqlite3 connection sits in a reference cycle with its statement cache: a Ledger dropped
+    without close() kept its write connection until a cyclic collection, whose close rewrote the
+    file (the WAL checkpoint) at an arbitrary later moment, e.g. while another process read it."""
+    import gc
+
+    path = tmp_path / "l.db"
+    cpu = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
+    gc.disable()
+    try:
+        record_run(Ledger(path), "run", Measurement("run", 1.7e9, 2.0, (DeviceEnergy(cpu, 9.0),)))
+        assert not Path(f"{path}-wal").exists()  # closed, checkpointed: the file is whole and still
+    finally:
+        gc.enable()

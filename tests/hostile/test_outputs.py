@@ -57,9 +57,9 @@ def project(tmp_path: Path) -> Path:
     path.write_text(MINI_PROJECT + TRAINING, encoding="utf-8")
     write_record(_record(), tmp_path / "rec.json")
     cpu = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
-    record_run(
-        Ledger(tmp_path / "p.ledger.db"), "run", Measurement("run", 1.7e9, 2.0, (DeviceEnergy(cpu, 9.0),))
-    )
+    ledger = Ledger(tmp_path / "p.ledger.db")
+    record_run(ledger, "run", Measurement("run", 1.7e9, 2.0, (DeviceEnergy(cpu, 9.0),)))
+    ledger.close()  # the WAL is checkpointed into the file now, not while a case watches it
     (tmp_path / "hard.toml").hardlink_to(path)
     (tmp_path / "sym.db").symlink_to(tmp_path / "p.ledger.db")
     (tmp_path / "chart.png").symlink_to(path)

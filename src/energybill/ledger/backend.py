@@ -209,6 +209,13 @@ class SqliteBackend:
         with self._lock:
             self._forget_writer()
 
+    def __del__(self) -> None:
+        # A sqlite3 connection is in a reference cycle with its own statement cache: unclosed, it
+        # lives until a cyclic collection, whose close then checkpoints the WAL into the file at
+        # an arbitrary later moment. Closed with its last user instead.
+        with suppress(Exception):
+            self._forget_writer()
+
     def _forget_writer(self) -> None:
         conn, self._writer = self._writer, None
         if conn is not None and self._writer_at[0] == os.getpid():

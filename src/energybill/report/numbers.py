@@ -25,6 +25,8 @@ def amount(value: float | None, decimals: int = 1, significant: int = SIGNIFICAN
     """``58,993.9``; ``0.00085`` (never ``0.0`` for a non-zero value); an em dash for no value."""
     if value is None:
         return "—"
+    if math.isinf(value):  # tokens or requests per kg CO2e on a zero-carbon grid: unbounded
+        return "∞" if value > 0 else "−∞"
     if value == 0:
         value = 0.0  # -0.0 prints as "-0.0"
     return f"{value:,.{places(value, decimals, significant)}f}"
@@ -49,7 +51,7 @@ def two_figures(value: float) -> str:
     """At least two significant figures, with powers of ten outside 0.001–999,999 (the EU AI Act
     form's style): ``5.8 × 10^22``, ``41``, ``0.0021``."""
     if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
+        return amount(value, 0)
     exponent = math.floor(math.log10(abs(value)))
     if -3 <= exponent < 6:
         return amount(value, 0)
@@ -60,7 +62,7 @@ def two_figures(value: float) -> str:
 def large(value: float) -> str:
     """``3.19 billion``, ``293,189``: counts of tokens and words as people say them."""
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if abs(value) >= size:
+        if size <= abs(value) < math.inf:
             return f"{value / size:,.2f} {word}"
     return amount(value, 0)
 
