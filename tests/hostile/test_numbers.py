@@ -275,6 +275,8 @@ OPTIONS = [
     ("sweep-inf-volume", ("sweep", "--tokens-per-day", "inf"), "--tokens-per-day"),
     ("catalog-year", ("catalog", "show", "grid", "FR", "--year", "99999"), "--year"),
     ("runs-limit-huge", ("runs", "list", "--limit", "1e9"), "--limit"),
+    ("relocate-nan", ("bill", "{f}", "--relocate", "nan"), "--relocate"),  # checked once, not per site
+    ("relocate-inf", ("bill", "{f}", "--relocate", "inf"), "--relocate"),
 ]
 
 
@@ -309,8 +311,6 @@ OVERRIDES = [
         "compute[0]",
     ),
     ("star-over-numbers", '[project]\nname = "x"\n[sites]\na = 1\n', ("--set", "sites.*.pue=1.1"), "sites.a"),
-    ("relocate-nan", MINI_PROJECT, ("--relocate", "nan"), "carbon_intensity_g_per_kwh"),
-    ("relocate-inf", MINI_PROJECT, ("--relocate", "inf"), "carbon_intensity_g_per_kwh"),
     ("set-inf", MINI_PROJECT, ("--set", "sites.lab.pue=inf"), "sites.lab.pue"),
     ("set-nan", MINI_PROJECT, ("--set", "compute[0].hours=nan"), "compute[0].hours"),
     ("set-overflow", MINI_PROJECT, ("--set", "compute[0].hours=1e400"), "compute[0].hours"),

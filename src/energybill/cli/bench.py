@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
-from energybill.cli.options import stdout_console
+from energybill.cli.options import BATCHES, POSITIVE, Finite, file_path, stdout_console
 from energybill.core.errors import EnergybillError
 
 EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
@@ -52,25 +52,25 @@ def _common(func: Any) -> Any:
         ),
         click.option(
             "--watts",
-            type=click.FloatRange(min=0, min_open=True),
+            type=POSITIVE,
             default=None,
             help="Model power as this constant (labelled 'modelled') instead of reading a counter.",
         ),
         click.option(
             "--cpu-tdp-w",
-            type=click.FloatRange(min=0, min_open=True),
+            type=POSITIVE,
             default=None,
             help="CPU TDP for the meter's CPU model, where RAPL cannot be read [default: 85 W].",
         ),
         click.option(
             "--peak-tflops",
-            type=click.FloatRange(min=0, min_open=True),
+            type=POSITIVE,
             default=None,
             help="Peak TFLOP/s for MFU (default: the device's dense bf16 peak, Epoch AI table).",
         ),
         click.option(
             "--out",
-            type=click.Path(path_type=Path),
+            type=file_path(),
             default=None,
             help="Record file or folder (default: the calibration store, named by id).",
         ),
@@ -157,7 +157,12 @@ def train(
 @bench.command()
 @_common
 @click.option(
-    "--batch", "batches", default="1,8,32,128", show_default=True, help="Batch sizes, comma-separated."
+    "--batch",
+    "batches",
+    type=BATCHES,
+    default="1,8,32,128",
+    show_default=True,
+    help="Batch sizes, comma-separated.",
 )
 @click.option("--prompt", type=click.IntRange(min=1), default=128, show_default=True, help="Prompt tokens.")
 @click.option(
@@ -172,7 +177,7 @@ def train(
 )
 @click.option(
     "--min-prefill-seconds",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0, max=3600),  # inf repeated the prefill forever
     default=1.0,
     show_default=True,
     help="Repeat the prefill until its energy window is this long.",
@@ -185,7 +190,7 @@ def serve(
     cpu_tdp_w: float | None,
     peak_tflops: float | None,
     out: Path | None,
-    batches: str,
+    batches: list[int],
     prompt: int,
     new_tokens: int,
     warmup: int,
@@ -202,7 +207,7 @@ def serve(
     from energybill.practice.arch import get_arch
     from energybill.practice.serve import ServeConfig, run_serve, serve_record
 
-    arch_shape, batch_sizes = get_arch(arch), _batches(batches)
+    arch_shape, batch_sizes = get_arch(arch), tuple(batches)
     _need_torch()
     config = ServeConfig(
         arch_shape,
@@ -288,15 +293,6 @@ def _device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _batches(text: str) -> tuple[int, ...]:
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
-        raise EnergybillError(
-            f"--batch: give whole numbers >= 1 separated by commas, e.g. 1,8,32; got '{text}'"
-        )
-    return tuple(int(p) for p in parts)
 
 
 class _Bars:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from energybill.cli.options import LIMIT
+
 KINDS = ("grid", "cloud", "accelerator", "cpu", "airport", "flight", "embodied")
 
 
@@ -24,7 +26,7 @@ def catalog() -> None:
 
 @catalog.command()
 @click.argument("text")
-@click.option("--limit", default=40, show_default=True, help="Most rows to print.")
+@click.option("--limit", type=LIMIT, default=40, show_default=True, help="Most rows to print.")
 def search(text: str, limit: int) -> None:
     """Find entries whose name contains every word of TEXT, in every table.
 

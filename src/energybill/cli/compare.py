@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from energybill.cli.options import RELOCATE, SCENARIO, SET, stdout_console
+from energybill.cli.options import RELOCATE, SCENARIO, SET, file_path, stdout_console
 from energybill.report.numbers import signed
 
 _EPILOG = """\b
@@ -21,7 +21,7 @@ Examples:
 
 
 @click.command(epilog=_EPILOG)
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=file_path())
 @SCENARIO
 @SET
 @RELOCATE

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
+from energybill.cli.options import file_path
 
 if TYPE_CHECKING:
     from energybill.core.records import Measurement
@@ -58,7 +59,7 @@ def import_() -> None:
               show_default=True, help="Overall deadline of the import in seconds (every query shares it).")
 @click.option("--max-response-mb", type=click.FloatRange(min=0.001, max=4096), default=64.0,
               show_default=True, help="Largest answer accepted from the server, in MiB.")
-@click.option("--project", "project_file", type=click.Path(path_type=Path),
+@click.option("--project", "project_file", type=file_path(),
               help="Project file the job belongs to; the ledger defaults to <project>.ledger.db beside it.")
 @click.option("--item", help="Name of the project item the job measures (it lands on the bill there).")
 @click.option("--site", help="Site the job ran at; default: the item's site.")
@@ -164,7 +165,7 @@ def _summary(run_id: str, result: Measurement, path: Path | str, context: dict[s
               help="Power per GPU in watts for the modelled energy (instead of --device's TDP).")
 @click.option("--sacct-timeout", "sacct_timeout_s", type=click.FloatRange(min=1, max=3600), default=120.0,
               show_default=True, help="Seconds to wait for sacct.")
-@click.option("--project", "project_file", type=click.Path(path_type=Path),
+@click.option("--project", "project_file", type=file_path(),
               help="Project file the jobs belong to; the ledger defaults to <project>.ledger.db beside it.")
 @click.option("--item", help="Name of the project item the jobs measure (they land on the bill there).")
 @click.option("--site", help="Site the jobs ran at; default: the item's site.")
@@ -316,7 +317,7 @@ def _safe(text: str) -> str:
 @click.option("--tracking-uri", required=True, help="MLflow tracking URI: sqlite:///mlflow.db, "
               "http://mlflow:5000, or a folder (file:./mlruns).")
 @click.option("--experiment", required=True, help="Name of the MLflow experiment whose runs to import.")
-@click.option("--project", "project_file", type=click.Path(path_type=Path),
+@click.option("--project", "project_file", type=file_path(),
               help="Project file the runs belong to; the ledger defaults to <project>.ledger.db beside it.")
 @click.option("--item", help="Name of the project item the runs measure (they land on the bill there).")
 @click.option("--site", help="Site the runs used; default: the item's site.")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from energybill.cli.options import file_path
 from energybill.project.starter import DEFAULT_TEMPLATE, TEMPLATES
 
 DEFAULT_PATH = "project.toml"
@@ -26,7 +27,7 @@ Examples:
 
 
 @click.command(epilog=_EPILOG)
-@click.argument("path", required=False, default=DEFAULT_PATH, type=click.Path(path_type=Path))
+@click.argument("path", required=False, default=DEFAULT_PATH, type=file_path())
 @click.option(
     "--template",
     type=click.Choice(TEMPLATES),

@@ -13,12 +13,12 @@ from typing import Unpack
 
 import click
 
-from energybill.cli.options import BILL_LEDGER, WhatIfOptions, stdout_console, whatif_options
+from energybill.cli.options import BILL_LEDGER, WhatIfOptions, file_path, stdout_console, whatif_options
 from energybill.core.errors import EnergybillError
 from energybill.core.text import visible
 from energybill.core.version import __version__
 
-FILE = click.argument("file", type=click.Path(path_type=Path))
+FILE = click.argument("file", type=file_path())
 
 # Commands in their own modules, imported only when called (or listed by --help): a plain bill
 # does not pay for the importers, the ledger or the plots (the cold start's 0.5 s budget).

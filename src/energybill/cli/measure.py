@@ -10,7 +10,7 @@ import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
 from energybill.cli.live import prometheus_options, start_exporter
-from energybill.cli.options import Finite
+from energybill.cli.options import Finite, file_path
 from energybill.core.errors import EnergybillError, Problem, ProjectError
 from energybill.ledger.paths import display
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.option("--project", "project_file", type=click.Path(path_type=Path),
+@click.option("--project", "project_file", type=file_path(),
               help="Project file the run belongs to; the ledger defaults to <project>.ledger.db beside it.")
 @click.option("--item", help="Name of the project item this run measures (a new name bills it on its own).")
 @click.option("--site", help="Site the run used (PUE, carbon intensity); default: the item's site.")
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @click.option("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
 @click.option("--cpu-tdp-w", type=Finite(min=0, min_open=True, max=10_000),
               help="CPU TDP in watts for the modelled fallback (no RAPL), up to 10,000.  [default: 85]")
-@click.option("--powercap-root", type=click.Path(path_type=Path), default="/sys/class/powercap",
+@click.option("--powercap-root", type=file_path(), default="/sys/class/powercap",
               show_default=True, help="Where to find RAPL zones.")
 @click.option("--tag", "tag_texts", multiple=True, metavar="KEY=VALUE",
               help="A lineage tag of the run, repeatable: experiment=NAME, sweep=NAME, parent=RUN_ID, "

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from energybill.cli.options import FLOPS, INTENSITY, NON_NEGATIVE, POSITIVE, PUE, stdout_console
+from energybill.cli.options import (
+    FLOPS,
+    INTENSITY,
+    NON_NEGATIVE,
+    POSITIVE,
+    PUE,
+    file_path,
+    stdout_console,
+)
 from energybill.core.errors import EnergybillError, Problem, ProjectError
 
 if TYPE_CHECKING:
@@ -25,7 +33,7 @@ Examples:
 
 
 @click.command(epilog=_EPILOG)
-@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.argument("file", required=False, type=file_path())
 @click.option("--flops", type=FLOPS, help="Compute budget in FLOP.")
 @click.option("--energy-kwh", type=POSITIVE, help="Energy budget in kWh (facility energy, PUE included).")
 @click.option("--co2e-kg", type=POSITIVE, help="Carbon budget in kg CO2e at the site's grid intensity.")

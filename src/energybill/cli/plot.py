@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from energybill.cli.options import file_path
+
 SUFFIXES = (".png", ".svg", ".pdf")
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=file_path())
 @click.option(
     "--kind",
     type=click.Choice(("phases", "items", "scenarios")),
@@ -21,7 +23,7 @@ SUFFIXES = (".png", ".svg", ".pdf")
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=file_path(dir_okay=False),
     required=True,
     help="The image to write: .png, .svg or .pdf.",
 )

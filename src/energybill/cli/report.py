@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from energybill.cli.options import BILL_LEDGER, SEED
+from energybill.cli.options import BILL_LEDGER, SEED, file_path
 from energybill.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json",
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=file_path())
 @click.option(
     "--format",
     "fmt",
@@ -39,7 +39,7 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json",
     "co2_eq_emissions YAML; boamps: a BoAmps JSON report; llama-table: GPU-hours, power, location- "
     "and market-based tCO2e.",
 )
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@click.option("--out", type=file_path(dir_okay=False), help="Write here instead of stdout.")
 @click.option(
     "--scenario",
     "scenarios",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
+from energybill.cli.options import LIMIT, OFFSET, file_path
 from energybill.report.numbers import amount
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ else:
     _FloatParam = click.ParamType  # not subscriptable at run time before click 8.2
 
 LEDGER = click.option("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
-PROJECT = click.option("--project", "project_file", type=click.Path(path_type=Path),
+PROJECT = click.option("--project", "project_file", type=file_path(),
                        help="Project file whose ledger (<project>.ledger.db beside it) to read.")
 
 PAGE = 50  # runs per page of `runs list`
@@ -111,9 +112,9 @@ def _ledger(ledger: str | None, project_file: Path | None) -> Ledger:
               help="Only runs started at or after WHEN: unix seconds, ISO 8601 (UTC if no offset), "
               "or a time ago such as 90m, 12h, 7d.")
 @click.option("--until", type=_When(), metavar="WHEN", help="Only runs started before WHEN (same forms).")
-@click.option("--limit", type=click.IntRange(min=1), default=PAGE, show_default=True,
+@click.option("--limit", type=LIMIT, default=PAGE, show_default=True,
               help="Show at most this many runs.")
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--offset", type=OFFSET, default=0, show_default=True,
               help="Skip this many runs first (oldest first).")
 @click.option("--all", "show_all", is_flag=True, help="Show every run (no --limit).")
 def list_runs(ledger: str | None, project_file: Path | None, item: str | None, project_name: str | None,
@@ -211,7 +212,7 @@ def show(run_id: str, ledger: str | None, project_file: Path | None, as_json: bo
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
               help="csv: one row per run; json: the same fields per run, with its devices.  [default: csv]")
 @click.option("--csv", "as_csv", is_flag=True, help="Same as --format csv (kept for scripts).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("-o", "--output", type=file_path(dir_okay=False), default=None,
               help="Write here (written whole, then renamed into place).  [default: stdout]")
 def export(ledger: str | None, project_file: Path | None, fmt: str | None, as_csv: bool,
            output: Path | None) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import click
 
-from energybill.cli.options import POSITIVE, stdout_console
+from energybill.cli.options import BATCHES, POSITIVE, SECONDS_PER_TOKEN, WATTS, file_path, stdout_console
 
 _EPILOG = """\b
 Examples:
@@ -20,31 +19,14 @@ Examples:
 """
 
 
-def _numbers(kind: type) -> Any:
-    def parse(_ctx: Any, _param: Any, value: str | None) -> list[Any] | None:
-        if value is None:
-            return None
-        try:
-            floats = [float(v) for v in value.split(",") if v.strip()]
-        except ValueError:
-            raise click.BadParameter(f"a comma-separated list of numbers, got '{value}'") from None
-        if not floats or not all(math.isfinite(n) and 0 < n <= 1e9 for n in floats):
-            raise click.BadParameter(f"give finite numbers > 0 and at most 1e9, e.g. 1,8,32; got '{value}'")
-        if kind is int and not all(n.is_integer() for n in floats):
-            raise click.BadParameter(f"give whole numbers, e.g. 1,8,32; got '{value}'")
-        return [int(n) for n in floats] if kind is int else floats
-
-    return parse
-
-
 @click.command(epilog=_EPILOG)
-@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.argument("file", required=False, type=file_path())
 @click.option("--item", "item_name", help="The inference item of FILE [default: the first].")
-@click.option("--batch", default="1,2,4,8,16", show_default=True, callback=_numbers(int), help="Batch sizes.")
+@click.option("--batch", type=BATCHES, default="1,2,4,8,16", show_default=True, help="Batch sizes.")
 @click.option(
-    "--latency", callback=_numbers(float), help="Seconds per generated token [default: the item's]."
+    "--latency", type=SECONDS_PER_TOKEN, help="Seconds per generated token [default: the item's]."
 )
-@click.option("--watts", callback=_numbers(float), help="W per device [default: the item's].")
+@click.option("--watts", type=WATTS, help="W per device [default: the item's].")
 @click.option("--tokens-per-day", type=POSITIVE, help="Serving volume [default: the item's daily rate].")
 @click.option("--requests-per-day", type=POSITIVE, help="Serving volume in requests (with --output-tokens).")
 @click.option(

@@ -24,6 +24,10 @@ from typing import BinaryIO
 from energybill.core.errors import EnergybillError
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024  # 50 MiB: a 100,000-item project is ~15 MB of TOML
+# Linux's limits (NAME_MAX, PATH_MAX): a longer name makes os.stat raise ENAMETOOLONG, which
+# Path.exists() does not swallow (a traceback from `init`, `runs list --ledger`); checked up front.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 4095
 
 
 class InputFileError(EnergybillError):
@@ -80,6 +84,22 @@ def _kind(mode: int) -> str:
 
 def _size(count: int) -> str:
     return f"{count / 1024 / 1024:,.1f} MiB" if count >= 1024 * 1024 else f"{count:,} bytes"
+
+
+def path_problem(path: str | Path) -> str | None:
+    """Why ``path`` can name no file (too long, a NUL byte), else None; checked before any system call."""
+    try:
+        text = os.fsencode(path)
+    except UnicodeEncodeError:  # a name the file system's encoding cannot write (LC_ALL=C)
+        return "holds characters the file system's encoding cannot write"
+    if b"\0" in text:
+        return "holds a NUL byte"
+    if len(text) > MAX_PATH_BYTES:
+        return f"file name too long ({len(text):,} bytes; at most {MAX_PATH_BYTES:,})"
+    longest = max((len(part) for part in text.split(b"/")), default=0)
+    if longest > MAX_NAME_BYTES:
+        return f"file name too long (a part of {longest:,} bytes; at most {MAX_NAME_BYTES} each)"
+    return None
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -102,7 +102,8 @@ def allocate(flops: float, method: str = "chinchilla") -> Allocation:
     if not (flops > 0 and math.isfinite(flops)):
         raise PlanError(f"the compute budget must be a positive number of FLOP, got {flops:g}")
     parameters = optimal_parameters(flops, method)
-    tokens = flops / (FLOP_PER_PARAMETER_TOKEN * parameters)
+    # a subnormal budget (1e-313 FLOP) gives 0.0 parameters: too small, not a division by zero
+    tokens = flops / (FLOP_PER_PARAMETER_TOKEN * parameters) if parameters > 0 else 0.0
     if parameters < MIN_PARAMETERS or tokens < 1.0:
         raise PlanError(
             f"budget too small for any model: {flops:.3g} FLOP gives {parameters:.3g} parameters "
