@@ -63,7 +63,13 @@ OPTIONS = [
     ("ledger-mysql-url", ("runs", "list", "--ledger", PASSWORD_URL), "unsupported ledger URL scheme"),
     ("ledger-http-url", ("runs", "list", "--ledger", "http://x"), "--ledger"),
     ("ledger-sqlite-url", ("runs", "export", "--ledger", "sqlite:///x.db"), "--ledger"),
-    ("ledger-bad-ipv6", ("runs", "list", "--ledger", "postgres://u:secret@[::1"), "not a valid PostgreSQL URL"),
+    ("ledger-bad-ipv6", ("runs", "list", "--ledger", "postgres://u:secret@[::1"), "PostgreSQL URL"),
+    (
+        "prometheus-max-mb-nan",
+        ("import", "prometheus", "--url", "http://x:1", "--start", "0", "--end", "9",
+         "--max-response-mb", "nan"),
+        "--max-response-mb",
+    ),
     ("ledger-bad-port", ("runs", "show", "x", "--ledger", "postgresql://u:secret@h:99999/db"), "--ledger"),
     ("measure-ledger-mysql", ("measure", "--ledger", PASSWORD_URL, "--", "true"), "--ledger"),
     # already bounded: kept so that a regression shows

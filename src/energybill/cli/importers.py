@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
-from energybill.cli.options import file_path
+from energybill.cli.options import Finite, file_path
 
 if TYPE_CHECKING:
     from energybill.core.records import Measurement
@@ -55,9 +55,9 @@ def import_() -> None:
 @click.option("--metric", default="DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", show_default=True,
               help="Cumulative per-GPU energy counter in millijoules.")
 @click.option("--name", default="prometheus import", show_default=True, help="Name of the run.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1, max=86_400), default=1800.0,
+@click.option("--timeout", "timeout_s", type=Finite(min=0.1, max=86_400), default=1800.0,
               show_default=True, help="Overall deadline of the import in seconds (every query shares it).")
-@click.option("--max-response-mb", type=click.FloatRange(min=0.001, max=4096), default=64.0,
+@click.option("--max-response-mb", type=Finite(min=0.001, max=4096), default=64.0,
               show_default=True, help="Largest answer accepted from the server, in MiB.")
 @click.option("--project", "project_file", type=file_path(),
               help="Project file the job belongs to; the ledger defaults to <project>.ledger.db beside it.")
@@ -161,9 +161,9 @@ def _summary(run_id: str, result: Measurement, path: Path | str, context: dict[s
 @click.option("--device", help="Catalog device the GPUs are, for jobs without Slurm energy counters "
               "(modelled: GPU-hours × its TDP), e.g. 'NVIDIA A100 SXM4 80 GB'.  [default: the gres "
               "type, gres/gpu:TYPE, if it names one]")
-@click.option("--gpu-watts", type=click.FloatRange(min=0, min_open=True, max=5000),
+@click.option("--gpu-watts", type=Finite(min=0, min_open=True, max=5000),
               help="Power per GPU in watts for the modelled energy (instead of --device's TDP).")
-@click.option("--sacct-timeout", "sacct_timeout_s", type=click.FloatRange(min=1, max=3600), default=120.0,
+@click.option("--sacct-timeout", "sacct_timeout_s", type=Finite(min=1, max=3600), default=120.0,
               show_default=True, help="Seconds to wait for sacct.")
 @click.option("--project", "project_file", type=file_path(),
               help="Project file the jobs belong to; the ledger defaults to <project>.ledger.db beside it.")

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., object])
 
+if TYPE_CHECKING:
+    _ListParam = click.ParamType[list[float]]  # typed by its value in click's stubs
+    _TextParam = click.ParamType[str]
+else:
+    _ListParam = _TextParam = click.ParamType  # not subscriptable at run time before click 8.2
+
 SCENARIO = click.option(
     "--scenario",
     "scenarios",
@@ -96,7 +102,7 @@ class Finite(click.FloatRange):
         return number
 
 
-class NumberList(click.ParamType):
+class NumberList(_ListParam):
     """A comma-separated list of numbers (``--batch 1,8,32``), each within ``low``..``high`` (finite,
     not subnormal), whole numbers with ``integer``. An empty element (``1,,2``, ``,``) is refused, not
     skipped: it is a value left out. At most ``MAX_LIST`` numbers: 50,000 batch sizes ran for minutes."""
@@ -142,7 +148,7 @@ class FilePath(click.Path):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from energybill.core.files import path_problem
 
-        problem = path_problem(value) if isinstance(value, str | bytes) else None
+        problem = path_problem(value) if isinstance(value, str) else None
         if problem is not None:
             self.fail(problem, param, ctx)
         return super().convert(value, param, ctx)
@@ -153,7 +159,7 @@ def file_path(**kwargs: Any) -> FilePath:
     return FilePath(path_type=Path, **kwargs)
 
 
-class Relocation(click.ParamType):
+class Relocation(_TextParam):
     """``--relocate``: an intensity in g/kWh within ``INTENSITY``'s bounds, else a region name.
     ``--relocate -1`` or ``nan`` was written to every compute site and reported once per site."""
 
