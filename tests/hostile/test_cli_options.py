@@ -84,6 +84,16 @@ OPTIONS = [
     ("tag-no-equals", ("runs", "list", "--ledger", "{f}", "--tag", "noeq"), "--tag"),
     ("measure-interval-zero", ("measure", "--interval", "0", "--", "true"), "--interval"),
     ("plan-pue-nan", ("plan", "--flops", "1e21", "--pue", "nan"), "--pue"),
+    # the live exporter's address is bound once before anything runs or is recorded
+    ("measure-addr-unknown", ("measure", "--prometheus-port", "0", "--prometheus-addr", "nope.invalid", "--",
+                              "true"), "--prometheus-port"),
+    ("measure-addr-empty", ("measure", "--prometheus-port", "0", "--prometheus-addr", "", "--", "true"),
+     "--prometheus-port"),
+    ("measure-addr-bad-ip", ("measure", "--prometheus-port", "0", "--prometheus-addr", "999.1.1.1", "--",
+                             "true"), "--prometheus-port"),
+    # a 100,000-character value is cut in the error line, not echoed whole
+    ("long-scenario", ("bill", "{f}", "--scenario", "s" * 100_000), "characters left out"),
+    ("long-set", ("bill", "{f}", "--set", "x" * 100_000 + "=1"), "--set"),
 ]
 
 
@@ -140,3 +150,16 @@ def test_a_dumb_terminal_without_colour_bills(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in succeeded(energybill("bill", str(file)))
+
+
+def test_a_port_in_use_is_one_line_and_nothing_is_recorded(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = energybill("measure", "--ledger", str(tmp_path / "l.db"), "--prometheus-port", port, "--",
+                            "touch", str(tmp_path / "ran"), cwd=tmp_path)
+    one_line_error(result, f"--prometheus-port {port}", "Address already in use")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # the command did not run, no run recorded

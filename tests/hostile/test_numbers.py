@@ -40,7 +40,9 @@ def test_an_overflowing_bill_is_one_line_naming_the_item(tmp_path: Path, args: t
 def test_a_huge_lognormal_range_is_checked_without_overflow(tmp_path: Path) -> None:
     """Found by the fuzzer: checking a lognormal's p5 squared its median (1.3e154² overflowed)."""
     path = tmp_path / "huge.toml"
-    path.write_text(SITE.replace("pue = 1.2", "pue = { median = 1.3e154, p95 = 1.3e154 }") + HUGE)
+    lognormal = "tflops_per_device = { median = 1.3e154, p95 = 1.3e154 }"  # (a PUE is bounded now)
+    path.write_text(SITE + HUGE.replace("tflops_per_device = 100", lognormal).replace("tokens = 1e200",
+                                                                                   "tokens = 1e300"))
     assert "valid" in succeeded(energybill("validate", str(path)))
     one_line_error(energybill("bill", str(path)), "training[0]", "overflow")
 
@@ -328,3 +330,23 @@ def test_overrides_on_bad_documents_are_one_line(
     assert "Traceback" not in result.stderr and result.returncode == 2, result.stderr
     assert path in result.stderr, result.stderr
     assert all(line.startswith(str(file)) for line in result.stderr.splitlines()), result.stderr
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("pue", "1e308", "must be <= 10, got 1e+308"),
+    ("pue", "{ low = 1.1, high = 11 }", "must be <= 10, got 11"),
+    ("carbon_intensity_g_per_kwh", "2e4", "must be <= 10,000, got 20000.0"),
+    ("market_based_g_per_kwh", "1e308", "must be <= 10,000"),
+])
+def test_a_site_beyond_physical_bounds_is_one_line_not_an_overflow_per_item(
+    tmp_path: Path, key: str, value: str, says: str
+) -> None:
+    """A site's PUE and intensities have upper bounds (as --pue and --intensity): 1e308 passed
+    '>= 0' and overflowed every item of the site, one line each."""
+    path = tmp_path / "bounds.toml"
+    site = SITE.replace(f"{key} = 1.2", f"{key} = {value}").replace(
+        f"{key} = 400", f"{key} = {value}")
+    if key not in site:
+        site += f"{key} = {value}\n"
+    path.write_text(site + TRAINING + TRAINING.replace('name = "t"', 'name = "u"'), encoding="utf-8")
+    one_line_error(energybill("bill", str(path)), f"sites.lab.{key}", says)

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from energybill.core.errors import EnergybillError
+
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "energybill.prometheus"
 
@@ -29,15 +31,50 @@ def prometheus_options(f: F) -> F:
     return port(addr(f))
 
 
+def _options() -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
+    options: dict[str, Any] = ctx.meta.get(_KEY, {}) if ctx is not None else {}
+    return options
+
+
+def check_exporter() -> None:
+    """Bind the exporter's address once before anything runs or is recorded: an address that does
+    not resolve or a port in use is one line (exit 2), not a traceback after the run began."""
+    import socket
+
+    options = _options()
+    port, addr = options.get("prometheus_port"), options.get("prometheus_addr")
+    if port is None:
+        return
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(
+            addr or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the exporter's server
+            probe.bind(address)
+    except OSError as exc:
+        raise _cannot_serve(port, addr, exc) from None
+
+
+def _cannot_serve(port: int, addr: str | None, exc: OSError) -> EnergybillError:
+    return EnergybillError(
+        f"--prometheus-port {port} on {addr!r}: cannot serve there ({exc.strerror or exc}); choose "
+        "another port (0 picks a free one) or --prometheus-addr"
+    )
+
+
 def start_exporter(run: Any) -> Any:
     """Start the exporter for a started ``Run`` if ``--prometheus-port`` was given; else None."""
-    ctx = click.get_current_context(silent=True)
-    options = ctx.meta.get(_KEY, {}) if ctx is not None else {}
+    options = _options()
     if options.get("prometheus_port") is None:
         return None
     from energybill.measure.distributed import host_name
     from energybill.telemetry.exporter import serve
 
-    exporter = serve(run.meter, options["prometheus_port"], options["prometheus_addr"], run.name, host_name())
+    try:
+        exporter = serve(run.meter, options["prometheus_port"], options["prometheus_addr"], run.name,
+                         host_name())
+    except OSError as exc:  # taken between the check and now
+        raise _cannot_serve(options["prometheus_port"], options["prometheus_addr"], exc) from None
     click.echo(f"energybill: live counters at {exporter.url}", err=True)
     return exporter

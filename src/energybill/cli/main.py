@@ -15,7 +15,7 @@ import click
 
 from energybill.cli.options import BILL_LEDGER, WhatIfOptions, file_path, stdout_console, whatif_options
 from energybill.core.errors import EnergybillError
-from energybill.core.text import visible
+from energybill.core.text import clipped, visible
 from energybill.core.version import __version__
 
 FILE = click.argument("file", type=file_path())
@@ -158,10 +158,10 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         where = exc.ctx.command_path if exc.ctx is not None else "energybill"
-        click.echo(visible(f"{where}: {exc.format_message()} (see {where} --help)"), err=True)
+        click.echo(clipped(visible(f"{where}: {exc.format_message()} (see {where} --help)")), err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        click.echo(visible(f"energybill: {exc.format_message()}"), err=True)
+        click.echo(clipped(visible(f"energybill: {exc.format_message()}")), err=True)
         sys.exit(exc.exit_code)
     except click.Abort:  # Ctrl-C at a prompt, or raised by a command
         click.echo("Aborted!", err=True)
@@ -172,7 +172,7 @@ def main() -> None:
     except EnergybillError as exc:
         for line in exc.lines():
             # a key or value from the file may hold a newline or an escape sequence: made visible
-            click.echo(visible(line), err=True)
+            click.echo(clipped(visible(line)), err=True)
         sys.exit(exc.exit_code)
     except RecursionError:  # a structure nested past Python's limit that a reader did not bound
         click.echo("energybill: input nested too deeply to be processed", err=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from energybill.cli.ledger_help import LEDGER_HELP
-from energybill.cli.live import prometheus_options, start_exporter
+from energybill.cli.live import check_exporter, prometheus_options, start_exporter
 from energybill.cli.options import Finite, file_path
 from energybill.core.errors import EnergybillError, Problem, ProjectError
 from energybill.ledger.paths import display
@@ -116,6 +116,7 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path | 
 
     from energybill.measure.child import CannotRun, Child, Watchdog
 
+    check_exporter()  # a bad --prometheus-port/--prometheus-addr before anything is recorded
     watchdog = Watchdog()  # forked before any thread exists
     tags = {"project": context["project"], "item": context["item"], "site": context["site"],
             "command": shlex.join(command)}

@@ -30,3 +30,15 @@ def visible(text: object) -> str:
 def one_line(text: object) -> str:
     """``visible`` for one line of an error message: a newline in a key cannot split it."""
     return visible(text)
+
+
+MAX_LINE_CHARS = 1000  # an error line that echoes a 100,000-character value is cut in its middle
+
+
+def clipped(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """``text``, or its start and end around a note of what was left out: the file and key at the
+    start and what is allowed at the end both stay readable."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 40) // 2
+    return f"{text[:keep]} … ({len(text) - 2 * keep:,} characters left out) … {text[-keep:]}"

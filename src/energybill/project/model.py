@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 Count = Annotated[int, Field(ge=1)]
+# Physical bounds of a site (as the CLI's --pue and --intensity): the dirtiest grids are ~1,100 g/kWh,
+# the worst PUEs ~3; 1e308 passed "≥ 0" and overflowed every item of the site, one line each.
+MAX_PUE = 10.0
+Intensity = Annotated[float, Field(ge=0, le=10_000)]
 
 # Item kinds in billing order: it follows a project's life (data → experiments → training →
 # serving → everything else), and training items are billed before the inference items that
@@ -66,8 +70,8 @@ class Site(_Strict):
     provider's when ``pue`` is left out.
     """
 
-    pue: float = Field(default=1.0, ge=1.0)
-    carbon_intensity_g_per_kwh: NonNegative | None = None
+    pue: float = Field(default=1.0, ge=1.0, le=MAX_PUE)
+    carbon_intensity_g_per_kwh: Intensity | None = None
     region: str | None = Field(default=None, min_length=1)
     year: int | None = None
     description: str | None = None
@@ -80,9 +84,9 @@ class Site(_Strict):
     water_country: str | None = Field(default=None, min_length=1)
     # Market-based carbon (GHG Protocol Scope 2 Guidance, dual reporting): a factor, or a contracted
     # carbon-free share of the electricity with the residual mix for the rest.
-    market_based_g_per_kwh: NonNegative | None = None
+    market_based_g_per_kwh: Intensity | None = None
     carbon_free_share: float | None = Field(default=None, ge=0.0, le=1.0)
-    residual_mix_g_per_kwh: NonNegative | None = None
+    residual_mix_g_per_kwh: Intensity | None = None
     # Money: the price of a kWh here, in ``currency`` (ISO 4217, e.g. "EUR").
     price_per_kwh: NonNegative | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")

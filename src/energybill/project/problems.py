@@ -37,6 +37,9 @@ def problem_of(error: Any) -> Problem:
         message = f"must be >= {ctx['ge']:g}, got {got}"
         if loc[-1] == "pue":
             message += " (a PUE is total facility energy over IT energy, never below 1)"
+    elif kind in ("less_than", "less_than_equal"):
+        sign, bound = ("<", ctx["lt"]) if kind == "less_than" else ("<=", ctx["le"])
+        message = f"must be {sign} {bound:,g}, got {got}"
     elif kind == "list_type" and len(loc) == 1 and loc[0] in KINDS:
         message = f"must be an array of tables: write [[{loc[0]}]], not [{loc[0]}]"
     elif kind in _TYPE_NAMES:
