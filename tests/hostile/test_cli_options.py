@@ -91,6 +91,16 @@ OPTIONS = [
      "--prometheus-port"),
     ("measure-addr-bad-ip", ("measure", "--prometheus-port", "0", "--prometheus-addr", "999.1.1.1", "--",
                              "true"), "--prometheus-port"),
+    # an MLflow import only reads: a URI that names no server and no existing store is refused (an
+    # empty one made ./mlflow.db and printed MLflow's log lines)
+    ("mlflow-empty-uri", ("import", "mlflow", "--tracking-uri", "", "--experiment", "e"), "--tracking-uri"),
+    ("mlflow-blank-uri", ("import", "mlflow", "--tracking-uri", " ", "--experiment", "e"), "--tracking-uri"),
+    ("mlflow-no-folder", ("import", "mlflow", "--tracking-uri", "file:///no/mlruns", "--experiment", "e"),
+     "no such MLflow store"),
+    ("mlflow-device", ("import", "mlflow", "--tracking-uri", "/dev/null", "--experiment", "e"),
+     "no such MLflow store"),
+    ("mlflow-long-uri", ("import", "mlflow", "--tracking-uri", LONG_NAME, "--experiment", "e"),
+     "file name too long"),
     # a 100,000-character value is cut in the error line, not echoed whole
     ("long-scenario", ("bill", "{f}", "--scenario", "s" * 100_000), "characters left out"),
     ("long-set", ("bill", "{f}", "--set", "x" * 100_000 + "=1"), "--set"),

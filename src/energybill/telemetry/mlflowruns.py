@@ -110,14 +110,42 @@ def _client(tracking_uri: str) -> Any:
     except ImportError:
         raise MlflowImportError("energybill import mlflow needs MLflow: pip install 'energybill[mlflow]' "
                                 "(mlflow-skinny with SQLAlchemy for sqlite:// stores)") from None
+    import logging
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)  # its warnings would be lines beside energybill's one
     return MlflowClient(tracking_uri=tracking_uri)
+
+
+REMOTE = re.compile(r"^(https?://|databricks(://|$)|(postgresql|mysql|mssql)(\+\w+)?://)", re.IGNORECASE)
+
+
+def check_store(tracking_uri: str) -> None:
+    """An import only reads: the URI must name a server or an existing store. MLflow would otherwise
+    create one (an empty URI made ./mlflow.db), or migrate another application's SQLite file."""
+    if not tracking_uri.strip():
+        raise MlflowImportError("--tracking-uri is empty: give sqlite:///path/to/mlflow.db, a folder of "
+                                "runs (mlruns) or http(s)://host:port")
+    if REMOTE.match(tracking_uri):
+        return
+    from energybill.core.files import path_problem
+
+    problem = path_problem(tracking_uri.removeprefix("sqlite:///").removeprefix("file://"))
+    if problem is not None:
+        raise MlflowImportError(f"--tracking-uri: {problem}")
+    if tracking_uri.startswith("sqlite:///"):
+        check_sqlite_store(tracking_uri)
+        return
+    from pathlib import Path
+
+    folder = Path(tracking_uri.removeprefix("file://"))
+    if not folder.is_dir():
+        raise MlflowImportError(f"{printable(tracking_uri)}: no such MLflow store (give sqlite:///path/to/"
+                                "mlflow.db, an existing folder of runs or http(s)://host:port)")
 
 
 def check_sqlite_store(tracking_uri: str) -> None:
     """A ``sqlite:///`` URI must name an existing MLflow store: MLflow would otherwise create one, or
     migrate another application's SQLite file to its schema, on what is meant as a read."""
-    if not tracking_uri.startswith("sqlite:///"):
-        return
     import sqlite3
     from pathlib import Path
 
@@ -140,7 +168,7 @@ def check_sqlite_store(tracking_uri: str) -> None:
 def read_experiment(tracking_uri: str, experiment: str) -> ExperimentImport:
     """Every finished run of ``experiment`` with GPU power metrics, integrated; checked before use."""
     where = printable(redact(tracking_uri, tracking_uri))
-    check_sqlite_store(tracking_uri)
+    check_store(tracking_uri)
     try:
         client = _client(tracking_uri)
         found = client.get_experiment_by_name(experiment)
