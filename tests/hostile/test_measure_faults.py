@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -352,3 +353,40 @@ def test_a_signal_while_the_command_starts_is_held_and_forwarded() -> None:
     done = subprocess.run([PY, "-c", HELD_SIGNAL], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, (done.returncode, done.stderr)
     assert done.stdout.strip() == "143"  # the command got SIGTERM: 128 + 15
+
+
+UNARMED = """
+import os, signal, sys, time
+from pathlib import Path
+from energybill.cli.main import main
+from energybill.measure import child
+flag, ledger = Path(sys.argv[1]), sys.argv[2]
+spawn = child.Child.spawn
+def spawn_then_die(self, *args, **kwargs):  # the meter is killed as spawn returns, before it arms
+    pid = spawn(self, *args, **kwargs)
+    deadline = time.monotonic() + 60
+    while not flag.exists() and time.monotonic() < deadline:  # the command's child has started
+        time.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGKILL)
+child.Child.spawn = spawn_then_die
+# (the sleeper holds none of our pipes: the test sees the meter end, not the sleeper)
+sys.argv = ["energybill", "measure", "--ledger", ledger, "--",
+            "sh", "-c", f"sleep 30 >/dev/null 2>&1 & echo $! > {flag}.tmp && mv {flag}.tmp {flag}; wait"]
+main()
+"""
+
+
+def test_a_meter_killed_as_the_command_starts_still_takes_its_children(tmp_path: Path) -> None:
+    """The race a loaded machine can hit (the command forks before the meter, descheduled after
+    starting it, has told the watchdog its group): the command names its group to the watchdog
+    itself before exec, so a ``kill -9`` of the meter at any moment after that takes the children."""
+    flag = tmp_path / "sleeper"
+    done = subprocess.run([PY, "-c", UNARMED, str(flag), str(tmp_path / "r.db")], capture_output=True,
+                          text=True, timeout=90)
+    assert done.returncode == -signal.SIGKILL, (done.returncode, done.stderr)
+    sleeper = int(flag.read_text())
+    try:
+        assert gone(sleeper), "the command's child outlived a meter killed before it armed the watchdog"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(sleeper, signal.SIGKILL)

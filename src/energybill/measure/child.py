@@ -108,6 +108,7 @@ class Watchdog:
         self._armed = False
 
     def arm(self, pgid: int) -> None:
+        """Name the group to kill if the meter dies; safe in a forked child before exec (one write)."""
         self._send(f"{pgid}\n")
         self._armed = True
 
@@ -154,8 +155,12 @@ class Child:
         self._previous: dict[int, Any] = {}
         self._held: list[int] = []  # signals that came before the command's group existed
 
-    def spawn(self) -> int:
-        """Start the command in its own process group; returns its pid (= the group id)."""
+    def spawn(self, in_group: Callable[[int], None] | None = None) -> int:
+        """Start the command in its own process group; returns its pid (= the group id).
+
+        ``in_group(pgid)`` runs in the command's process once its group exists, before exec (the
+        watchdog is told the group there: told by the meter after ``spawn`` returns, a meter killed
+        in between would leave the command's children running)."""
         pdeath = self._pdeath
         terminal = self._terminal
 
@@ -164,6 +169,8 @@ class Child:
                 pdeath()
             if terminal is not None:
                 _hand_terminal(terminal, os.getpgrp())
+            if in_group is not None:
+                in_group(os.getpgrp())
 
         if not self.command[0]:  # sh: an empty command name is not found (exec would say EACCES)
             raise CannotRun(NOT_FOUND, "cannot run '': command not found")
