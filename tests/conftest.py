@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,17 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         cwd=cwd,
         timeout=120,
     )
+
+
+def wait_until(condition: Callable[[], bool], within_s: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds or ``within_s`` has passed; whether it held. A test waits
+    for what it needs this way, never with a sleep assumed long enough (a loaded CI machine is slow)."""
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, run_cli, wait_until
 from tests.fakehw import StepClock, gpu_meter_options
 
 from energybill.ledger import record
@@ -232,22 +232,57 @@ def test_live_exporter_serves_the_meters_counters(tmp_path: Path) -> None:
         meter.stop()
 
 
+def test_live_counters_start_at_the_runs_window_not_at_the_meters_start() -> None:
+    """``measure`` starts the meter, writes the run's first ledger row (a lock may hold it for
+    seconds), then opens the run's window: the counters served count from the window, so they end
+    at the figure the ledger records (they were ahead by what the meter read before the window)."""
+    pytest.importorskip("prometheus_client")
+    from energybill.measure.meter import Meter
+    from energybill.telemetry.exporter import serve
+
+    clock = StepClock()
+    meter = Meter(**gpu_meter_options(clock, {"GPU-live": 300.0})).start()
+    clock.advance(10)  # 10 s at 300 W before the window: the ledger's first write
+    meter.begin("live")
+    exporter = serve(meter, port=0, run="live", host="node-x", window="live")
+    try:
+        clock.advance(5)
+        meter.tick()
+        energy = ("energybill_energy_joules_total", "gpu:GPU-live")
+        assert _scrape(exporter.url)[energy] == pytest.approx(1500.0)  # 300 W × 5 s, not 4500
+        (device,) = meter.end("live").devices
+        assert device.energy_j == pytest.approx(1500.0)
+    finally:
+        exporter.stop()
+        meter.stop()
+
+
 def test_measure_prometheus_port_is_scraped_while_the_command_runs(tmp_path: Path) -> None:
     pytest.importorskip("prometheus_client")
-    ledger = tmp_path / "runs.db"
+    ledger, scraped = tmp_path / "runs.db", tmp_path / "scraped"
+    # the command runs until the test has scraped (not for a fixed time a loaded machine may not
+    # leave: the endpoint closes with the command); 120 s at most, should the test fail first
+    wait = (f"import os, time\nend = time.monotonic() + 120\n"
+            f"while not os.path.exists({str(scraped)!r}) and time.monotonic() < end: time.sleep(0.02)")
     proc = subprocess.Popen(
         [sys.executable, "-m", "energybill", "measure", "--prometheus-port", "0", "--interval", "0.1",
-         "--ledger", str(ledger), "--", sys.executable, "-c", "import time; time.sleep(4)"],
+         "--ledger", str(ledger), "--", sys.executable, "-c", wait],
         stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()
         match = re.search(r"(http://127\.0\.0\.1:\d+/metrics)", line)
         assert match, line
-        time.sleep(1.0)
-        scraped = _scrape(match.group(1))
-        energies = {dev: v for (name, dev), v in scraped.items() if name == "energybill_energy_joules_total"}
-        assert energies and all(v >= 0 for v in energies.values())
+        energies: dict[str, float] = {}
+
+        def counted() -> bool:  # the meter has read its devices at least once
+            energies.update((dev, v) for (name, dev), v in _scrape(match.group(1)).items()
+                            if name == "energybill_energy_joules_total")
+            return bool(energies)
+
+        assert wait_until(counted)
+        scraped.write_text("")
+        assert all(v >= 0 for v in energies.values())
         assert proc.wait(timeout=60) == 0
     finally:
         if proc.poll() is None:

@@ -73,7 +73,7 @@ def start_exporter(run: Any) -> Any:
 
     try:
         exporter = serve(run.meter, options["prometheus_port"], options["prometheus_addr"], run.name,
-                         host_name())
+                         host_name(), window=run.name)
     except OSError as exc:  # taken between the check and now
         raise _cannot_serve(options["prometheus_port"], options["prometheus_addr"], exc) from None
     click.echo(f"energybill: live counters at {exporter.url}", err=True)

@@ -227,6 +227,11 @@ class Meter:
         self.edge_cpu_s += time.thread_time() - cpu0
         return result
 
+    def base_j(self, name: str) -> dict[str, float]:
+        """The cumulative reading per device the open window ``name`` began at: its zero."""
+        with self._lock:
+            return dict(self._windows[name].base_j)
+
     def peek(self, name: str) -> Measurement:
         """The open window ``name`` as of the last sample, without reading the hardware."""
         with self._lock:

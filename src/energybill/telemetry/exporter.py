@@ -29,11 +29,14 @@ LOOPBACK = "127.0.0.1"
 class MeterCollector:
     """A ``prometheus_client`` collector that reads the meter at scrape time."""
 
-    def __init__(self, meter: Meter, run: str, host: str | None = None) -> None:
+    def __init__(self, meter: Meter, run: str, host: str | None = None, window: str | None = None) -> None:
         self.meter = meter
         self.run = run
         self.host = host or socket.gethostname()
         self.started_s = meter.clock()
+        # counted from the run's window, not from the meter's start: the ledger's first write comes
+        # between the two, and the counter must end at the figure the ledger records
+        self.base_j = meter.base_j(window) if window is not None else {}
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -45,7 +48,7 @@ class MeterCollector:
         for device in self.meter.devices:
             if device.device_id in latest:
                 labels = [self.run, self.host, device.device_id, device.component, device.method]
-                energy.add_metric(labels, latest[device.device_id])
+                energy.add_metric(labels, latest[device.device_id] - self.base_j.get(device.device_id, 0.0))
         yield energy
         duration = GaugeMetricFamily("energybill_run_duration_seconds", "Seconds the run has been measured",
                                      labels=["run", "host"])
@@ -73,11 +76,12 @@ class Exporter:
 
 
 def serve(meter: Meter, port: int, addr: str = LOOPBACK, run: str = "run",
-          host: str | None = None) -> Exporter:
-    """Serve the meter's counters on ``addr:port`` (port 0: any free port) in a daemon thread."""
+          host: str | None = None, window: str | None = None) -> Exporter:
+    """Serve the meter's counters on ``addr:port`` (port 0: any free port) in a daemon thread;
+    ``window``: the open window the counters start from (else the meter's start)."""
     from prometheus_client import CollectorRegistry, start_http_server
 
     registry = CollectorRegistry()
-    registry.register(MeterCollector(meter, run, host))
+    registry.register(MeterCollector(meter, run, host, window))
     server, thread = start_http_server(port, addr=addr, registry=registry)
     return Exporter(server, thread, addr, int(server.server_port))
