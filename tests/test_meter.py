@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from tests.conftest import wait_until
 from tests.fakehw import PowerProfile, StepClock
 
 import energybill
@@ -96,11 +97,14 @@ def test_sampler_ticks_on_a_grid_and_stop_is_idempotent() -> None:
     never.stop()  # before start: harmless, and a stopped sampler stays stopped
     never.start()
     sampler = Sampler(lambda: calls.append(time.monotonic()), 0.05)
+    started = time.monotonic()
     sampler.start()
-    time.sleep(0.33)
+    assert wait_until(lambda: len(calls) >= 6)
     sampler.stop()
     sampler.stop()
-    assert 5 <= len(calls) <= 7
+    # On the grid: tick k never comes before start + k × interval, however late the thread runs (a
+    # late tick skips grid points rather than bunching up). A loaded machine only makes ticks later.
+    assert all(t - started >= k * 0.05 - 1e-3 for k, t in enumerate(calls, 1))
     assert not sampler.running and sampler.cpu_s >= 0.0
     stopped_at = len(calls)
     time.sleep(0.1)
@@ -113,20 +117,20 @@ def test_sampler_survives_a_failing_tick() -> None:
 
     sampler = Sampler(boom, 0.02)
     sampler.start()
-    time.sleep(0.1)
+    survived = wait_until(lambda: len(sampler.errors) >= 2)  # it ticked again after a failure
     sampler.stop()
-    assert sampler.errors and isinstance(sampler.errors[0], OSError)
+    assert survived and isinstance(sampler.errors[0], OSError)
 
 
 def test_sampler_schedules_on_the_injected_clock() -> None:
-    # A clock that jumps 1 s ahead at every reading: the sampler waits by it, not by the real
-    # clock, so every grid point is already due and it ticks at once.
+    # A clock that jumps one interval (60 s) ahead at every reading: the sampler waits by it, not
+    # by the real clock, so every grid point is already due and it ticks at once.
     fake = [0.0]
     ticks = threading.Event()
     count = [0]
 
     def clock() -> float:
-        fake[0] += 1.0
+        fake[0] += 60.0
         return fake[0]
 
     def tick() -> None:
@@ -134,9 +138,9 @@ def test_sampler_schedules_on_the_injected_clock() -> None:
         if count[0] == 3:
             ticks.set()
 
-    sampler = Sampler(tick, 0.4, clock=clock)
+    sampler = Sampler(tick, 60.0, clock=clock)
     sampler.start()
-    assert ticks.wait(0.3)  # on the real clock three 0.4 s ticks take 1.2 s
+    assert ticks.wait(30.0)  # on the real clock three 60 s ticks take 3 minutes
     sampler.stop()
 
 
@@ -186,6 +190,7 @@ burn = (
     "def spin(s):\\n t = time.process_time()\\n while time.process_time() - t < s: pass\\n"
     "spin(0.3)\\nprint('half', flush=True)\\nsys.stdin.readline()\\nspin(0.3)"
 )
+print("ready", flush=True)
 sys.stdin.readline()
 child = subprocess.Popen([sys.executable, "-c", burn])
 print("started", flush=True)
@@ -200,7 +205,8 @@ def test_process_tree_counts_a_grandchild_cpu_time_alive_and_reaped() -> None:
                               text=True)
     assert parent.stdin is not None and parent.stdout is not None
     try:
-        time.sleep(0.3)  # let the parent start up and wait for "go"
+        # its start-up done (its CPU time must not grow after ``before``), it waits for "go"
+        assert parent.stdout.readline().strip() == "ready"
         lazy, eager = ProcessTree(parent.pid), ProcessTree(parent.pid, rescan_every=1)
         before = lazy.snapshot()[0], eager.snapshot()[0]
         parent.stdin.write("go\n")

@@ -22,7 +22,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
+from tests.conftest import run_cli, wait_until
 
 from energybill.core.records import COUNTER, Device, DeviceEnergy, Measurement
 from energybill.ledger.record import record_run
@@ -209,16 +209,17 @@ def test_a_measure_in_its_own_pid_namespace_is_alive_for_a_list_outside_it(tmp_p
     probe = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip(f"cannot make a PID namespace here: {probe.stderr.decode(errors='replace').strip()}")
+    listed_flag = tmp_path / "listed"
+    # the command runs until the host has listed the run (a fixed 6 s ended before a slow `runs list`
+    # on a loaded machine, and the run was then rightly 'completed'); 120 s at most
+    wait = (f"import os, time\nend = time.monotonic() + 120\n"
+            f"while not os.path.exists({str(listed_flag)!r}) and time.monotonic() < end: time.sleep(0.05)")
     inside = subprocess.Popen(
         ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-m", "energybill", "measure",
-         "--interval", "0.2", "--ledger", str(path), "--", sys.executable, "-c",
-         "import time; time.sleep(6)"],
+         "--interval", "0.2", "--ledger", str(path), "--", sys.executable, "-c", wait],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (path.exists() and Ledger(path, create=False).count()):
-            time.sleep(0.2)
-        time.sleep(1.0)
+        assert wait_until(lambda: _checkpoints(path) >= 2)  # the run and its first heartbeats are written
         listed = run_cli("runs", "list", "--ledger", str(path))  # on the host, outside the namespace
         assert listed.returncode == 0, listed.stderr
         (run,) = Ledger(path).runs()
@@ -227,10 +228,18 @@ def test_a_measure_in_its_own_pid_namespace_is_alive_for_a_list_outside_it(tmp_p
             pid_ns = conn.execute("SELECT pid_ns FROM runs").fetchone()[0]
         assert pid_ns != os.readlink("/proc/self/ns/pid")
     finally:
+        listed_flag.write_text("")
         _, err = inside.communicate(timeout=60)
     assert inside.returncode == 0, err
     (run,) = Ledger(path).runs()
     assert run.status == "completed"
+
+
+def _checkpoints(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
 
 
 def test_a_new_ledger_is_never_seen_without_its_tables(tmp_path: Path) -> None:
