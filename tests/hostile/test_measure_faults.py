@@ -363,7 +363,7 @@ from energybill.measure import child
 flag, ledger = Path(sys.argv[1]), sys.argv[2]
 spawn = child.Child.spawn
 def spawn_then_die(self, *args, **kwargs):  # the meter is killed as spawn returns, before it arms
-    pid = spawn(self, *args, **kwargs)
+    spawn(self, *args, **kwargs)
     deadline = time.monotonic() + 60
     while not flag.exists() and time.monotonic() < deadline:  # the command's child has started
         time.sleep(0.02)

@@ -124,7 +124,8 @@ def _run(command: tuple[str, ...], name: str, interval_s: float, ledger: Path | 
     run, recorded = _enter(name, interval_s, ledger, tags, options)
     exporter = start_exporter(run)  # --prometheus-port: live counters while the command runs
     try:
-        watchdog.arm(child.spawn(in_group=watchdog.arm))  # armed by the command itself before exec
+        # the command names its group to the watchdog before exec; the meter again here (harmless twice)
+        watchdog.arm(child.spawn(in_group=watchdog.arm))
     except CannotRun as exc:
         watchdog.disarm()
         _finish(run, "failed", exc.code, ledger, recorded)
