@@ -171,7 +171,8 @@ class Relocation(_TextParam):
             float(text)
         except ValueError:
             return text  # a region: the catalog checks the name, once
-        return str(INTENSITY.convert(text, param, ctx))
+        INTENSITY.convert(text, param, ctx)  # checked; kept as typed (the scenario's label shows it)
+        return text
 
 
 # Bounds of the CLI's numbers: what makes sense physically, far from float overflow or underflow.
