@@ -13,7 +13,14 @@ from typing import Unpack
 
 import click
 
-from energybill.cli.options import BILL_LEDGER, WhatIfOptions, file_path, stdout_console, whatif_options
+from energybill.cli.options import (
+    BILL_LEDGER,
+    WhatIfOptions,
+    existing_ledger,
+    file_path,
+    stdout_console,
+    whatif_options,
+)
 from energybill.core.errors import EnergybillError
 from energybill.core.text import clipped, visible
 from energybill.core.version import __version__
@@ -108,7 +115,7 @@ def bill(file: Path, fmt: str, ledger: str | None, **whatif: Unpack[WhatIfOption
     """
     from energybill.cli.whatif import bill_data, bill_json
 
-    data = bill_data(file, advice=fmt != "json", ledger=ledger, **whatif)
+    data = bill_data(file, advice=fmt != "json", ledger=existing_ledger(ledger), **whatif)
     if fmt == "json":
         from energybill.core.jsontext import dumps
 

@@ -75,6 +75,20 @@ BILL_LEDGER = click.option(
 )
 
 
+def existing_ledger(ledger: str | None) -> str | None:
+    """``--ledger`` of bill and report: asked for by name, it must exist (a typo would otherwise bill
+    the estimate alone, silently); the library keeps "no ledger, no measured runs"."""
+    if ledger is None:
+        return None
+    from energybill.ledger.backend import LedgerError
+    from energybill.ledger.paths import as_location, display, exists
+
+    if not exists(as_location(ledger)):
+        raise LedgerError(f"{display(as_location(ledger))}: no such ledger (give an existing file, or "
+                          "record runs into it with `energybill measure --ledger`)")
+    return ledger
+
+
 def stdout_console(width: int = 120) -> Console:
     """A rich Console on stdout; piped output keeps a fixed ``width`` so that tables do not wrap in
     files and CI logs."""

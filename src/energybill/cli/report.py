@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from energybill.cli.options import BILL_LEDGER, SEED, file_path
+from energybill.cli.options import BILL_LEDGER, SEED, existing_ledger, file_path
 from energybill.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def report(
         energybill report examples/noor.toml --format boamps --out noor.boamps.json
     """
     chosen = fmt or (SUFFIXES.get(out.suffix.lower(), "html") if out else "html")
-    pipe = Pipeline.open(file, ledger)
+    pipe = Pipeline.open(file, existing_ledger(ledger))
     if out is not None:  # refused before the work, and checked again when written
         from energybill.cli.outputs import project_inputs
         from energybill.core.files import refuse_inputs, write_output

@@ -26,7 +26,7 @@ from energybill.core.errors import Problem, ProjectError
 from energybill.core.provenance import Source, formula, supplying
 from energybill.core.units import j_to_kwh
 from energybill.estimate.site import SiteContext, site_contexts
-from energybill.ledger.paths import display, exists, resolve
+from energybill.ledger.paths import exists, resolve
 from energybill.project.model import Project
 from energybill.reconcile.lineage import development_share
 
@@ -40,11 +40,6 @@ def attach_measurements(bill: Bill, project: Project, project_file: str | Path,
     path = resolve(ledger, project_file)
     listed = [(key, item) for key, item in project.items() if item.runs]
     if not exists(path):  # run_tags select whatever was recorded: none yet is no error, unlike ids
-        if ledger is not None:  # asked for by name: a typo must not bill the estimate silently
-            from energybill.ledger.backend import LedgerError
-
-            raise LedgerError(f"{display(path)}: no such ledger (give an existing file, or record "
-                              "runs into it with `energybill measure --ledger`)")
         if listed:
             problem = Problem(f"{listed[0][0]}.runs", f"no ledger at {path} to find these runs in")
             raise ProjectError(str(project_file), [problem])
