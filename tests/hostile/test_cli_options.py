@@ -173,3 +173,19 @@ def test_a_port_in_use_is_one_line_and_nothing_is_recorded(tmp_path: Path) -> No
                             "touch", str(tmp_path / "ran"), cwd=tmp_path)
     one_line_error(result, f"--prometheus-port {port}", "Address already in use")
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # the command did not run, no run recorded
+
+
+def test_an_ascii_terminal_gets_escapes_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """LC_ALL=C with UTF-8 mode off: stdout is ASCII. The table's em dash and an Arabic name were a
+    UnicodeEncodeError halfway through the output; they are written as escapes instead."""
+    monkeypatch.setenv("LC_ALL", "C")
+    monkeypatch.setenv("LANG", "C")
+    monkeypatch.setenv("PYTHONUTF8", "0")
+    monkeypatch.delenv("PYTHONIOENCODING", raising=False)
+    file = tmp_path / "ar.toml"
+    file.write_text(MINI_PROJECT.replace('name = "Mini"', 'name = "نور"'), encoding="utf-8")
+    assert "نور" in file.read_text(encoding="utf-8")
+    out = succeeded(energybill("bill", str(file), cwd=tmp_path))
+    assert "\\u0646\\u0648\\u0631" in out and "\\u2014" in out  # نور and the title's em dash

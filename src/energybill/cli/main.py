@@ -6,6 +6,7 @@ start fast. Errors from bad input are printed as one line each on stderr, with e
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from pathlib import Path
@@ -158,6 +159,7 @@ def main() -> None:
     # 10,000-item bill (bench/scale.py). The CLI is a short process: collect far less often. The
     # library (import energybill) leaves the caller's settings alone.
     gc.set_threshold(100_000, 50, 100)
+    _tolerant_streams()
     try:
         code = cli.main(prog_name="energybill", standalone_mode=False)
     except click.UsageError as exc:  # one line, like energybill's own errors (click prints three)
@@ -188,6 +190,16 @@ def main() -> None:
         click.echo("energybill: out of memory (is an input far larger than a project file?)", err=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) (--help, --version) returns n
+
+
+def _tolerant_streams() -> None:
+    """A terminal whose encoding cannot write a character (LC_ALL=C with PYTHONUTF8=0: ASCII) gets
+    it as an escape (\\u2014), not a UnicodeEncodeError halfway through a table."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or foreign stream: left as it is
+                reconfigure(errors="backslashreplace")
 
 
 def _quiet_stdout() -> None:
