@@ -145,3 +145,25 @@ def test_sweep_of_a_catalog_device_item_uses_its_load_dependent_power() -> None:
     bill = cli_json("bill", str(NOOR.with_name("noor-catalog.toml")), "--format", "json")
     serving = next(i for i in bill["items"] if i["kind"] == "inference")
     assert serving["details"]["joules_per_token"] == pytest.approx(joules)
+
+
+def test_sweep_of_every_item_of_the_serving_template(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The serving template's chat item names a catalog model and a prompt: its prefill needs the
+    model's parameters and the device's peak, which the sweep did not pass (an AssertionError
+    traceback); a `compare_with` list named items the sweep looked up as one name (KeyError)."""
+    project = tmp_path / "serving.toml"
+    assert run_cli("init", "--template", "serving", str(project)).returncode == 0
+    with project.open("a", encoding="utf-8") as out:
+        out.write('\n[[compute]]\nname = "eval"\nphase = "evaluation"\nsite = "cloud"\ndevice_hours = 10\n'
+                  'watts_per_device = 300\n'
+                  '[[compute]]\nname = "tune"\nphase = "R&D"\nsite = "cloud"\ndevice_hours = 20\n'
+                  'watts_per_device = 300\n')
+    text = project.read_text(encoding="utf-8").replace(
+        'name = "Batch summarisation"', 'name = "Batch summarisation"\ncompare_with = ["eval", "tune"]')
+    project.write_text(text, encoding="utf-8")
+    chat = cli_json("sweep", str(project), "--item", "Chat API", "--batch", "1,32")
+    # the prefill part is in each point: 2 × 8.03e9 active parameters × 400 input tokens per request
+    assert all(p["prefill_flops_per_request"] == pytest.approx(2 * 8.03e9 * 400, rel=0.01)
+               for p in chat["points"])
+    batch = cli_json("sweep", str(project), "--item", "Batch summarisation", "--batch", "1,8")
+    assert len(batch["points"]) == 2

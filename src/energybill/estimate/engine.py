@@ -122,10 +122,10 @@ def _estimate_item(item: AnyItem, sites: dict[str, SiteContext], earlier: list[I
 
             reference = _reference(item, earlier)
             return with_default_host(
-                item, lambda it: estimate_inference(it, _needed(site), reference, _serving(it))
+                item, lambda it: estimate_inference(it, _needed(site), reference, serving_of(it))
             )
         case Inference():
-            return estimate_inference(item, _needed(site), _reference(item, earlier), _serving(item))
+            return estimate_inference(item, _needed(site), _reference(item, earlier), serving_of(item))
         case Api():
             from energybill.estimate.api import estimate_api  # imports EcoLogits
 
@@ -169,7 +169,7 @@ def _reference(item: Inference, earlier: list[ItemBill]) -> tuple[ItemBill, ...]
     return () if largest is None else (largest,)
 
 
-def _serving(item: Inference) -> Serving:
+def serving_of(item: Inference) -> Serving:
     """The catalog facts an inference item names: its device (TDP, peak FLOP/s), its model."""
     device = model = None
     if item.device is not None:

@@ -16,6 +16,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from energybill.core.bill import Bill, ItemBill
 from energybill.estimate.inference import estimate_inference
 from energybill.estimate.site import SiteContext
 from energybill.project.model import Inference, Project
@@ -86,13 +87,13 @@ def sweep(
     power_model: str = "load",
 ) -> tuple[Inference, list[Point]]:
     """Every combination of batch size, latency and power for one inference item of ``project``."""
-    from energybill.estimate.engine import estimate, resolved
+    from energybill.estimate.engine import estimate, resolved, serving_of
 
     named = _item(project, item_name)
     item = resolved(named)
     bill = estimate(project)
-    reference_name = bill.item(item.name).details.get("compare_with")
-    reference = bill.item(str(reference_name)) if reference_name else None
+    reference = _reference(bill, named)
+    serving = serving_of(named)  # the catalog model and device: prefill's FLOP and peak
     site = SiteContext.from_site(str(item.site), project.sites[str(item.site)])
     if item.seconds_per_token is not None:
         base_latency = item.seconds_per_token
@@ -129,7 +130,7 @@ def sweep(
             "replicas": None,
             **volume,
         }
-        billed = estimate_inference(item.model_copy(update=update), site, reference)
+        billed = estimate_inference(item.model_copy(update=update), site, reference, serving)
         points.append(Point(batch, latency, power, billed.details))
     return item, points
 
@@ -145,6 +146,13 @@ def _curve_power(named: Inference, watts: float, batch: int, power_model: str) -
         idle_w = power.DEFAULT_IDLE_FRACTION * watts if idle is None else idle
         return float(power.power_w(watts, idle_w, batch))
     return watts * power.power_ratio(named.batch_size, batch)
+
+
+def _reference(bill: Bill, named: Inference) -> tuple[ItemBill, ...]:
+    """What the bill compared the item with: the items it names (one or several), else the training
+    item the bill chose."""
+    names = named.compared or [str(bill.item(named.name).details.get("compare_with") or "")]
+    return tuple(bill.item(name) for name in names if name)
 
 
 def _item(project: Project, name: str | None) -> Inference:
