@@ -20,63 +20,39 @@ def per_unit(
 ) -> None:
     """Billed energy and CO2e per request, per 1,000 output tokens and per day (idle share included)."""
     assert volume is not None
+    days = (
+        volume.days
+        if volume.days is not None
+        else (item.hours / HOURS_PER_DAY if item.hours is not None else None)
+    )
+    billed = (("energy_kwh", energy), ("co2e_kg", co2e))
+    # (key, billed figure, unit, scale, what) → key = figure × scale / unit
+    rows: list[tuple[str, tuple[str, Any], tuple[str, Any], float, str]] = []
     if volume.requests is not None:
-        sheet.put(
-            "wh_per_request",
-            energy * WH_PER_KWH / volume.requests,
-            "energy_kwh × 1000 / requests",
-            {"energy_kwh": energy, "requests": volume.requests},
-            (formula("billed energy per request"),),
-        )
-        sheet.put(
-            "g_co2e_per_request",
-            co2e * G_PER_KG / volume.requests,
-            "co2e_kg × 1000 / requests",
-            {"co2e_kg": co2e, "requests": volume.requests},
-            (formula("billed CO2e per request"),),
-        )
+        per_request = ("requests", volume.requests)
+        rows += [("wh_per_request", billed[0], per_request, WH_PER_KWH, "billed energy per request"),
+                 ("g_co2e_per_request", billed[1], per_request, G_PER_KG, "billed CO2e per request")]
+    if volume.tokens is not None:
+        per_tokens = ("tokens", volume.tokens)
+        rows += [("wh_per_1000_output_tokens", billed[0], per_tokens, WH_PER_KWH * 1000,
+                  "billed energy per 1,000 output tokens"),
+                 ("g_co2e_per_1000_output_tokens", billed[1], per_tokens, G_PER_KG * 1000,
+                  "billed CO2e per 1,000 output tokens")]
+    # the billed energy per day: with provisioned capacity, the idle share is in it
+    if days is not None and (item.provisioned or "energy_kwh_per_day" not in sheet.details):
+        rows += [("energy_kwh_per_day", billed[0], ("days", days), 1.0, f"{TALK}, Inference slide"),
+                 ("co2e_kg_per_day", billed[1], ("days", days), 1.0,
+                  f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')")]
+    for key, (name, value), (unit, count), scale, what in rows:
+        text = f"{name} × {scale:,.0f} / {unit}" if scale != 1.0 else f"{name} / {unit}"
+        sheet.put(key, value * scale / count, text, {name: value, unit: count}, (formula(what),))
+    if volume.requests is not None:
         sheet.put(
             "requests_per_kg_co2e",
             inverse(co2e / volume.requests),
             "requests / co2e_kg",
             {"requests": volume.requests, "co2e_kg": co2e},
             (formula("billed requests per kg CO2e"),),
-        )
-    if volume.tokens is not None:
-        sheet.put(
-            "wh_per_1000_output_tokens",
-            energy * WH_PER_KWH * 1000 / volume.tokens,
-            "energy_kwh × 1000 × 1000 / tokens",
-            {"energy_kwh": energy, "tokens": volume.tokens},
-            (formula("billed energy per 1,000 output tokens"),),
-        )
-        sheet.put(
-            "g_co2e_per_1000_output_tokens",
-            co2e * G_PER_KG * 1000 / volume.tokens,
-            "co2e_kg × 1000 × 1000 / tokens",
-            {"co2e_kg": co2e, "tokens": volume.tokens},
-            (formula("billed CO2e per 1,000 output tokens"),),
-        )
-    days = (
-        volume.days
-        if volume.days is not None
-        else (item.hours / HOURS_PER_DAY if item.hours is not None else None)
-    )
-    if days is not None and (item.provisioned or "energy_kwh_per_day" not in sheet.details):
-        # the billed energy per day: with provisioned capacity, the idle share is in it
-        sheet.put(
-            "energy_kwh_per_day",
-            energy / days,
-            "energy_kwh / days",
-            {"energy_kwh": energy, "days": days},
-            (formula(f"{TALK}, Inference slide"),),
-        )
-        sheet.put(
-            "co2e_kg_per_day",
-            co2e / days,
-            "co2e_kg / days",
-            {"co2e_kg": co2e, "days": days},
-            (formula(f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')"),),
         )
 
 
