@@ -96,3 +96,34 @@ def test_eight_processes_record_a_hundred_runs_each_without_losing_one(tmp_path:
     assert {r.name for r in rows} == {f"w{w}-{i}" for w in range(8) for i in range(100)}
     assert {r.status for r in rows} == {"completed"}
     assert all(r.energy_j is not None and r.energy_j > 0 for r in rows)
+
+
+def test_a_window_edge_writes_only_the_windows_that_changed(ledger_location: str) -> None:
+    """Issue 16, item 7: a checkpoint at the 300th window costs what it costs at the first. The
+    meter hands over every window at each edge; the sink writes the new ones and any a late rank
+    changed (here the first, re-entered), upserted; read back, the ledger holds every window."""
+    from energybill.core.records import RunExtras, WindowRecord
+    from energybill.ledger import record
+
+    ledger = Ledger(ledger_location)
+    sink = LedgerSink(ledger)
+    cpu = Device("rapl:package-0", "cpu", COUNTER, "package-0", "test")
+    run_id = sink.begin_run("epochs", devices=[cpu], started_unix=1.7e9, interval_s=1.0, tags={})
+    written: list[int] = []
+    write = ledger.write
+
+    def counting(ops):  # type: ignore[no-untyped-def]
+        written.append(sum(len(args) for statement, args, many in ops if "run_windows VALUES" in statement))
+        write(ops)
+
+    ledger.write = counting  # type: ignore[method-assign]
+    windows: list[WindowRecord] = []
+    for epoch in range(300):
+        windows.append(WindowRecord(f"epoch {epoch}", epoch, None, float(epoch), 1.0, 10.0))
+        if epoch == 150:  # a late rank's share of epoch 0 arrives: that window changes too
+            windows[0] = WindowRecord("epoch 0", 0, None, 0.0, 1.0, 25.0, 2)
+        sink.write_extras(run_id, RunExtras(windows=list(windows)))
+    assert written[0] == 1 and max(written[1:]) == 2 and sum(written) == 301  # 300 windows + epoch 0 again
+    back = record.windows(ledger, run_id)
+    assert len(back) == 300 and back[0].energy_j == 25.0 and back[0].segments == 2
+    assert [w.name for w in back] == [f"epoch {i}" for i in range(300)]

@@ -104,11 +104,19 @@ def drop_devices(ledger: Ledger, run_id: str, device_ids: Sequence[str]) -> None
                        [[run_id, d] for d in device_ids], True)])
 
 
-def write_extras(ledger: Ledger, run_id: str, extras: RunExtras) -> None:
+def write_extras(
+    ledger: Ledger, run_id: str, extras: RunExtras, changed: Sequence[int] | None = None
+) -> None:
+    """The run's windows (all of them; or, with ``changed``, only the windows at those positions,
+    upserted: a checkpoint then costs the same at its 300th window as at its first), its device
+    placements and its ranks."""
+    windows = [(seq, extras.windows[seq]) for seq in changed] if changed is not None else \
+        list(enumerate(extras.windows))
+    replace = [] if changed is not None else [("DELETE FROM run_windows WHERE run_id = ?", [run_id], False)]
     ledger.write([
-        ("DELETE FROM run_windows WHERE run_id = ?", [run_id], False),
+        *replace,
         (sql.UPSERT_WINDOW, [[run_id, seq, w.name, w.epoch, w.phase, w.started_s, w.duration_s, w.energy_j,
-                              w.segments] for seq, w in enumerate(extras.windows)], True),
+                              w.segments] for seq, w in windows], True),
         (sql.UPSERT_PLACEMENT, [[run_id, device_id, host, rank]
                                 for device_id, (host, rank) in extras.placements.items()], True),
         (sql.UPSERT_RANK, [[run_id, r.rank, r.host, r.status, r.energy_j, r.duration_s]

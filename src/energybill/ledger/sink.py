@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from energybill.core.records import Device, Measurement, RunExtras
+from energybill.core.records import Device, Measurement, RunExtras, WindowRecord
 from energybill.ledger import record
 from energybill.ledger.store import Ledger
 
@@ -24,6 +24,15 @@ class LedgerSink:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+        self._windows: dict[str, list[WindowRecord]] = {}  # run id → the windows written last
+
+    def _changed(self, run_id: str, windows: Sequence[WindowRecord]) -> list[int] | None:
+        """Positions of the windows that differ from the last write (None: write them all). A
+        meter hands over every window at each edge; a late rank may still change an early one."""
+        before = self._windows.get(run_id)
+        if before is None or len(windows) < len(before):
+            return None
+        return [i for i, w in enumerate(windows) if i >= len(before) or before[i] != w]
 
     def begin_run(self, name: str, *, devices: Sequence[Device], started_unix: float, interval_s: float,
                   tags: Mapping[str, str | None]) -> str:
@@ -40,7 +49,8 @@ class LedgerSink:
         self.ledger.checkpoint(run_id, seq, result, power_w, status=status, exit_code=exit_code, ended=True)
 
     def write_extras(self, run_id: str, extras: RunExtras) -> None:
-        record.write_extras(self.ledger, run_id, extras)
+        record.write_extras(self.ledger, run_id, extras, self._changed(run_id, extras.windows))
+        self._windows[run_id] = list(extras.windows)
 
     def drop_devices(self, run_id: str, device_ids: Sequence[str]) -> None:
         record.drop_devices(self.ledger, run_id, device_ids)

@@ -143,7 +143,11 @@ RUNNING = (
     "SELECT id, host, pid, started_unix, checkpoint_unix, interval_s, boot_id, pid_ns, proc_start_unix "
     "FROM runs WHERE status = 'running'"
 )
-UPSERT_WINDOW = "INSERT INTO run_windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+UPSERT_WINDOW = (
+    "INSERT INTO run_windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO UPDATE SET "
+    "name = excluded.name, epoch = excluded.epoch, phase = excluded.phase, started_s = excluded.started_s, "
+    "duration_s = excluded.duration_s, energy_j = excluded.energy_j, segments = excluded.segments"
+)
 UPSERT_PLACEMENT = (
     "INSERT INTO run_placements VALUES (?, ?, ?, ?) ON CONFLICT (run_id, device_id) DO UPDATE SET "
     "host = excluded.host, rank = excluded.rank"
