@@ -38,7 +38,7 @@ def resolve_model(item: Inference, serving: Serving, sheet: Sheet) -> None:
             "active_parameters", info.active_parameters, "catalog", {"model": info.name}, (info.as_source(),)
         )
     elif item.parameters is not None:
-        sheet.put("parameters", item.parameters, "given", {"parameters": item.parameters}, (project(),))
+        sheet.given("parameters", item.parameters)
         active = item.active_parameters if item.active_parameters is not None else item.parameters
         sheet.put(
             "active_parameters",

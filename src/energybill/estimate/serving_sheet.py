@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from energybill.core.bill import Provenance
-from energybill.core.provenance import Source
+from energybill.core.provenance import Source, project
 
 KAPLAN = (
     "Kaplan et al. 2020, Scaling Laws for Neural Language Models, Table 1 (forward pass ≈ 2N FLOP per token)"
@@ -48,6 +48,15 @@ class Sheet:
         self.details[key] = value
         self.records.append(Provenance(f"details.{key}", formula_text, inputs, sources))
         return value
+
+    def given(self, key: str, value: Any) -> Any:
+        """A value the project file gives, as it gives it."""
+        return self.put(key, value, "given", {key: value}, (project(),))
+
+    def product(self, key: str, left: tuple[str, Any], right: tuple[str, Any]) -> Any:
+        """``key = left × right`` of two values from the project file (a volume and its rate)."""
+        (a, x), (b, y) = left, right
+        return self.put(key, x * y, f"{a} × {b}", {a: x, b: y}, (project(),))
 
 
 def largest(value: Any) -> Any:

@@ -30,19 +30,40 @@ def per_unit(
     rows: list[tuple[str, tuple[str, Any], tuple[str, Any], float, str]] = []
     if volume.requests is not None:
         per_request = ("requests", volume.requests)
-        rows += [("wh_per_request", billed[0], per_request, WH_PER_KWH, "billed energy per request"),
-                 ("g_co2e_per_request", billed[1], per_request, G_PER_KG, "billed CO2e per request")]
+        rows += [
+            ("wh_per_request", billed[0], per_request, WH_PER_KWH, "billed energy per request"),
+            ("g_co2e_per_request", billed[1], per_request, G_PER_KG, "billed CO2e per request"),
+        ]
     if volume.tokens is not None:
         per_tokens = ("tokens", volume.tokens)
-        rows += [("wh_per_1000_output_tokens", billed[0], per_tokens, WH_PER_KWH * 1000,
-                  "billed energy per 1,000 output tokens"),
-                 ("g_co2e_per_1000_output_tokens", billed[1], per_tokens, G_PER_KG * 1000,
-                  "billed CO2e per 1,000 output tokens")]
+        rows += [
+            (
+                "wh_per_1000_output_tokens",
+                billed[0],
+                per_tokens,
+                WH_PER_KWH * 1000,
+                "billed energy per 1,000 output tokens",
+            ),
+            (
+                "g_co2e_per_1000_output_tokens",
+                billed[1],
+                per_tokens,
+                G_PER_KG * 1000,
+                "billed CO2e per 1,000 output tokens",
+            ),
+        ]
     # the billed energy per day: with provisioned capacity, the idle share is in it
     if days is not None and (item.provisioned or "energy_kwh_per_day" not in sheet.details):
-        rows += [("energy_kwh_per_day", billed[0], ("days", days), 1.0, f"{TALK}, Inference slide"),
-                 ("co2e_kg_per_day", billed[1], ("days", days), 1.0,
-                  f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')")]
+        rows += [
+            ("energy_kwh_per_day", billed[0], ("days", days), 1.0, f"{TALK}, Inference slide"),
+            (
+                "co2e_kg_per_day",
+                billed[1],
+                ("days", days),
+                1.0,
+                f"{TALK}, Inference slide ('30 tons of CO2e per day for serving')",
+            ),
+        ]
     for key, (name, value), (unit, count), scale, what in rows:
         text = f"{name} × {scale:,.0f} / {unit}" if scale != 1.0 else f"{name} / {unit}"
         sheet.put(key, value * scale / count, text, {name: value, unit: count}, (formula(what),))

@@ -40,48 +40,24 @@ class Daily:
 
 def daily_volume(item: Inference, sheet: Sheet) -> Daily | None:
     if item.requests_per_day is not None:
-        sheet.put(
-            "requests_per_day",
-            item.requests_per_day,
-            "given",
-            {"requests_per_day": item.requests_per_day},
-            (project(),),
-        )
+        sheet.given("requests_per_day", item.requests_per_day)
         tokens = None
         if item.output_tokens_per_request is not None:
-            tokens = sheet.put(
+            tokens = sheet.product(
                 "tokens_per_day",
-                item.requests_per_day * item.output_tokens_per_request,
-                "requests_per_day × output_tokens_per_request",
-                {
-                    "requests_per_day": item.requests_per_day,
-                    "output_tokens_per_request": item.output_tokens_per_request,
-                },
-                (project(),),
+                ("requests_per_day", item.requests_per_day),
+                ("output_tokens_per_request", item.output_tokens_per_request),
             )
         return Daily(tokens, item.requests_per_day)
     if item.tokens_per_day is not None:
-        return Daily(
-            sheet.put(
-                "tokens_per_day",
-                item.tokens_per_day,
-                "given",
-                {"tokens_per_day": item.tokens_per_day},
-                (project(),),
-            ),
-            None,
-        )
+        return Daily(sheet.given("tokens_per_day", item.tokens_per_day), None)
     if item.words_per_day is None:
         return None
     ratio = _tokens_per_word(item, sheet)
-    tokens = sheet.put(
-        "tokens_per_day",
-        item.words_per_day * ratio,
-        "words_per_day × tokens_per_word",
-        {"words_per_day": item.words_per_day, "tokens_per_word": ratio},
-        (project(),),
+    return Daily(
+        sheet.product("tokens_per_day", ("words_per_day", item.words_per_day), ("tokens_per_word", ratio)),
+        None,
     )
-    return Daily(tokens, None)
 
 
 @dataclass(frozen=True)
@@ -95,53 +71,28 @@ def billed_volume(item: Inference, sheet: Sheet, daily: Daily | None) -> Volume 
     """The billed volume: output tokens and requests (None where unknown), or None for no volume."""
     out = item.output_tokens_per_request
     if item.requests is not None:
-        sheet.put("requests", item.requests, "given", {"requests": item.requests}, (project(),))
+        sheet.given("requests", item.requests)
         tokens = (
             None
             if out is None
-            else sheet.put(
-                "tokens",
-                item.requests * out,
-                "requests × output_tokens_per_request",
-                {"requests": item.requests, "output_tokens_per_request": out},
-                (project(),),
-            )
+            else sheet.product("tokens", ("requests", item.requests), ("output_tokens_per_request", out))
         )
         return Volume(tokens, item.requests, item.days)
     if item.tokens is not None:
-        return Volume(
-            sheet.put("tokens", item.tokens, "given", {"tokens": item.tokens}, (project(),)), None, item.days
-        )
+        return Volume(sheet.given("tokens", item.tokens), None, item.days)
     if item.words is not None:
         ratio = _tokens_per_word(item, sheet)
-        tokens = sheet.put(
-            "tokens",
-            item.words * ratio,
-            "words × tokens_per_word",
-            {"words": item.words, "tokens_per_word": ratio},
-            (project(),),
-        )
+        tokens = sheet.product("tokens", ("words", item.words), ("tokens_per_word", ratio))
         return Volume(tokens, None, item.days)
     if daily is None or item.days is None:
         return None
-    requests = None
-    if daily.requests is not None:
-        requests = sheet.put(
-            "requests",
-            daily.requests * item.days,
-            "requests_per_day × days",
-            {"requests_per_day": daily.requests, "days": item.days},
-            (project(),),
-        )
-    tokens = None
-    if daily.tokens is not None:
-        tokens = sheet.put(
-            "tokens",
-            daily.tokens * item.days,
-            "tokens_per_day × days",
-            {"tokens_per_day": daily.tokens, "days": item.days},
-            (project(),),
-        )
+    days = ("days", item.days)
+    requests = (
+        None
+        if daily.requests is None
+        else sheet.product("requests", ("requests_per_day", daily.requests), days)
+    )
+    tokens = None if daily.tokens is None else sheet.product("tokens", ("tokens_per_day", daily.tokens), days)
     return Volume(tokens, requests, item.days)
 
 

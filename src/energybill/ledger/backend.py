@@ -308,14 +308,7 @@ class SqliteBackend:
             self._version_ro_or_refuse()  # never touch a file that is not ours
         conn = self._connect(None, BUSY_TIMEOUT_MS)
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            version = self._check_version(conn)
-            if version is None and _tables(conn):
-                raise LedgerError(f"{self.label}: not an energybill ledger (a SQLite file of another "
-                                  "application); left untouched")
-            _apply_migrations(conn.execute, version)
-            conn.execute("COMMIT")
+            self._make_current(conn)
         except sqlite3.Error as exc:
             _rollback(conn)
             conn.close()
@@ -335,17 +328,26 @@ class SqliteBackend:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
         try:
             with closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
-                conn.execute("PRAGMA journal_mode = WAL")  # kept in the file's header
-                conn.execute("BEGIN IMMEDIATE")
-                _apply_migrations(conn.execute, None)
-                conn.execute("COMMIT")
+                self._make_current(conn)
             os.link(tmp, self.path)  # fails if another process made it first: theirs is used
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, LedgerError):
             pass
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 with suppress(OSError):
                     leftover.unlink()
+
+    def _make_current(self, conn: sqlite3.Connection) -> None:
+        """WAL (kept in the file's header), then the migrations the file lacks, in one write
+        transaction; a SQLite file of another application (tables, no energybill meta) is refused."""
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        version = self._check_version(conn)
+        if version is None and _tables(conn):
+            raise LedgerError(f"{self.label}: not an energybill ledger (a SQLite file of another "
+                              "application); left untouched")
+        _apply_migrations(conn.execute, version)
+        conn.execute("COMMIT")
 
     def _version_ro_or_refuse(self) -> None:
         """Refuse a SQLite file with tables but no energybill meta (an empty one is being created)."""
