@@ -101,6 +101,10 @@ OPTIONS = [
      "no such MLflow store"),
     ("mlflow-long-uri", ("import", "mlflow", "--tracking-uri", LONG_NAME, "--experiment", "e"),
      "file name too long"),
+    # bill and report --ledger: named, it must exist, and only as a file or a PostgreSQL URL
+    ("bill-ledger-missing", ("bill", "{f}", "--ledger", "{f}.ledger.db"), "no such ledger"),
+    ("report-ledger-other-scheme", ("report", "{f}", "--ledger", PASSWORD_URL), "unsupported ledger URL"),
+    ("report-ledger-folder", ("report", "{f}", "--format", "json", "--ledger", "/"), "not a ledger file"),
     # a 100,000-character value is cut in the error line, not echoed whole
     ("long-scenario", ("bill", "{f}", "--scenario", "s" * 100_000), "characters left out"),
     ("long-set", ("bill", "{f}", "--set", "x" * 100_000 + "=1"), "--set"),
